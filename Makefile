@@ -1,0 +1,52 @@
+# syncwave — make targets. Needs only Go; everything else is built from the
+# Go module proxy by the targets that need it.
+GO        ?= go
+BIN       ?= bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS   := -s -w -X github.com/syncwave/syncwave/internal/cli.version=$(VERSION) -X github.com/syncwave/syncwave/internal/cli.commit=$(COMMIT)
+FUZZTIME  ?= 20s
+PKGS      := ./...
+
+.PHONY: all build test test-unit test-fidelity vet demo fuzz bench update-golden clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/syncwave ./cmd/syncwave
+
+## test: everything CI runs (unit, golden, CLI, examples, fidelity)
+test: vet test-unit test-fidelity
+
+vet:
+	$(GO) vet $(PKGS)
+	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$fmt" ]; then echo "gofmt needed:"; echo "$$fmt"; exit 1; fi
+
+test-unit:
+	$(GO) test -count=1 $(PKGS)
+
+test-fidelity:
+	@if [ -f test/go.mod ]; then cd test && $(GO) vet ./... && $(GO) test -count=1 ./...; fi
+
+## demo: render the seed example
+demo: build
+	$(BIN)/syncwave render examples/sync-hook-wave
+
+## fuzz: run every fuzz target for FUZZTIME each
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+## bench: the ordering benchmarks recorded in BENCHMARKS.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./order/ ./annotate/
+
+## update-golden: rewrite golden files after an intended change
+update-golden:
+	$(GO) test ./... -update
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,266 @@
+package annotate
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/syncwave/syncwave/manifest"
+	"github.com/syncwave/syncwave/order"
+)
+
+// The Argo CD annotations syncwave reads and writes.
+const (
+	SyncWave         = "argocd.argoproj.io/sync-wave"
+	Hook             = "argocd.argoproj.io/hook"
+	HookDeletePolicy = "argocd.argoproj.io/hook-delete-policy"
+	SyncOptions      = "argocd.argoproj.io/sync-options"
+	HelmHook         = "helm.sh/hook"
+	HelmHookWeight   = "helm.sh/hook-weight"
+	HelmDeletePolicy = "helm.sh/hook-delete-policy"
+)
+
+// Placement says why a resource got its ordering annotations.
+type Placement struct {
+	// Group is the name of the group that selected the resource ("" for none).
+	Group string
+	// Reason is a sentence for people, "" when the resource kept its own
+	// annotations.
+	Reason string
+}
+
+// Result is the annotated resource list.
+type Result struct {
+	Resources  []*manifest.Resource
+	Placements []Placement // parallel to Resources
+	Warnings   []string
+}
+
+// Apply assigns every resource its ordering annotations from the ordering
+// file (nil: no groups, default settings). It changes annotations only and
+// returns every problem it finds in one error.
+func Apply(o *order.SyncOrder, res []*manifest.Resource) (*Result, error) {
+	if o == nil {
+		o = &order.SyncOrder{}
+	}
+	out := &Result{Resources: res, Placements: make([]Placement, len(res))}
+	for _, r := range res {
+		out.Warnings = append(out.Warnings, checkAnnotations(r)...)
+	}
+
+	// Selection: each resource joins at most one group.
+	var errs []error
+	idx := order.NewIndex(o.Groups)
+	member := make([]int, len(res))
+	count := make([]int, len(o.Groups))
+	for i, r := range res {
+		member[i] = -1
+		gs := idx.Match(r)
+		switch len(gs) {
+		case 0:
+			continue
+		case 1:
+		default:
+			names := make([]string, len(gs))
+			for j, g := range gs {
+				names[j] = fmt.Sprintf("%q (groups[%d])", o.Groups[g].Name, g)
+			}
+			errs = append(errs, fmt.Errorf("%s (%s): selected by more than one group: %s; a resource belongs to one group: make the selectors exclusive", r, r.Where(), strings.Join(names, " and ")))
+			continue
+		}
+		member[i] = gs[0]
+		count[gs[0]]++
+	}
+	for g := range o.Groups {
+		if count[g] == 0 && !o.Groups[g].Optional {
+			errs = append(errs, o.Errorf(fmt.Sprintf("groups[%d]", g), "group %q selects no resource; fix its selectors or mark it optional: true", o.Groups[g].Name))
+		}
+	}
+	waves, werr := o.ComputeWaves()
+	if werr != nil {
+		errs = append(errs, werr)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	crds := customResourceDefinitions(res)
+	def := o.Defaults.DefaultWave()
+	for i, r := range res {
+		if g := member[i]; g >= 0 {
+			out.Placements[i] = applyGroup(o, g, waves, r)
+		} else {
+			applyDefaults(o, def, r)
+		}
+		if crds[r.Group()+"/"+r.Kind] && r.Kind != "CustomResourceDefinition" {
+			addSyncOptions(r, []string{"SkipDryRunOnMissingResource=true"})
+		}
+	}
+	return out, nil
+}
+
+func applyGroup(o *order.SyncOrder, g int, waves *order.Waves, r *manifest.Resource) Placement {
+	grp := &o.Groups[g]
+	w := waves.Groups[g]
+	r.SetAnnotation(SyncWave, strconv.Itoa(w.Wave))
+	if grp.Hook != order.HookNone {
+		r.SetAnnotation(Hook, string(grp.Hook))
+		pol := grp.HookDeletePolicy
+		if len(pol) == 0 {
+			pol = o.Defaults.HookDeletePolicy
+		}
+		if len(pol) > 0 {
+			r.SetAnnotation(HookDeletePolicy, pol.String())
+		}
+	}
+	if len(grp.SyncOptions) > 0 {
+		opts := make([]string, len(grp.SyncOptions))
+		for i, s := range grp.SyncOptions {
+			opts[i] = string(s)
+		}
+		addSyncOptions(r, opts)
+	}
+	return Placement{Group: grp.Name, Reason: reason(w)}
+}
+
+// applyDefaults handles a resource no group selects: it keeps its own
+// annotations, except that a non-zero default wave is written when it has
+// none, and existingAnnotations: override replaces them by the defaults.
+func applyDefaults(o *order.SyncOrder, def int, r *manifest.Resource) {
+	if o.Defaults.ExistingAnnotations == order.OverrideExisting {
+		r.DeleteAnnotation(Hook)
+		r.DeleteAnnotation(HookDeletePolicy)
+		if _, ok := r.Annotation(SyncWave); ok || def != 0 {
+			r.SetAnnotation(SyncWave, strconv.Itoa(def))
+		} else if _, ok := r.Annotation(HelmHookWeight); ok {
+			r.SetAnnotation(SyncWave, strconv.Itoa(def))
+		}
+		return
+	}
+	if def == 0 {
+		return
+	}
+	_, hasWave := r.Annotation(SyncWave)
+	_, hasWeight := r.Annotation(HelmHookWeight)
+	if !hasWave && !hasWeight {
+		r.SetAnnotation(SyncWave, strconv.Itoa(def))
+	}
+}
+
+// addSyncOptions merges options into argocd.argoproj.io/sync-options: the
+// existing ones keep their order, new ones are appended, none repeated.
+func addSyncOptions(r *manifest.Resource, add []string) {
+	cur, _ := r.Annotation(SyncOptions)
+	var list []string
+	for _, s := range strings.Split(cur, ",") {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(list, s) {
+			list = append(list, s)
+		}
+	}
+	n := len(list)
+	for _, s := range add {
+		if !slices.Contains(list, s) {
+			list = append(list, s)
+		}
+	}
+	if len(list) != n || strings.Join(list, ",") != cur {
+		r.SetAnnotation(SyncOptions, strings.Join(list, ","))
+	}
+}
+
+// customResourceDefinitions returns the "group/Kind" keys of the CRDs in res.
+func customResourceDefinitions(res []*manifest.Resource) map[string]bool {
+	m := map[string]bool{}
+	for _, r := range res {
+		if r.Kind != "CustomResourceDefinition" || r.Group() != "apiextensions.k8s.io" {
+			continue
+		}
+		g, _ := r.Field("spec", "group")
+		k, _ := r.Field("spec", "names", "kind")
+		if g != "" && k != "" {
+			m[g+"/"+k] = true
+		}
+	}
+	return m
+}
+
+// checkAnnotations warns about ordering annotations Argo CD would silently
+// ignore or fall back from.
+func checkAnnotations(r *manifest.Resource) []string {
+	var w []string
+	if v, ok := r.Annotation(SyncWave); ok {
+		if _, err := strconv.Atoi(v); err != nil {
+			fb := "0"
+			if hw, ok := r.Annotation(HelmHookWeight); ok {
+				if _, err := strconv.Atoi(hw); err == nil {
+					fb = hw + " (from " + HelmHookWeight + ")"
+				}
+			}
+			w = append(w, fmt.Sprintf("%s (%s): %s %q is not an integer; Argo CD uses wave %s instead", r, r.Where(), SyncWave, v, fb))
+		}
+	}
+	if v, ok := r.Annotation(Hook); ok {
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.TrimSpace(h); order.HookType(h).Validate() != nil || h == "" {
+				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a hook Argo CD knows (%s); Argo CD never applies it in a sync", r, r.Where(), Hook, h, "PreSync, Sync, PostSync, SyncFail, Skip, PreDelete, PostDelete"))
+			}
+		}
+	}
+	if v, ok := r.Annotation(HookDeletePolicy); ok {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); order.DeletePolicy(p).Validate() != nil {
+				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a delete policy Argo CD knows (HookSucceeded, HookFailed, BeforeHookCreation)", r, r.Where(), HookDeletePolicy, p))
+			}
+		}
+	}
+	if v, ok := r.Annotation(SyncOptions); ok {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" && order.SyncOption(s).Validate() != nil {
+				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a resource sync option Argo CD knows", r, r.Where(), SyncOptions, s))
+			}
+		}
+	}
+	return w
+}
+
+// reason explains a group's wave: "after schema (wave 1)", "pinned wave -1",
+// "before api (wave 1)", "default wave 0".
+func reason(w order.GroupWave) string {
+	var b strings.Builder
+	refs := func(rs []order.GroupRef) string {
+		parts := make([]string, len(rs))
+		for i, r := range rs {
+			parts[i] = fmt.Sprintf("%s (wave %d)", r.Name, r.Wave)
+		}
+		return strings.Join(parts, ", ")
+	}
+	switch w.Bound {
+	case order.BoundPinned:
+		fmt.Fprintf(&b, "pinned wave %d", w.Wave)
+		if len(w.After) > 0 {
+			fmt.Fprintf(&b, ", after %s", refs(w.After))
+		}
+	case order.BoundAfter:
+		fmt.Fprintf(&b, "after %s", refs(w.After))
+	case order.BoundBefore:
+		if w.Limit != nil {
+			fmt.Fprintf(&b, "before %s (wave %d)", w.Limit.Name, w.Limit.Wave)
+		} else {
+			fmt.Fprintf(&b, "before %s", refs(w.Before))
+		}
+		if len(w.After) > 0 {
+			fmt.Fprintf(&b, ", after %s", refs(w.After))
+		}
+	default:
+		fmt.Fprintf(&b, "default wave %d", w.Wave)
+		if len(w.After) > 0 {
+			fmt.Fprintf(&b, ", after %s", refs(w.After))
+		}
+	}
+	if w.Bound != order.BoundBefore && len(w.Before) > 0 {
+		fmt.Fprintf(&b, ", before %s", refs(w.Before))
+	}
+	return b.String()
+}

@@ -1,0 +1,86 @@
+// Package cli turns command lines into pipeline options and prints results.
+// It is the only place that knows about flags, stdout and exit codes.
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+)
+
+// usageError marks a mistake in the command line itself.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// Main runs syncwave with args and returns the exit code. stdout receives
+// output only when the whole command succeeded.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var out bytes.Buffer
+	root := newRoot(&out, stderr)
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %s\n", strings.TrimRight(err.Error(), "\n"))
+		var ue usageError
+		if errors.As(err, &ue) || isCobraUsage(err) {
+			if cmd != nil {
+				fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+			}
+			return ExitUsage
+		}
+		return ExitError
+	}
+	if _, err := stdout.Write(out.Bytes()); err != nil {
+		fmt.Fprintf(stderr, "Error: write output: %v\n", err)
+		return ExitError
+	}
+	return ExitOK
+}
+
+// isCobraUsage recognises cobra's own argument errors, which it returns as
+// plain errors.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires ", "invalid argument", "flag needs an argument", "bad flag syntax"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "syncwave",
+		Short: "Order Argo CD syncs: compute sync waves and hooks from dependencies",
+		Long: `syncwave renders a directory of manifests (Helm and Kustomize: soon), assigns
+every resource its Argo CD sync phase, wave, hook and sync options from a
+declarative ordering file (syncwave.yaml) and prints the annotated stream
+that Argo CD's sync engine applies in that order.
+
+It runs locally and as an Argo CD Config Management Plugin (a repo-server
+sidecar), with the same code path.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(newRender(stdout, stderr), newSchema(stdout), newVersion(stdout))
+	return root
+}

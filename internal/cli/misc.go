@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/syncwave/syncwave/order"
+)
+
+// Set at build time with -ldflags "-X github.com/syncwave/syncwave/internal/cli.version=…".
+var (
+	version = "dev"
+	commit  = ""
+)
+
+func newSchema(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of syncwave.yaml",
+		Long: `Print the JSON Schema of the ordering file, for editors. With the YAML
+language server, add to the top of syncwave.yaml:
+
+  # yaml-language-server: $schema=<path or URL of this schema>`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := stdout.Write(order.Schema())
+			return err
+		},
+	}
+}
+
+func newVersion(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of syncwave and of the libraries it renders with",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			c := commit
+			if c == "" {
+				c = "unknown"
+			}
+			fmt.Fprintf(stdout, "syncwave %s\ncommit: %s\ngo: %s\n", version, c, runtime.Version())
+			if bi, ok := debug.ReadBuildInfo(); ok {
+				for _, m := range bi.Deps {
+					switch m.Path {
+					case "helm.sh/helm/v3", "sigs.k8s.io/kustomize/api":
+						fmt.Fprintf(stdout, "%s: %s\n", m.Path, m.Version)
+					}
+				}
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/syncwave/syncwave/pipeline"
+)
+
+// renderFlags are the inputs shared by render and plan.
+type renderFlags struct {
+	order      string
+	repoRoot   string
+	allowEmpty bool
+}
+
+func (f *renderFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&f.order, "order", "", "ordering file (default: PATH/syncwave.yaml when present)")
+	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root no path may leave (default: the git work tree holding PATH, else PATH)")
+	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "accept a rendering with no resources (Argo CD then prunes everything)")
+}
+
+func (f *renderFlags) options(args []string) pipeline.Options {
+	p := "."
+	if len(args) > 0 {
+		p = args[0]
+	}
+	return pipeline.Options{Path: p, RepoRoot: f.repoRoot, OrderFile: f.order, AllowEmpty: f.allowEmpty}
+}
+
+func newRender(stdout, stderr io.Writer) *cobra.Command {
+	var f renderFlags
+	c := &cobra.Command{
+		Use:   "render [PATH]",
+		Short: "Render PATH, apply the ordering and print the annotated YAML stream",
+		Long: `Render the application at PATH (default .), assign every resource its Argo CD
+sync phase, wave, hook, delete policy and sync options from the ordering file,
+and print the YAML stream to stdout.
+
+Output is all or nothing: on any error nothing is printed on stdout, the
+error goes to stderr and the exit code is 1 (2 for a usage error).`,
+		Example: `  syncwave render examples/sync-hook-wave
+  syncwave render --order ordering/prod.yaml apps/shop`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			out, err := pipeline.Run(c.Context(), f.options(args))
+			if err != nil {
+				return err
+			}
+			printWarnings(stderr, out.Warnings)
+			return out.Write(stdout)
+		},
+	}
+	f.register(c)
+	return c
+}
+
+func printWarnings(w io.Writer, warnings []string) {
+	for _, s := range warnings {
+		fmt.Fprintf(w, "Warning: %s\n", s)
+	}
+}

@@ -1,0 +1,333 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// Write prints resources as one YAML stream, documents separated by "---".
+// A resource read from YAML keeps its original text; changed annotations are
+// spliced into it, so comments, key order and formatting survive. Where a
+// splice is not safe (flow-style or aliased metadata, multi-line values) and
+// for JSON input and List items, the object is encoded afresh.
+func Write(w io.Writer, res []*Resource) error {
+	var buf bytes.Buffer
+	for i, r := range res {
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		b, err := r.Bytes()
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+		if len(b) > 0 && b[len(b)-1] != '\n' {
+			buf.WriteByte('\n')
+		}
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// Bytes returns the resource's YAML text with its annotation changes applied.
+func (r *Resource) Bytes() ([]byte, error) {
+	if r.raw != nil && !r.json {
+		if !r.Changed() {
+			return r.raw, nil
+		}
+		if b, ok := r.splice(); ok {
+			return b, nil
+		}
+	}
+	return r.encode()
+}
+
+// encode marshals the object afresh with its current annotations.
+func (r *Resource) encode() ([]byte, error) {
+	var obj map[string]any
+	if err := r.node.Decode(&obj); err != nil {
+		return nil, fmt.Errorf("%s: %s: %v", r.Where(), r, err)
+	}
+	if r.Changed() {
+		meta, _ := obj["metadata"].(map[string]any)
+		if meta == nil {
+			meta = map[string]any{}
+			obj["metadata"] = meta
+		}
+		ann := map[string]any{}
+		for k, v := range r.Annotations {
+			ann[k] = v
+		}
+		if len(ann) > 0 {
+			meta["annotations"] = ann
+		} else {
+			delete(meta, "annotations")
+		}
+	}
+	j, err := json.Marshal(jsonable(obj))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %v", r.Where(), r, err)
+	}
+	b, err := sigsyaml.JSONToYAML(j)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %v", r.Where(), r, err)
+	}
+	return b, nil
+}
+
+// splice applies the annotation changes to the original text line by line.
+// It reports false when the document's shape makes that unsafe.
+func (r *Resource) splice() ([]byte, bool) {
+	lines := splitLines(r.raw)
+	root := r.node
+	metaKey, meta := lastEntry(root, "metadata")
+	if meta == nil || meta.Kind != yaml.MappingNode || meta.Style&yaml.FlowStyle != 0 ||
+		len(meta.Content) == 0 || hasAnchors(meta) || metaKey.Kind != yaml.ScalarNode {
+		return nil, false
+	}
+	first := meta.Content[0]
+	ind := first.Column - 1
+	if first.Line <= metaKey.Line || !indentedKey(lines, first, ind) {
+		return nil, false
+	}
+	repl := map[int][]string{} // 0-based line -> replacement lines
+	ins := map[int][]string{}  // 0-based line -> lines inserted before it
+	keys := r.changedKeys()
+	set := func(pad int) []string {
+		var out []string
+		for _, k := range keys {
+			if v := r.changed[k]; v != nil {
+				out = append(out, fmt.Sprintf("%*s%s: %s\n", pad, "", yamlKey(k), quote(*v)))
+			}
+		}
+		return out
+	}
+	annKey, ann := lastEntry(meta, "annotations")
+	switch {
+	case ann == nil:
+		// After a leading name/namespace/generateName, else first.
+		at := first.Line - 1
+		for i := 0; i+1 < len(meta.Content); i += 2 {
+			k, v := meta.Content[i], meta.Content[i+1]
+			if k.Value != "name" && k.Value != "namespace" && k.Value != "generateName" ||
+				v.Kind != yaml.ScalarNode || v.Line != k.Line || v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 ||
+				!singleLine(lines, k, ind) || k.Line >= len(lines) {
+				break
+			}
+			next := k.Line // 0-based index of the following line
+			if i+2 < len(meta.Content) {
+				if meta.Content[i+2].Line != k.Line+1 || !indentedKey(lines, meta.Content[i+2], ind) {
+					break
+				}
+			}
+			at = next
+		}
+		ins[at] = append([]string{fmt.Sprintf("%*sannotations:\n", ind, "")}, set(ind+2)...)
+	case ann.Kind == yaml.ScalarNode && ann.Tag == "!!null" || ann.Kind == yaml.MappingNode && ann.Style&yaml.FlowStyle != 0:
+		// annotations: / null / {} / {a: b} on the key's own line: rewrite it as a block.
+		if ann.Line != annKey.Line || !singleLine(lines, annKey, ind) {
+			return nil, false
+		}
+		out := []string{fmt.Sprintf("%*sannotations:\n", ind, "")}
+		if ann.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(ann.Content); i += 2 {
+				k, v := ann.Content[i], ann.Content[i+1]
+				if _, changed := r.changed[k.Value]; changed {
+					continue
+				}
+				out = append(out, fmt.Sprintf("%*s%s: %s\n", ind+2, "", yamlKey(k.Value), quote(v.Value)))
+			}
+		}
+		out = append(out, set(ind+2)...)
+		sort.Strings(out[1:])
+		repl[annKey.Line-1] = out
+	case ann.Kind == yaml.MappingNode && len(ann.Content) > 0:
+		afirst := ann.Content[0]
+		aind := afirst.Column - 1
+		if afirst.Line <= annKey.Line || !indentedKey(lines, afirst, aind) {
+			return nil, false
+		}
+		var add []string
+		for _, k := range keys {
+			kn, vn := lastEntry(ann, k)
+			if kn == nil {
+				if v := r.changed[k]; v != nil {
+					add = append(add, fmt.Sprintf("%*s%s: %s\n", aind, "", yamlKey(k), quote(*v)))
+				}
+				continue
+			}
+			if countKey(ann, k) > 1 || vn.Kind != yaml.ScalarNode || vn.Line != kn.Line ||
+				vn.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || kn.Column-1 != aind ||
+				!indentedKey(lines, kn, aind) || !singleLine(lines, kn, aind) {
+				return nil, false
+			}
+			if v := r.changed[k]; v != nil {
+				repl[kn.Line-1] = []string{fmt.Sprintf("%*s%s: %s\n", aind, "", yamlKey(k), quote(*v))}
+			} else {
+				repl[kn.Line-1] = []string{}
+			}
+		}
+		if len(add) > 0 {
+			ins[afirst.Line-1] = add
+		}
+	default:
+		return nil, false
+	}
+	var b bytes.Buffer
+	b.Grow(len(r.raw) + 256)
+	for i, l := range lines {
+		for _, s := range ins[i] {
+			b.WriteString(s)
+		}
+		if rl, ok := repl[i]; ok {
+			for _, s := range rl {
+				b.WriteString(s)
+			}
+			continue
+		}
+		b.WriteString(l)
+	}
+	return b.Bytes(), true
+}
+
+func splitLines(b []byte) []string {
+	var out []string
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			out = append(out, string(b)+"\n")
+			break
+		}
+		out = append(out, string(b[:i+1]))
+		b = b[i+1:]
+	}
+	return out
+}
+
+// lastEntry returns the key and value nodes of the last occurrence of key in
+// a mapping (the one that wins when a key is repeated).
+func lastEntry(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := len(n.Content) - 2; i >= 0; i -= 2 {
+		if n.Content[i].Kind == yaml.ScalarNode && n.Content[i].Value == key {
+			return n.Content[i], n.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+func countKey(n *yaml.Node, key string) int {
+	c := 0
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			c++
+		}
+	}
+	return c
+}
+
+func hasAnchors(n *yaml.Node) bool {
+	if n.Anchor != "" || n.Kind == yaml.AliasNode || n.Tag == "!!merge" {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAnchors(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// indentedKey reports whether the key node starts its line after exactly ind
+// spaces (a block mapping entry we can insert in front of).
+func indentedKey(lines []string, k *yaml.Node, ind int) bool {
+	if k.Line < 1 || k.Line > len(lines) || k.Column-1 != ind {
+		return false
+	}
+	l := lines[k.Line-1]
+	if len(l) <= ind {
+		return false
+	}
+	for i := 0; i < ind; i++ {
+		if l[i] != ' ' {
+			return false
+		}
+	}
+	return l[ind] != ' ' && l[ind] != '?' && l[ind] != '-' && l[ind] != '\t'
+}
+
+// singleLine reports whether the entry whose key is k ends on k's line: the
+// next line with content is indented no deeper than ind.
+func singleLine(lines []string, k *yaml.Node, ind int) bool {
+	for i := k.Line; i < len(lines); i++ {
+		l := lines[i]
+		t := bytes.TrimLeft([]byte(l), " ")
+		if len(bytes.TrimSpace(t)) == 0 {
+			continue
+		}
+		return len(l)-len(t) <= ind
+	}
+	return true
+}
+
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
+
+func yamlKey(k string) string {
+	if plainKey.MatchString(k) {
+		return k
+	}
+	return quote(k)
+}
+
+var plainValue = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9,=._/-]*$`)
+
+// quote writes a string as a YAML scalar: plain when that cannot be read as
+// anything but the same string (in YAML 1.1 and 1.2), else double-quoted.
+func quote(s string) string {
+	if plainValue.MatchString(s) {
+		switch strings.ToLower(s) {
+		case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
+		default:
+			return s
+		}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// jsonable turns yaml.v3's map[any]any (non-string keys) into JSON objects
+// with the keys written as text, as Kubernetes' YAML-to-JSON conversion does.
+func jsonable(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = jsonable(e)
+		}
+		return x
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[fmt.Sprint(k)] = jsonable(e)
+		}
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = jsonable(e)
+		}
+		return x
+	}
+	return v
+}

@@ -1,0 +1,207 @@
+package order
+
+import "fmt"
+
+// APIVersion and Kind identify an ordering file.
+const (
+	APIVersion = "syncwave.io/v1alpha1"
+	Kind       = "SyncOrder"
+)
+
+// SyncOrder is the content of syncwave.yaml.
+type SyncOrder struct {
+	APIVersion string `yaml:"apiVersion" json:"apiVersion"`
+	Kind       string `yaml:"kind" json:"kind"`
+	// Sources are rendered in order and concatenated. Empty: detected from
+	// PATH by the renderer.
+	Sources  []Source `yaml:"sources,omitempty" json:"sources,omitempty"`
+	Defaults Defaults `yaml:"defaults,omitempty" json:"defaults,omitempty"`
+	Groups   []Group  `yaml:"groups,omitempty" json:"groups,omitempty"`
+	// AllowEmpty accepts a rendering that produces no resources.
+	AllowEmpty bool `yaml:"allowEmpty,omitempty" json:"allowEmpty,omitempty"`
+
+	file  string         // as given to Decode
+	lines map[string]int // field path -> line, filled by Decode
+}
+
+// Source is one entry of sources: exactly one of its fields is set.
+type Source struct {
+	Directory *DirectorySource `yaml:"directory,omitempty" json:"directory,omitempty"`
+	Helm      *HelmSource      `yaml:"helm,omitempty" json:"helm,omitempty"`
+	Kustomize *KustomizeSource `yaml:"kustomize,omitempty" json:"kustomize,omitempty"`
+}
+
+// Kind returns "directory", "helm" or "kustomize" ("" when none is set; the
+// first set one when several are, which Validate rejects).
+func (s *Source) Kind() string {
+	switch {
+	case s.Directory != nil:
+		return "directory"
+	case s.Helm != nil:
+		return "helm"
+	case s.Kustomize != nil:
+		return "kustomize"
+	}
+	return ""
+}
+
+// Path returns the path of whichever source is set.
+func (s *Source) Path() string {
+	switch {
+	case s.Directory != nil:
+		return s.Directory.Path
+	case s.Helm != nil:
+		return s.Helm.Path
+	case s.Kustomize != nil:
+		return s.Kustomize.Path
+	}
+	return ""
+}
+
+// DirectorySource renders plain manifests with Argo CD's directory
+// semantics. Include and Exclude are globs without separators matched
+// against the file path relative to PATH (see CompileGlob).
+type DirectorySource struct {
+	Path    string `yaml:"path,omitempty" json:"path,omitempty"`
+	Recurse bool   `yaml:"recurse,omitempty" json:"recurse,omitempty"`
+	Include string `yaml:"include,omitempty" json:"include,omitempty"`
+	Exclude string `yaml:"exclude,omitempty" json:"exclude,omitempty"`
+}
+
+// HelmSource renders a chart as `helm template` would. This package only
+// decodes and validates it.
+type HelmSource struct {
+	Path                    string `yaml:"path,omitempty" json:"path,omitempty"`
+	ReleaseName             string `yaml:"releaseName,omitempty" json:"releaseName,omitempty"`
+	Namespace               string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	ValueFiles              []string `yaml:"valueFiles,omitempty" json:"valueFiles,omitempty"`
+	IgnoreMissingValueFiles bool     `yaml:"ignoreMissingValueFiles,omitempty" json:"ignoreMissingValueFiles,omitempty"`
+	// Values is a free-form mapping, applied after ValueFiles. Nested
+	// mappings are map[string]any.
+	Values      map[string]any  `yaml:"values,omitempty" json:"values,omitempty"`
+	Parameters  []HelmParameter `yaml:"parameters,omitempty" json:"parameters,omitempty"`
+	KubeVersion string          `yaml:"kubeVersion,omitempty" json:"kubeVersion,omitempty"`
+	APIVersions []string        `yaml:"apiVersions,omitempty" json:"apiVersions,omitempty"`
+	SkipCRDs    bool            `yaml:"skipCrds,omitempty" json:"skipCrds,omitempty"`
+}
+
+// HelmParameter is one --set (or, with ForceString, --set-string).
+type HelmParameter struct {
+	Name        string `yaml:"name" json:"name"`
+	Value       string `yaml:"value" json:"value"`
+	ForceString bool   `yaml:"forceString,omitempty" json:"forceString,omitempty"`
+}
+
+// KustomizeSource renders a Kustomize overlay.
+type KustomizeSource struct {
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+}
+
+// ExistingAnnotations says what happens to the ordering annotations of a
+// resource that no group selects.
+type ExistingAnnotations string
+
+const (
+	// KeepExisting leaves them as they are (the default).
+	KeepExisting ExistingAnnotations = "keep"
+	// OverrideExisting replaces them by the defaults.
+	OverrideExisting ExistingAnnotations = "override"
+)
+
+// Validate reports whether e is keep or override.
+func (e ExistingAnnotations) Validate() error {
+	switch e {
+	case KeepExisting, OverrideExisting:
+		return nil
+	}
+	return fmt.Errorf("expected %q or %q, found %q", KeepExisting, OverrideExisting, string(e))
+}
+
+// Defaults apply to resources no group selects (and HookDeletePolicy to hook
+// groups that set none).
+type Defaults struct {
+	// Wave is the wave of an unpinned group with no bound, and the wave
+	// written on unselected resources that have none. Default 0.
+	Wave                *int                `yaml:"wave,omitempty" json:"wave,omitempty"`
+	HookDeletePolicy    DeletePolicies      `yaml:"hookDeletePolicy,omitempty" json:"hookDeletePolicy,omitempty"`
+	ExistingAnnotations ExistingAnnotations `yaml:"existingAnnotations,omitempty" json:"existingAnnotations,omitempty"`
+}
+
+// DefaultWave returns Defaults.Wave, or 0 when it is not set.
+func (d *Defaults) DefaultWave() int {
+	if d.Wave == nil {
+		return 0
+	}
+	return *d.Wave
+}
+
+// Group is a set of resources that share a phase, a wave and options.
+type Group struct {
+	Name   string     `yaml:"name" json:"name"`
+	Select []Selector `yaml:"select,omitempty" json:"select,omitempty"`
+	// Wave pins the group's wave; nil lets ComputeWaves choose it.
+	Wave             *int           `yaml:"wave,omitempty" json:"wave,omitempty"`
+	After            []string       `yaml:"after,omitempty" json:"after,omitempty"`
+	Before           []string       `yaml:"before,omitempty" json:"before,omitempty"`
+	Hook             HookType       `yaml:"hook,omitempty" json:"hook,omitempty"`
+	HookDeletePolicy DeletePolicies `yaml:"hookDeletePolicy,omitempty" json:"hookDeletePolicy,omitempty"`
+	SyncOptions      []SyncOption   `yaml:"syncOptions,omitempty" json:"syncOptions,omitempty"`
+	// Optional groups may select no resource.
+	Optional bool `yaml:"optional,omitempty" json:"optional,omitempty"`
+}
+
+// Phase is the sync phase of the group's resources.
+func (g *Group) Phase() Phase { return g.Hook.Phase() }
+
+// File is the file name given to Decode ("" for an order built in code).
+func (o *SyncOrder) File() string { return o.file }
+
+// Line returns the line of a field path as Decode saw it, e.g. "groups[2]"
+// or "groups[2].after[0]". For a path it did not record it tries the
+// enclosing paths; 0 when unknown.
+func (o *SyncOrder) Line(path string) int {
+	for path != "" {
+		if l, ok := o.lines[path]; ok {
+			return l
+		}
+		path = parentPath(path)
+	}
+	return 0
+}
+
+// GroupLine returns the line where groups[i] starts (0 when unknown).
+func (o *SyncOrder) GroupLine(i int) int { return o.Line(groupPath(i)) }
+
+// Errorf returns a FieldError at path with the file and line Decode saw.
+func (o *SyncOrder) Errorf(path, format string, args ...any) *FieldError {
+	return NewFieldError(o.file, o.Line(path), path, format, args...)
+}
+
+func groupPath(i int) string { return fmt.Sprintf("groups[%d]", i) }
+
+// parentPath strips the last element of a field path: "a.b[2]" -> "a.b",
+// "a.b" -> "a", "a" -> "".
+func parentPath(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		switch p[i] {
+		case '.':
+			return p[:i]
+		case '[':
+			if i > 0 {
+				return p[:i]
+			}
+			return ""
+		case '"':
+			// a quoted key: labels["a.b/c"]; skip to its opening quote
+			j := i - 1
+			for j >= 0 && p[j] != '"' {
+				j--
+			}
+			if j > 0 && p[j-1] == '[' {
+				return p[:j-1]
+			}
+			i = j
+		}
+	}
+	return ""
+}

@@ -1,0 +1,157 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/gobwas/glob"
+
+	"github.com/syncwave/syncwave/manifest"
+)
+
+// DirectoryOptions mirror Argo CD's directory source.
+type DirectoryOptions struct {
+	// Path is the directory, slash separated and relative to the repository
+	// root ("." for the root itself).
+	Path    string
+	Recurse bool
+	Include string
+	Exclude string
+	// Skip lists files (relative to the repository root) never rendered,
+	// such as the ordering file.
+	Skip []string
+}
+
+// manifestFile is Argo CD's candidate pattern without jsonnet (out of scope).
+var manifestFile = regexp.MustCompile(`^.*\.(yaml|yml|json)$`)
+
+// Directory renders a directory of manifests with Argo CD's directory-source
+// semantics: only .yaml/.yml/.json files, subdirectories only with Recurse,
+// exclude then include (gobwas globs without separators on the path relative
+// to the directory), hidden files included, symlinked directories not
+// followed, file symlinks followed but never out of the repository root.
+// Files are read in lexical order, as Argo CD's walk does.
+func Directory(ctx context.Context, root *Root, o DirectoryOptions, warn func(string)) ([]*manifest.Resource, error) {
+	var include, exclude glob.Glob
+	var err error
+	if o.Include != "" {
+		if include, err = glob.Compile(o.Include); err != nil {
+			return nil, fmt.Errorf("directory %s: include %q is not a valid glob: %v", o.Path, o.Include, err)
+		}
+	}
+	if o.Exclude != "" {
+		if exclude, err = glob.Compile(o.Exclude); err != nil {
+			return nil, fmt.Errorf("directory %s: exclude %q is not a valid glob: %v", o.Path, o.Exclude, err)
+		}
+	}
+	dir := path.Clean(o.Path)
+	fi, err := root.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("directory %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("directory %s: not a directory", dir)
+	}
+	skip := map[string]bool{}
+	for _, s := range o.Skip {
+		skip[path.Clean(s)] = true
+	}
+	var out []*manifest.Resource
+	fsys := os.DirFS(root.Dir())
+	err = fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("read %s: %w", p, err)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if d.IsDir() {
+			if p != dir && !o.Recurse {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !manifestFile.MatchString(d.Name()) || skip[p] {
+			return nil
+		}
+		rel := relTo(dir, p)
+		if exclude != nil && exclude.Match(rel) {
+			return nil
+		}
+		if include != nil && !include.Match(rel) {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := root.Stat(p)
+			switch {
+			case errors.Is(err, ErrEscape):
+				return fmt.Errorf("%s: symlink points outside the repository root", p)
+			case errors.Is(err, fs.ErrNotExist):
+				warn(fmt.Sprintf("%s: dangling symlink ignored", p))
+				return nil
+			case err != nil:
+				return fmt.Errorf("%s: %w", p, err)
+			case !target.Mode().IsRegular():
+				return nil // a symlinked directory is not followed
+			}
+		} else if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := root.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", p, err)
+		}
+		rs, err := decodeFile(rel, data, warn)
+		if err != nil {
+			return err
+		}
+		out = append(out, rs...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeFile parses one candidate file as Argo CD does: a .json file holds
+// one object; a YAML file whose first document fails to parse is an error
+// only when it looks like a manifest (contains apiVersion:, kind: and
+// metadata:), otherwise it is some other YAML file and is ignored.
+func decodeFile(rel string, data []byte, warn func(string)) ([]*manifest.Resource, error) {
+	if strings.HasSuffix(rel, ".json") {
+		return manifest.DecodeJSON(rel, data)
+	}
+	rs, err := manifest.Decode(rel, data)
+	if err == nil {
+		return rs, nil
+	}
+	// Argo CD's leniency applies only when nothing before the failure parsed.
+	var good int
+	for _, d := range manifest.SplitYAML(data) {
+		r, derr := manifest.DecodeDocument(rel, d)
+		if derr != nil {
+			break
+		}
+		good += len(r)
+	}
+	s := string(data)
+	if good == 0 && !(strings.Contains(s, "apiVersion:") && strings.Contains(s, "kind:") && strings.Contains(s, "metadata:")) {
+		warn(fmt.Sprintf("%s: ignored: not a Kubernetes manifest (%v)", rel, err))
+		return nil, nil
+	}
+	return nil, err
+}
+
+func relTo(dir, p string) string {
+	if dir == "." {
+		return p
+	}
+	return strings.TrimPrefix(p, dir+"/")
+}
