@@ -58,6 +58,9 @@ func Apply(o *order.SyncOrder, res []*manifest.Resource) (*Result, error) {
 	for i, r := range res {
 		member[i] = -1
 		gs := idx.Match(r)
+		for _, g := range gs {
+			count[g]++
+		}
 		switch len(gs) {
 		case 0:
 			continue
@@ -71,7 +74,6 @@ func Apply(o *order.SyncOrder, res []*manifest.Resource) (*Result, error) {
 			continue
 		}
 		member[i] = gs[0]
-		count[gs[0]]++
 	}
 	for g := range o.Groups {
 		if count[g] == 0 && !o.Groups[g].Optional {

@@ -119,7 +119,7 @@ func (r *Resource) splice() ([]byte, bool) {
 			k, v := meta.Content[i], meta.Content[i+1]
 			if k.Value != "name" && k.Value != "namespace" && k.Value != "generateName" ||
 				v.Kind != yaml.ScalarNode || v.Line != k.Line || v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 ||
-				!singleLine(lines, k, ind) || k.Line >= len(lines) {
+				!singleLine(lines, k, ind) {
 				break
 			}
 			next := k.Line // 0-based index of the following line
@@ -194,6 +194,9 @@ func (r *Resource) splice() ([]byte, bool) {
 			continue
 		}
 		b.WriteString(l)
+	}
+	for _, s := range ins[len(lines)] {
+		b.WriteString(s)
 	}
 	return b.Bytes(), true
 }

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// run executes a whole command line in dir and returns stdout, stderr and the
+// exit code.
+func run(t *testing.T, dir string, args ...string) (string, string, int) {
+	t.Helper()
+	if dir != "" {
+		t.Chdir(dir)
+	}
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// golden compares got with the file, or rewrites it with -update. An empty
+// got means the file must not exist.
+func golden(t *testing.T, file, got string) {
+	t.Helper()
+	if *update {
+		if got == "" {
+			_ = os.Remove(file)
+			return
+		}
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if os.IsNotExist(err) {
+		want, err = nil, nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (run go test ./internal/cli -update to accept)\n--- got\n%s\n--- want\n%s", file, got, want)
+	}
+}
+
+// TestCases runs every scenario under testdata/<case>/: the command line in
+// its "cmd" file (default "render ."), run inside the case directory, must
+// print expected.yaml on stdout and stderr.txt (with the exit code) on stderr.
+func TestCases(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/*/cmd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) < 20 {
+		t.Fatalf("found only %d cases", len(dirs))
+	}
+	for _, c := range dirs {
+		dir, _ := filepath.Abs(filepath.Dir(c))
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			cmd, err := os.ReadFile(filepath.Join(dir, "cmd"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := strings.Fields(string(cmd))
+			out, errOut, code := run(t, filepath.Join(dir, "app"), args...)
+			golden(t, filepath.Join(dir, "expected.yaml"), out)
+			golden(t, filepath.Join(dir, "stderr.txt"), "exit "+itoa(code)+"\n"+errOut)
+			if code != 0 && out != "" {
+				t.Errorf("exit %d with output on stdout", code)
+			}
+		})
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestExamples renders every example; the output is a golden file.
+func TestExamples(t *testing.T) {
+	examples, err := filepath.Glob("../../examples/*/syncwave.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(examples) < 2 {
+		t.Fatalf("found %d examples", len(examples))
+	}
+	for _, e := range examples {
+		dir, _ := filepath.Abs(filepath.Dir(e))
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			out, errOut, code := run(t, dir, "render", ".")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if errOut != "" {
+				t.Errorf("unexpected stderr: %s", errOut)
+			}
+			golden(t, filepath.Join(testdataDir(t), "examples", name+".yaml"), out)
+		})
+	}
+}
+
+func testdataDir(t *testing.T) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "testdata")
+}
+
+// TestDeterministic renders the same input with different GOMAXPROCS.
+func TestDeterministic(t *testing.T) {
+	dir, _ := filepath.Abs("../../examples/sync-hook-wave")
+	var first string
+	for _, procs := range []int{1, 2, 8, 1, 4} {
+		old := runtime.GOMAXPROCS(procs)
+		out, _, code := run(t, dir, "render")
+		runtime.GOMAXPROCS(old)
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+		if first == "" {
+			first = out
+		} else if out != first {
+			t.Fatalf("output differs with GOMAXPROCS=%d", procs)
+		}
+	}
+}
+
+// TestCommandLines is a table of whole command lines: exit codes and the
+// start of what they print.
+func TestCommandLines(t *testing.T) {
+	ex, _ := filepath.Abs("../../examples/sync-hook-wave")
+	for _, tc := range []struct {
+		args       string
+		code       int
+		stdout     string // prefix
+		stderr     string // substring
+		stdoutNone bool
+	}{
+		{args: "--help", code: 0, stdout: "syncwave renders"},
+		{args: "render --help", code: 0, stdout: "Render the application at PATH"},
+		{args: "schema --help", code: 0, stdout: "Print the JSON Schema"},
+		{args: "version --help", code: 0, stdout: "Print the version"},
+		{args: "version", code: 0, stdout: "syncwave "},
+		{args: "schema", code: 0, stdout: "{"},
+		{args: "render " + ex, code: 0, stdout: "apiVersion: v1\nkind: Service\nmetadata:\n  name: backend\n  annotations:\n    argocd.argoproj.io/sync-wave: \"2\"\n"},
+		{args: "render --bogus", code: 2, stderr: "unknown flag: --bogus", stdoutNone: true},
+		{args: "render a b", code: 2, stderr: "accepts at most 1 arg", stdoutNone: true},
+		{args: "frobnicate", code: 2, stderr: "unknown command \"frobnicate\"", stdoutNone: true},
+		{args: "render /nonexistent/app", code: 1, stderr: "application path /nonexistent/app: no such file or directory", stdoutNone: true},
+		{args: "render --order /nonexistent.yaml " + ex, code: 1, stderr: "ordering file /nonexistent.yaml: no such file or directory", stdoutNone: true},
+		{args: "render --order /etc/hostname " + ex, code: 1, stderr: "ordering file /etc/hostname is outside the repository root", stdoutNone: true},
+		{args: "render --repo-root " + ex + "/.. " + ex + "/../../manifest", code: 1, stderr: "is outside the repository root", stdoutNone: true},
+		{args: "schema extra", code: 2, stderr: "unknown command \"extra\"", stdoutNone: true},
+	} {
+		t.Run(tc.args, func(t *testing.T) {
+			out, errOut, code := run(t, "", strings.Fields(tc.args)...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, errOut)
+			}
+			if !strings.HasPrefix(out, tc.stdout) {
+				t.Errorf("stdout %q does not start with %q", firstLine(out), tc.stdout)
+			}
+			if tc.stdoutNone && out != "" {
+				t.Errorf("stdout not empty: %q", out)
+			}
+			if !strings.Contains(errOut, tc.stderr) {
+				t.Errorf("stderr %q does not contain %q", errOut, tc.stderr)
+			}
+		})
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
