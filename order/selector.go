@@ -45,6 +45,10 @@ func CompileGlob(pattern string) (g glob.Glob, err error) {
 			g, err = nil, fmt.Errorf("invalid glob %q: %v", pattern, r)
 		}
 	}()
+	if strings.IndexByte(pattern, 0) >= 0 {
+		// gobwas/glob reads NUL as the end of the pattern.
+		return nil, fmt.Errorf("invalid glob %q: contains a NUL character", pattern)
+	}
 	g, err = glob.Compile(pattern)
 	if err != nil {
 		return nil, fmt.Errorf("invalid glob %q: %w", pattern, err)

@@ -71,9 +71,9 @@ type DirectorySource struct {
 // HelmSource renders a chart as `helm template` would. This package only
 // decodes and validates it.
 type HelmSource struct {
-	Path                    string `yaml:"path,omitempty" json:"path,omitempty"`
-	ReleaseName             string `yaml:"releaseName,omitempty" json:"releaseName,omitempty"`
-	Namespace               string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	Path                    string   `yaml:"path,omitempty" json:"path,omitempty"`
+	ReleaseName             string   `yaml:"releaseName,omitempty" json:"releaseName,omitempty"`
+	Namespace               string   `yaml:"namespace,omitempty" json:"namespace,omitempty"`
 	ValueFiles              []string `yaml:"valueFiles,omitempty" json:"valueFiles,omitempty"`
 	IgnoreMissingValueFiles bool     `yaml:"ignoreMissingValueFiles,omitempty" json:"ignoreMissingValueFiles,omitempty"`
 	// Values is a free-form mapping, applied after ValueFiles. Nested

@@ -111,11 +111,19 @@ func (o *SyncOrder) ComputeWaves() (*Waves, error) {
 	return w, nil
 }
 
-// edge is "to comes after from", declared at path.
+// edge is "to comes after from", declared as to.after[k] or from.before[k].
 type edge struct {
 	from, to int
-	path     string
-	before   bool // declared as from.before (else to.after)
+	k        int
+	before   bool
+}
+
+// path is where the edge is written, e.g. groups[3].after[0].
+func (e edge) path() string {
+	if e.before {
+		return fmt.Sprintf("%s.before[%d]", groupPath(e.from), e.k)
+	}
+	return fmt.Sprintf("%s.after[%d]", groupPath(e.to), e.k)
 }
 
 type graph struct {
@@ -142,10 +150,10 @@ func (o *SyncOrder) newGraph() (*graph, []*FieldError) {
 	}
 	type pair struct{ from, to int }
 	seen := map[pair]bool{}
-	resolveName := func(p, name string) (int, bool) {
+	resolveName := func(e edge, name string) (int, bool) {
 		j, ok := index[name]
 		if !ok {
-			errs = append(errs, o.Errorf(p, "no group named %q%s", name, didYouMean(name, names)))
+			errs = append(errs, o.Errorf(e.path(), "no group named %q%s", name, didYouMean(name, names)))
 		}
 		return j, ok
 	}
@@ -160,15 +168,17 @@ func (o *SyncOrder) newGraph() (*graph, []*FieldError) {
 	}
 	for i := range o.Groups {
 		for k, name := range o.Groups[i].After {
-			p := fmt.Sprintf("%s.after[%d]", groupPath(i), k)
-			if j, ok := resolveName(p, name); ok {
-				add(edge{from: j, to: i, path: p})
+			e := edge{from: -1, to: i, k: k}
+			if j, ok := resolveName(e, name); ok {
+				e.from = j
+				add(e)
 			}
 		}
 		for k, name := range o.Groups[i].Before {
-			p := fmt.Sprintf("%s.before[%d]", groupPath(i), k)
-			if j, ok := resolveName(p, name); ok {
-				add(edge{from: i, to: j, path: p, before: true})
+			e := edge{from: i, to: -1, k: k, before: true}
+			if j, ok := resolveName(e, name); ok {
+				e.to = j
+				add(e)
 			}
 		}
 	}
@@ -196,12 +206,12 @@ func (g *graph) checkPhases(e edge) *FieldError {
 		if pt.Ordered() || (e.before && !pf.Ordered()) {
 			special, sp, other, op = from, pf, to, pt
 		}
-		return g.o.Errorf(e.path, "%q is a %s group, which can be ordered only among %s groups, but %q is in phase %s", special, sp, sp, other, op)
+		return g.o.Errorf(e.path(), "%q is a %s group, which can be ordered only among %s groups, but %q is in phase %s", special, sp, sp, other, op)
 	}
 	if e.before {
-		return g.o.Errorf(e.path, "%q (phase %s) cannot come before %q (phase %s): the %s phase runs after the %s phase", from, pf, to, pt, pf, pt)
+		return g.o.Errorf(e.path(), "%q (phase %s) cannot come before %q (phase %s): the %s phase runs after the %s phase", from, pf, to, pt, pf, pt)
 	}
-	return g.o.Errorf(e.path, "%q (phase %s) cannot come after %q (phase %s): the %s phase runs after the %s phase", to, pt, from, pf, pf, pt)
+	return g.o.Errorf(e.path(), "%q (phase %s) cannot come after %q (phase %s): the %s phase runs after the %s phase", to, pt, from, pf, pf, pt)
 }
 
 // topo returns the nodes in topological order (Kahn, lowest index first
@@ -285,7 +295,7 @@ func (g *graph) cycles(done []bool) []*FieldError {
 			names = append(names, g.o.Groups[g.edges[rev[k]].from].Name)
 		}
 		first := g.edges[rev[len(rev)-1]]
-		errs = append(errs, g.o.Errorf(first.path, "cycle: %s", strings.Join(names, " -> ")))
+		errs = append(errs, g.o.Errorf(first.path(), "cycle: %s", strings.Join(names, " -> ")))
 	}
 	return errs
 }
@@ -425,10 +435,10 @@ func (o *SyncOrder) computeWaves() (*Waves, []*FieldError) {
 				}
 				e := g.edges[ei]
 				if e.before {
-					errs = append(errs, o.Errorf(e.path, "pinned waves contradict this edge: %q (wave %d) must come before %q (wave %d)",
+					errs = append(errs, o.Errorf(e.path(), "pinned waves contradict this edge: %q (wave %d) must come before %q (wave %d)",
 						o.Groups[d].Name, *o.Groups[d].Wave, o.Groups[v].Name, gw.Wave))
 				} else {
-					errs = append(errs, o.Errorf(e.path, "pinned waves contradict this edge: %q (wave %d) must come after %q (wave %d)",
+					errs = append(errs, o.Errorf(e.path(), "pinned waves contradict this edge: %q (wave %d) must come after %q (wave %d)",
 						o.Groups[v].Name, gw.Wave, o.Groups[d].Name, *o.Groups[d].Wave))
 				}
 			}

@@ -52,16 +52,23 @@ type Output struct {
 func (o *Output) Write(w io.Writer) error { return manifest.Write(w, o.Resources) }
 
 // Run renders the application, applies the ordering and returns the result.
-// It reads nothing outside the repository root and writes nothing.
+// It reads nothing outside the repository root and writes nothing. The
+// Output is never nil: on error it still carries the warnings seen so far.
 func Run(ctx context.Context, opts Options) (*Output, error) {
+	out := &Output{}
+	err := run(ctx, opts, out)
+	return out, err
+}
+
+func run(ctx context.Context, opts Options, out *Output) error {
 	app, err := filepath.Abs(opts.Path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if fi, err := os.Stat(app); err != nil {
-		return nil, fmt.Errorf("application path %s: %w", opts.Path, unwrap(err))
+		return fmt.Errorf("application path %s: %w", opts.Path, unwrap(err))
 	} else if !fi.IsDir() {
-		return nil, fmt.Errorf("application path %s: not a directory", opts.Path)
+		return fmt.Errorf("application path %s: not a directory", opts.Path)
 	}
 	rootDir := opts.RepoRoot
 	if rootDir == "" {
@@ -69,18 +76,17 @@ func Run(ctx context.Context, opts Options) (*Output, error) {
 	}
 	root, err := render.OpenRoot(rootDir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	appRel, err := root.Rel(app)
 	if err != nil {
-		return nil, fmt.Errorf("application path %s is outside the repository root %s", opts.Path, rootDir)
+		return fmt.Errorf("application path %s is outside the repository root %s", opts.Path, rootDir)
 	}
-	out := &Output{}
 	warn := func(s string) { out.Warnings = append(out.Warnings, s) }
 
 	so, orderRel, err := loadOrder(root, appRel, opts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	out.Order = so
 
@@ -90,7 +96,7 @@ func Run(ctx context.Context, opts Options) (*Output, error) {
 	} else {
 		src, err := detect(root, appRel)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sources = []order.Source{src}
 	}
@@ -103,23 +109,23 @@ func Run(ctx context.Context, opts Options) (*Output, error) {
 		rs, err := renderSource(ctx, root, appRel, src, skip, warn)
 		if err != nil {
 			if so != nil && len(so.Sources) > 0 {
-				return nil, fmt.Errorf("sources[%d]: %w", i, err)
+				return fmt.Errorf("sources[%d]: %w", i, err)
 			}
-			return nil, err
+			return err
 		}
 		res = append(res, rs...)
 	}
 	if len(res) == 0 && !opts.AllowEmpty && (so == nil || !so.AllowEmpty) {
-		return nil, fmt.Errorf("%w from %s: an empty manifest set makes Argo CD prune the whole application; pass --allow-empty (or allowEmpty: true in the ordering file) if that is intended", ErrEmpty, displayPath(appRel))
+		return fmt.Errorf("%w from %s: an empty manifest set makes Argo CD prune the whole application; pass --allow-empty (or allowEmpty: true in the ordering file) if that is intended", ErrEmpty, displayPath(appRel))
 	}
 	ann, err := annotate.Apply(so, res)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	out.Resources = ann.Resources
 	out.Placements = ann.Placements
 	out.Warnings = append(out.Warnings, ann.Warnings...)
-	return out, nil
+	return nil
 }
 
 func loadOrder(root *render.Root, appRel string, opts Options) (*order.SyncOrder, string, error) {

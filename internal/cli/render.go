@@ -47,10 +47,10 @@ error goes to stderr and the exit code is 1 (2 for a usage error).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			out, err := pipeline.Run(c.Context(), f.options(args))
+			printWarnings(stderr, out.Warnings)
 			if err != nil {
 				return err
 			}
-			printWarnings(stderr, out.Warnings)
 			return out.Write(stdout)
 		},
 	}
