@@ -13,6 +13,7 @@ import (
 	"github.com/gobwas/glob"
 
 	"github.com/syncwave/syncwave/manifest"
+	"github.com/syncwave/syncwave/order"
 )
 
 // DirectoryOptions mirror Argo CD's directory source.
@@ -41,13 +42,13 @@ func Directory(ctx context.Context, root *Root, o DirectoryOptions, warn func(st
 	var include, exclude glob.Glob
 	var err error
 	if o.Include != "" {
-		if include, err = glob.Compile(o.Include); err != nil {
-			return nil, fmt.Errorf("directory %s: include %q is not a valid glob: %v", o.Path, o.Include, err)
+		if include, err = order.CompileGlob(o.Include); err != nil {
+			return nil, fmt.Errorf("directory %s: include: %v", o.Path, err)
 		}
 	}
 	if o.Exclude != "" {
-		if exclude, err = glob.Compile(o.Exclude); err != nil {
-			return nil, fmt.Errorf("directory %s: exclude %q is not a valid glob: %v", o.Path, o.Exclude, err)
+		if exclude, err = order.CompileGlob(o.Exclude); err != nil {
+			return nil, fmt.Errorf("directory %s: exclude: %v", o.Path, err)
 		}
 	}
 	dir := path.Clean(o.Path)
