@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -236,9 +237,18 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: A}\n"))
 	f.Add([]byte("{\"apiVersion\":\"v1\",\"kind\":\"A\"}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkAnnotate(t, data, map[string]*string{
-			"argocd.argoproj.io/sync-wave": ptr("3"),
-			"argocd.argoproj.io/hook":      nil,
-		})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			checkAnnotate(t, data, map[string]*string{
+				"argocd.argoproj.io/sync-wave": ptr("3"),
+				"argocd.argoproj.io/hook":      nil,
+			})
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("took longer than 5s on %q", data)
+		}
 	})
 }

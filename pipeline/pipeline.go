@@ -9,6 +9,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/syncwave/syncwave/annotate"
 	"github.com/syncwave/syncwave/manifest"
@@ -38,6 +42,26 @@ type Options struct {
 	Order     []byte
 	// AllowEmpty accepts a rendering with no resources.
 	AllowEmpty bool
+
+	// Helm inputs. They apply to every helm source. Like Argo CD's
+	// Application parameters they extend or override the source's entry:
+	// ValueFiles are read after the entry's valueFiles (relative to the
+	// chart; absolute paths from the repository root), Values (a YAML
+	// document) after its inline values, Set and SetString after its
+	// parameters; ReleaseName replaces its releaseName.
+	ValueFiles  []string
+	Values      string
+	Set         []string
+	SetString   []string
+	ReleaseName string
+	// Like Argo CD's environment (ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE,
+	// KUBE_VERSION, KUBE_API_VERSIONS) these are defaults that the entry's
+	// own fields win over. AppName may be "<namespace>_<name>"; the release
+	// name defaults to it without the prefix, else to the chart name.
+	AppName     string
+	Namespace   string
+	KubeVersion string
+	APIVersions []string
 }
 
 // Output is a successful rendering.
@@ -106,14 +130,20 @@ func run(ctx context.Context, opts Options, out *Output) error {
 	}
 	var res []*manifest.Resource
 	for i, src := range sources {
-		rs, err := renderSource(ctx, root, appRel, src, skip, warn)
+		rs, err := renderSource(ctx, root, appRel, src, skip, &opts, warn)
 		if err != nil {
 			if so != nil && len(so.Sources) > 0 {
 				return fmt.Errorf("sources[%d]: %w", i, err)
 			}
 			return err
 		}
-		res = append(res, rs...)
+		for _, r := range rs {
+			if r.Kind == order.Kind && strings.HasPrefix(r.APIVersion, "syncwave.io/") {
+				warn(fmt.Sprintf("%s: ordering file of another application skipped; only %s is used", r.Where(), orderName(orderRel)))
+				continue
+			}
+			res = append(res, r)
+		}
 	}
 	if len(res) == 0 && !opts.AllowEmpty && (so == nil || !so.AllowEmpty) {
 		return fmt.Errorf("%w from %s: an empty manifest set makes Argo CD prune the whole application; pass --allow-empty (or allowEmpty: true in the ordering file) if that is intended", ErrEmpty, displayPath(appRel))
@@ -179,12 +209,12 @@ func detect(root *render.Root, appRel string) (order.Source, error) {
 	return order.Source{Directory: &order.DirectorySource{Path: "."}}, nil
 }
 
-func renderSource(ctx context.Context, root *render.Root, appRel string, src order.Source, skip []string, warn func(string)) ([]*manifest.Resource, error) {
+func renderSource(ctx context.Context, root *render.Root, appRel string, src order.Source, skip []string, opts *Options, warn func(string)) ([]*manifest.Resource, error) {
 	switch {
 	case src.Directory != nil:
 		d := src.Directory
 		dir := path.Join(appRel, d.Path)
-		if dir == ".." || len(dir) > 2 && dir[:3] == "../" {
+		if escapes(dir) {
 			return nil, fmt.Errorf("directory %s: %w", d.Path, render.ErrEscape)
 		}
 		rs, err := render.Directory(ctx, root, render.DirectoryOptions{
@@ -199,11 +229,97 @@ func renderSource(ctx context.Context, root *render.Root, appRel string, src ord
 		}
 		return rs, nil
 	case src.Helm != nil:
-		return nil, fmt.Errorf("helm chart %s: Helm sources are not supported by this build of syncwave yet", displayPath(path.Join(appRel, src.Helm.Path)))
+		dir := path.Join(appRel, src.Helm.Path)
+		if escapes(dir) {
+			return nil, fmt.Errorf("helm chart %s: %w", src.Helm.Path, render.ErrEscape)
+		}
+		ho, err := helmOptions(root, dir, src.Helm, opts)
+		if err != nil {
+			return nil, fmt.Errorf("helm chart %s: %w", displayPath(dir), err)
+		}
+		rs, err := render.Helm(ctx, root, ho, warn)
+		if err != nil {
+			return nil, fmt.Errorf("helm chart %s: %w", displayPath(dir), err)
+		}
+		return rs, nil
 	case src.Kustomize != nil:
-		return nil, fmt.Errorf("kustomization %s: Kustomize sources are not supported by this build of syncwave yet", displayPath(path.Join(appRel, src.Kustomize.Path)))
+		dir := path.Join(appRel, src.Kustomize.Path)
+		if escapes(dir) {
+			return nil, fmt.Errorf("kustomization %s: %w", src.Kustomize.Path, render.ErrEscape)
+		}
+		rs, err := render.Kustomize(ctx, root, render.KustomizeOptions{Path: dir})
+		if err != nil {
+			return nil, fmt.Errorf("kustomization %s: %w", displayPath(dir), err)
+		}
+		prefix := relPrefix(appRel, dir)
+		for _, r := range rs {
+			r.Source = path.Join(prefix, r.Source)
+		}
+		return rs, nil
 	}
 	return nil, errors.New("empty source entry")
+}
+
+func escapes(dir string) bool { return dir == ".." || strings.HasPrefix(dir, "../") }
+
+// helmOptions merges a helm source entry with the options the way Argo CD
+// combines an Application's parameters with its environment.
+func helmOptions(root *render.Root, dir string, h *order.HelmSource, opts *Options) (render.HelmOptions, error) {
+	o := render.HelmOptions{
+		Path:                    dir,
+		ReleaseName:             h.ReleaseName,
+		Namespace:               h.Namespace,
+		ValueFiles:              append(append([]string(nil), h.ValueFiles...), opts.ValueFiles...),
+		IgnoreMissingValueFiles: h.IgnoreMissingValueFiles,
+		KubeVersion:             h.KubeVersion,
+		APIVersions:             h.APIVersions,
+		SkipCRDs:                h.SkipCRDs,
+	}
+	if len(h.Values) > 0 {
+		b, err := yaml.Marshal(h.Values)
+		if err != nil {
+			return o, fmt.Errorf("values: %w", err)
+		}
+		o.Values = append(o.Values, b)
+	}
+	if opts.Values != "" {
+		o.Values = append(o.Values, []byte(opts.Values))
+	}
+	for _, p := range h.Parameters {
+		if p.ForceString {
+			o.SetString = append(o.SetString, p.Name+"="+p.Value)
+		} else {
+			o.Set = append(o.Set, p.Name+"="+p.Value)
+		}
+	}
+	o.Set = append(o.Set, opts.Set...)
+	o.SetString = append(o.SetString, opts.SetString...)
+	if opts.ReleaseName != "" {
+		o.ReleaseName = opts.ReleaseName
+	}
+	if o.ReleaseName == "" && opts.AppName != "" {
+		o.ReleaseName = opts.AppName
+		if _, name, ok := strings.Cut(opts.AppName, "_"); ok {
+			o.ReleaseName = name
+		}
+	}
+	if o.ReleaseName == "" {
+		name, err := render.ChartName(root, dir)
+		if err != nil {
+			return o, err
+		}
+		o.ReleaseName = name
+	}
+	if o.Namespace == "" {
+		o.Namespace = opts.Namespace
+	}
+	if o.KubeVersion == "" {
+		o.KubeVersion = opts.KubeVersion
+	}
+	if len(o.APIVersions) == 0 {
+		o.APIVersions = opts.APIVersions
+	}
+	return o, nil
 }
 
 // relPrefix is dir relative to the application directory ("" for itself).
@@ -233,6 +349,13 @@ func gitWorkTree(dir string) string {
 		}
 		d = parent
 	}
+}
+
+func orderName(rel string) string {
+	if rel == "" {
+		return "the ordering given"
+	}
+	return rel
 }
 
 func displayPath(rel string) string {
