@@ -247,10 +247,9 @@ func reason(w order.GroupWave) string {
 	case order.BoundAfter:
 		fmt.Fprintf(&b, "after %s", refs(w.After))
 	case order.BoundBefore:
-		if w.Limit != nil {
-			fmt.Fprintf(&b, "before %s (wave %d)", w.Limit.Name, w.Limit.Wave)
-		} else {
-			fmt.Fprintf(&b, "before %s", refs(w.Before))
+		fmt.Fprintf(&b, "before %s", refs(w.Before))
+		if w.Limit != nil && !slices.ContainsFunc(w.Before, func(r order.GroupRef) bool { return r.Name == w.Limit.Name }) {
+			fmt.Fprintf(&b, ", which leads to %s (pinned wave %d)", w.Limit.Name, w.Limit.Wave)
 		}
 		if len(w.After) > 0 {
 			fmt.Fprintf(&b, ", after %s", refs(w.After))

@@ -10,7 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 

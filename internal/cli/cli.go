@@ -29,8 +29,14 @@ func (e usageError) Unwrap() error { return e.err }
 // Main runs syncwave with args and returns the exit code. stdout receives
 // output only when the whole command succeeded.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return mainWith(ctx, args, stdout, stderr, processHost())
+}
+
+// mainWith is Main with the process's environment and working directory
+// passed in, so that tests never touch the real ones.
+func mainWith(ctx context.Context, args []string, stdout, stderr io.Writer, h host) int {
 	var out bytes.Buffer
-	root := newRoot(&out, stderr)
+	root := newRoot(&out, stderr, h)
 	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(stderr)
@@ -65,7 +71,7 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
-func newRoot(stdout, stderr io.Writer) *cobra.Command {
+func newRoot(stdout, stderr io.Writer, h host) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "syncwave",
 		Short: "Order Argo CD syncs: compute sync waves and hooks from dependencies",
@@ -81,6 +87,6 @@ sidecar), with the same code path.`,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newRender(stdout, stderr), newSchema(stdout), newVersion(stdout))
+	root.AddCommand(newRender(stdout, stderr), newPlan(stdout, stderr), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr))
 	return root
 }

@@ -107,6 +107,13 @@ func TestExamples(t *testing.T) {
 				t.Errorf("unexpected stderr: %s", errOut)
 			}
 			golden(t, filepath.Join(testdataDir(t), "examples", name+".yaml"), out)
+			for format, ext := range map[string]string{"table": "txt", "json": "json", "mermaid": "mmd", "dot": "dot"} {
+				pout, perr, code := run(t, dir, "plan", "-o", format, ".")
+				if code != 0 || perr != "" {
+					t.Fatalf("plan -o %s: exit %d: %s", format, code, perr)
+				}
+				golden(t, filepath.Join(testdataDir(t), "examples", name+".plan."+ext), pout)
+			}
 		})
 	}
 }
@@ -151,6 +158,10 @@ func TestCommandLines(t *testing.T) {
 		{args: "schema --help", code: 0, stdout: "Print the JSON Schema"},
 		{args: "version --help", code: 0, stdout: "Print the version"},
 		{args: "version", code: 0, stdout: "syncwave "},
+		{args: "plan --help", code: 0, stdout: "Render PATH exactly as"},
+		{args: "plan " + ex, code: 0, stdout: "PHASE     WAVE  KIND        NAMESPACE/NAME  GROUP     REASON\nSync      -1    Service     webhook-app     webhook   pinned wave -1\n"},
+		{args: "plan -o yaml " + ex, code: 2, stderr: `--output "yaml": expected table, json, mermaid or dot`, stdoutNone: true},
+		{args: "plan /nonexistent", code: 1, stderr: "no such file or directory", stdoutNone: true},
 		{args: "schema", code: 0, stdout: "{"},
 		{args: "render " + ex, code: 0, stdout: "apiVersion: v1\nkind: Service\nmetadata:\n  name: backend\n  annotations:\n    argocd.argoproj.io/sync-wave: \"2\"\n"},
 		{args: "render --bogus", code: 2, stderr: "unknown flag: --bogus", stdoutNone: true},

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncwave/syncwave/pipeline"
+	"github.com/syncwave/syncwave/render"
 )
 
 // renderFlags are the inputs shared by render and plan.
@@ -14,6 +15,17 @@ type renderFlags struct {
 	order      string
 	repoRoot   string
 	allowEmpty bool
+
+	// Helm inputs, mirroring Argo CD's parameters and environment.
+	valueFiles  []string
+	values      string
+	set         []string
+	setString   []string
+	releaseName string
+	namespace   string
+	kubeVersion string
+	apiVersions []string
+	appName     string
 }
 
 func (f *renderFlags) register(c *cobra.Command) {
@@ -21,6 +33,14 @@ func (f *renderFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.order, "order", "", "ordering file (default: PATH/syncwave.yaml when present)")
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root no path may leave (default: the git work tree holding PATH, else PATH)")
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "accept a rendering with no resources (Argo CD then prunes everything)")
+	fl.StringArrayVarP(&f.valueFiles, "values", "f", nil, "Helm value file, read after the source's valueFiles (repeatable; relative to the chart, an absolute path is relative to the repository root)")
+	fl.StringArrayVar(&f.set, "set", nil, "Helm value key=value, as helm --set (repeatable)")
+	fl.StringArrayVar(&f.setString, "set-string", nil, "Helm string value key=value, as helm --set-string (repeatable)")
+	fl.StringVar(&f.releaseName, "release-name", "", "Helm release name (default: the app name without its <namespace>_ prefix, else the chart name)")
+	fl.StringVar(&f.namespace, "namespace", "", "Helm release namespace when the source sets none, as Argo CD's destination namespace (default \"default\")")
+	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version for .Capabilities.KubeVersion when the source sets none: 1.29, 1.29.3 or v1.29.3 (default "+render.DefaultKubeVersion+")")
+	fl.StringSliceVar(&f.apiVersions, "api-versions", nil, "API versions for .Capabilities.APIVersions when the source sets none: group/version or group/version/Kind (repeatable or comma list)")
+	fl.StringVar(&f.appName, "app-name", "", "Argo CD application name, as ARGOCD_APP_NAME (may be <namespace>_<name>)")
 }
 
 func (f *renderFlags) options(args []string) pipeline.Options {
@@ -28,7 +48,12 @@ func (f *renderFlags) options(args []string) pipeline.Options {
 	if len(args) > 0 {
 		p = args[0]
 	}
-	return pipeline.Options{Path: p, RepoRoot: f.repoRoot, OrderFile: f.order, AllowEmpty: f.allowEmpty}
+	return pipeline.Options{
+		Path: p, RepoRoot: f.repoRoot, OrderFile: f.order, AllowEmpty: f.allowEmpty,
+		ValueFiles: f.valueFiles, Values: f.values, Set: f.set, SetString: f.setString,
+		ReleaseName: f.releaseName, AppName: f.appName, Namespace: f.namespace,
+		KubeVersion: f.kubeVersion, APIVersions: f.apiVersions,
+	}
 }
 
 func newRender(stdout, stderr io.Writer) *cobra.Command {

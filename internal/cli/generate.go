@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/syncwave/syncwave/pipeline"
+	"github.com/syncwave/syncwave/plugin"
+)
+
+// host is what the plugin commands read from the process: the environment
+// and the working directory. Main passes the real ones; tests pass fakes.
+// Nothing below this edge reads either.
+type host struct {
+	environ func() []string
+	getwd   func() (string, error)
+}
+
+func processHost() host { return host{environ: os.Environ, getwd: os.Getwd} }
+
+// inputs reads the plugin inputs from the host.
+func (h host) inputs() (plugin.Inputs, error) {
+	wd, err := h.getwd()
+	if err != nil {
+		return plugin.Inputs{}, fmt.Errorf("working directory: %w", err)
+	}
+	return plugin.FromEnv(h.environ(), wd)
+}
+
+func newGenerate(stdout, stderr io.Writer, h host) *cobra.Command {
+	return &cobra.Command{
+		Use:   "generate",
+		Short: "Argo CD plugin mode: render the application in the working directory from Argo CD's environment",
+		Long: `Render the application in the working directory, taking every input from the
+environment Argo CD's cmp-server gives a Config Management Plugin command, and
+print the annotated stream: the same code path and output contract as render.
+
+Inputs, highest precedence first: the Application's plugin parameters
+(ARGOCD_APP_PARAMETERS, else PARAM_*), its plugin.env (ARGOCD_ENV_SYNCWAVE_*),
+the sidecar's SYNCWAVE_* variables, the ordering file, the defaults. Argo CD's
+ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE, KUBE_VERSION and KUBE_API_VERSIONS are
+defaults for Helm sources. The repository root is the working directory less
+ARGOCD_APP_SOURCE_PATH.
+
+SYNCWAVE_TIMEOUT (default 45s) bounds the rendering, so that it fails with a
+clear message before the repo-server's 60 s deadline kills it.`,
+		Example: `  # what the sidecar runs (plugin.yaml), in the application directory:
+  ARGOCD_APP_NAME=shop ARGOCD_APP_SOURCE_PATH=apps/shop syncwave generate`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			in, err := h.inputs()
+			if err != nil {
+				return err
+			}
+			out, err := runWithin(c.Context(), in.Timeout, in.PipelineOptions())
+			if out != nil {
+				printWarnings(stderr, out.Warnings)
+			}
+			if err != nil {
+				return err
+			}
+			return out.Write(stdout)
+		},
+	}
+}
+
+// runWithin runs the pipeline under syncwave's own deadline. The pipeline
+// runs in its own goroutine so that the deadline holds even where a library
+// does not watch the context: on expiry the command fails at once (and the
+// process exits, ending the goroutine). The Output is nil then.
+func runWithin(ctx context.Context, limit time.Duration, opts pipeline.Options) (*pipeline.Output, error) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	type result struct {
+		out *pipeline.Output
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := pipeline.Run(ctx, opts)
+		done <- result{out, err}
+	}()
+	timedOut := func() error {
+		return fmt.Errorf("rendering took longer than %s (%s); Argo CD's repo-server gives up at 60s by default", limit, plugin.EnvTimeout)
+	}
+	select {
+	case r := <-done:
+		if r.err != nil && errors.Is(r.err, context.DeadlineExceeded) && ctx.Err() != nil {
+			return r.out, timedOut()
+		}
+		return r.out, r.err
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, timedOut()
+		}
+		return nil, fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	}
+}
+
+func newParameters(stdout, stderr io.Writer, h host) *cobra.Command {
+	return &cobra.Command{
+		Use:   "parameters",
+		Short: "Argo CD plugin mode: print the dynamic parameter announcement (JSON)",
+		Long: `Print the dynamic parameter announcement of the application in the working
+directory as JSON, for Argo CD's UI (plugin.yaml: parameters.dynamic). For a
+Helm source (Chart.yaml in the application directory, or helm entries in the
+ordering file) it is a helm-parameters map with the chart's values.yaml and
+value files flattened as Argo CD's own Helm parameter view shows them; for
+other sources an empty list. The static announcement is in plugin.yaml.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			in, err := h.inputs()
+			if err != nil {
+				return err
+			}
+			ann, warnings, err := plugin.Dynamic(in)
+			printWarnings(stderr, warnings)
+			if err != nil {
+				return err
+			}
+			b, err := json.MarshalIndent(ann, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(stdout, "%s\n", b)
+			return err
+		},
+	}
+}

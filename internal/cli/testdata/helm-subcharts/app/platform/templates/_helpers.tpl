@@ -1,0 +1,3 @@
+{{- define "platform.labels" -}}
+team: {{ .Values.global.team }}
+{{- end }}

@@ -1,0 +1,3 @@
+#!/bin/sh
+touch /tmp/syncwave-pwned
+cat

@@ -1,0 +1,281 @@
+package plan
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/syncwave/syncwave/manifest"
+)
+
+// Annotation keys the sync engine reads.
+const (
+	AnnotationHook             = "argocd.argoproj.io/hook"
+	AnnotationHookDeletePolicy = "argocd.argoproj.io/hook-delete-policy"
+	AnnotationSyncWave         = "argocd.argoproj.io/sync-wave"
+	AnnotationSyncOptions      = "argocd.argoproj.io/sync-options"
+	AnnotationHelmHook         = "helm.sh/hook"
+	AnnotationHelmHookWeight   = "helm.sh/hook-weight"
+	AnnotationHelmDeletePolicy = "helm.sh/hook-delete-policy"
+)
+
+// Phase is a sync phase of the engine.
+type Phase string
+
+// The sync phases, in the engine's order. SyncFail hooks run only when the
+// sync fails.
+const (
+	PreSync  Phase = "PreSync"
+	Sync     Phase = "Sync"
+	PostSync Phase = "PostSync"
+	SyncFail Phase = "SyncFail"
+)
+
+// phaseOrder is gitops-engine's syncPhaseOrder (pkg/sync/sync_tasks.go).
+func (p Phase) order() int {
+	switch p {
+	case PreSync:
+		return -1
+	case Sync:
+		return 0
+	case PostSync:
+		return 1
+	case SyncFail:
+		return 2
+	}
+	return 0
+}
+
+// Validate reports whether p is one of the four sync phases.
+func (p Phase) Validate() error {
+	switch p {
+	case PreSync, Sync, PostSync, SyncFail:
+		return nil
+	}
+	return fmt.Errorf("unknown sync phase %q (expected PreSync, Sync, PostSync or SyncFail)", string(p))
+}
+
+// DeletePolicy is a hook delete policy as the engine names it.
+type DeletePolicy string
+
+// The hook delete policies.
+const (
+	HookSucceeded      DeletePolicy = "HookSucceeded"
+	HookFailed         DeletePolicy = "HookFailed"
+	BeforeHookCreation DeletePolicy = "BeforeHookCreation"
+)
+
+// Validate reports whether d is a delete policy the engine knows.
+func (d DeletePolicy) Validate() error {
+	switch d {
+	case HookSucceeded, HookFailed, BeforeHookCreation:
+		return nil
+	}
+	return fmt.Errorf("unknown hook delete policy %q (expected HookSucceeded, HookFailed or BeforeHookCreation)", string(d))
+}
+
+var helmDeletePolicies = map[string]DeletePolicy{
+	"before-hook-creation": BeforeHookCreation,
+	"hook-succeeded":       HookSucceeded,
+	"hook-failed":          HookFailed,
+}
+
+var helmHookPhases = map[string]Phase{
+	"pre-install":  PreSync,
+	"pre-upgrade":  PreSync,
+	"post-install": PostSync,
+	"post-upgrade": PostSync,
+}
+
+// csv splits an annotation value as gitops-engine's GetAnnotationCSVs does:
+// comma separated, each item trimmed, empty items dropped, duplicates removed.
+// Unlike the engine (which returns map order) the first occurrence order is
+// kept, so the output is deterministic.
+func csv(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" || contains(out, item) {
+			continue
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// hookInfo is what the engine reads from one resource's hook annotations
+// (gitops-engine pkg/sync/hook, pkg/sync/ignore, sync_phase.go).
+type hookInfo struct {
+	hook     bool    // hook.IsHook
+	skip     bool    // hook.Skip: never applied
+	ignored  bool    // ignore.Ignore: a hook with no recognised type, dropped
+	phases   []Phase // one task per phase, in phase order
+	argo     []string
+	argoOK   []string // the valid Argo values
+	helm     []string
+	helmUsed bool // the phases come from helm.sh/hook
+}
+
+func readHook(r *manifest.Resource) hookInfo {
+	var h hookInfo
+	argoValue, hasArgo := r.Annotations[AnnotationHook]
+	helmValue, hasHelm := r.Annotations[AnnotationHelmHook]
+	h.argo = csv(argoValue)
+	h.helm = csv(helmValue)
+	for _, v := range h.argo {
+		switch Phase(v) {
+		case PreSync, Sync, PostSync, SyncFail, "Skip":
+			h.argoOK = append(h.argoOK, v)
+		}
+	}
+	// hook.Types: the valid Argo values, else the mapped Helm values.
+	var types []string
+	if len(h.argoOK) > 0 {
+		types = h.argoOK
+	} else {
+		for _, v := range h.helm {
+			if p, ok := helmHookPhases[v]; ok {
+				types = append(types, string(p))
+				h.helmUsed = true
+			}
+		}
+	}
+	h.skip = len(types) == 1 && types[0] == "Skip"
+	if hasArgo {
+		h.hook = !h.skip
+	} else {
+		h.hook = hasHelm && helmValue != "crd-install"
+	}
+	h.ignored = h.hook && len(types) == 0
+	switch {
+	case h.skip || h.ignored:
+	case h.hook:
+		for _, p := range []Phase{PreSync, Sync, PostSync, SyncFail} {
+			if contains(types, string(p)) {
+				h.phases = append(h.phases, p)
+			}
+		}
+	default:
+		h.phases = []Phase{Sync}
+	}
+	return h
+}
+
+// excludedReason explains why the engine never applies a resource.
+func (h hookInfo) excludedReason(r *manifest.Resource) string {
+	if h.skip {
+		if len(h.argo) == 1 {
+			return "hook Skip: Argo CD never applies it"
+		}
+		return fmt.Sprintf("hook %q: Skip is its only valid type, so Argo CD never applies it", r.Annotations[AnnotationHook])
+	}
+	// A hook with no recognised type.
+	var values []string
+	key := AnnotationHook
+	if _, ok := r.Annotations[AnnotationHook]; ok && len(h.argo) > 0 {
+		values = h.argo
+	} else if _, ok := r.Annotations[AnnotationHook]; ok && len(h.helm) == 0 {
+		return fmt.Sprintf("empty %s: a hook with no type, Argo CD never applies it", AnnotationHook)
+	} else {
+		key = AnnotationHelmHook
+		values = h.helm
+	}
+	if len(values) == 0 {
+		return fmt.Sprintf("%s %q names no hook type: Argo CD never applies it", key, r.Annotations[key])
+	}
+	var kinds []string
+	for _, v := range values {
+		kinds = append(kinds, describeHookValue(key, v))
+	}
+	msg := fmt.Sprintf("%s %q has no sync phase (%s): Argo CD never applies it in a sync", key, strings.Join(values, ","), strings.Join(kinds, "; "))
+	if key == AnnotationHook && len(h.helm) > 0 {
+		msg += fmt.Sprintf("; helm.sh/hook %q maps to no sync phase either", strings.Join(h.helm, ","))
+	}
+	return msg
+}
+
+func describeHookValue(key, v string) string {
+	switch {
+	case v == "PostDelete" || v == "post-delete":
+		return v + " runs when the Application is deleted"
+	case v == "PreDelete" || v == "pre-delete":
+		return v + " runs when the Application is deleted (Argo CD v3.3+)"
+	case strings.HasPrefix(v, "test"):
+		return v + " is a Helm test hook"
+	case strings.HasSuffix(v, "-rollback"):
+		return v + " is a Helm rollback hook"
+	case v == "crd-install":
+		return v + " alone would be a normal resource"
+	case key == AnnotationHook:
+		return v + " is not PreSync, Sync, PostSync, SyncFail or Skip (case-sensitive)"
+	}
+	return v + " is not pre-install, pre-upgrade, post-install or post-upgrade"
+}
+
+// deletePolicies is hook.DeletePolicies: the valid Argo policies, then the
+// mapped Helm ones, BeforeHookCreation when none. Duplicates are removed.
+func deletePolicies(r *manifest.Resource) []DeletePolicy {
+	var out []DeletePolicy
+	add := func(p DeletePolicy) {
+		for _, x := range out {
+			if x == p {
+				return
+			}
+		}
+		out = append(out, p)
+	}
+	for _, v := range csv(r.Annotations[AnnotationHookDeletePolicy]) {
+		if DeletePolicy(v).Validate() == nil {
+			add(DeletePolicy(v))
+		}
+	}
+	for _, v := range csv(r.Annotations[AnnotationHelmDeletePolicy]) {
+		if p, ok := helmDeletePolicies[v]; ok {
+			add(p)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, BeforeHookCreation)
+	}
+	return out
+}
+
+// readWave is syncwaves.Wave: strconv.Atoi of sync-wave, else of
+// helm.sh/hook-weight, else 0, on any resource. why explains the value.
+func readWave(r *manifest.Resource) (wave int, why string) {
+	sw, hasSW := r.Annotations[AnnotationSyncWave]
+	if hasSW {
+		if n, err := strconv.Atoi(sw); err == nil {
+			return n, fmt.Sprintf("existing annotation sync-wave %d", n)
+		}
+	}
+	w, hasW := r.Annotations[AnnotationHelmHookWeight]
+	var fallback string
+	n, err := strconv.Atoi(w)
+	switch {
+	case hasW && err == nil:
+		wave, fallback = n, fmt.Sprintf("hook-weight %d", n)
+	case hasW:
+		fallback = fmt.Sprintf("wave 0 (hook-weight %q is not an integer either)", w)
+	default:
+		fallback = "wave 0"
+	}
+	switch {
+	case hasSW:
+		return wave, fmt.Sprintf("invalid sync-wave %q: Argo CD falls back to %s", sw, fallback)
+	case hasW && err == nil:
+		return wave, fallback
+	case hasW:
+		return 0, fmt.Sprintf("invalid hook-weight %q: Argo CD uses wave 0", w)
+	}
+	return 0, "default wave 0"
+}

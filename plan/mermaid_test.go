@@ -1,0 +1,85 @@
+package plan
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMermaidParses runs Mermaid's own parser (the mermaid npm package under
+// Node, with jsdom for the DOM it expects) over every golden plan.mmd and a
+// plan with hostile labels. The Mermaid CLI would need a Chromium; the parser
+// is what decides whether GitHub renders the diagram. Skipped with -short or
+// when node or npm is not installed; the packages are installed once into the
+// user cache directory.
+func TestMermaidParses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the Mermaid parser check (needs npm)")
+	}
+	node, err1 := exec.LookPath("node")
+	npm, err2 := exec.LookPath("npm")
+	if err1 != nil || err2 != nil {
+		t.Skip("node or npm not installed: skipping the Mermaid parser check")
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = t.TempDir()
+	}
+	dir := filepath.Join(cache, "syncwave-mermaid-check")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "mermaid", "package.json")); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(npm, "install", "--no-audit", "--no-fund", "--prefix", dir, "mermaid@11", "jsdom@24")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm install mermaid: %v\n%s", err, out)
+		}
+	}
+	script, err := os.ReadFile("testdata/mermaid/check.mjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "check.mjs"), script, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	files, _ := filepath.Glob("testdata/*/plan.mmd")
+	hostile := &Plan{Steps: []Step{
+		{Phase: PreSync, Wave: -1, Kind: `Odd"Kind`, Namespace: "a#b", Name: "<x>&`y`", Hook: true, Tie: 1},
+		{Phase: Sync, Wave: 0, Kind: "ConfigMap", Name: "end; click x call alert()"},
+		{Phase: SyncFail, Wave: 0, Kind: "Job", Name: "subgraph end", Hook: true},
+	}, Excluded: []Excluded{{Kind: "Pod", Namespace: "ns", Name: `quote"d`}}}
+	var b bytes.Buffer
+	if err := hostile.WriteMermaid(&b); err != nil {
+		t.Fatal(err)
+	}
+	h := filepath.Join(t.TempDir(), "hostile.mmd")
+	if err := os.WriteFile(h, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var abs []string
+	for _, f := range append(files, h) {
+		a, _ := filepath.Abs(f)
+		abs = append(abs, a)
+	}
+	cmd := exec.Command(node, append([]string{"check.mjs"}, abs...)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("mermaid parse failed: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), "ok "); n != len(abs) {
+		t.Fatalf("parsed %d of %d files:\n%s", n, len(abs), out)
+	}
+}
+
+func TestMermaidText(t *testing.T) {
+	got := mermaidText("a\"b#c<d>e&f`g\nh")
+	want := "a#quot;b#35;c#lt;d#gt;e#amp;f#96;g h"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,225 @@
+package plugin
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/syncwave/syncwave/order"
+	"github.com/syncwave/syncwave/pipeline"
+	"github.com/syncwave/syncwave/render"
+)
+
+// Dynamic is the dynamic parameter announcement of `syncwave parameters`:
+// for a Helm source (Chart.yaml in the application directory, or helm
+// entries in the ordering file) a helm-parameters map holding the chart's
+// values.yaml and value files flattened as Argo CD's own Helm parameter
+// view does (dotted keys, list items as key[i]), so that the UI shows them
+// for a plugin application; nothing for other sources. The cmp-server puts
+// it in front of the static announcement, and the UI uses the first
+// announcement of a name, so it replaces the static helm-parameters entry.
+//
+// Every file is read through the repository root: a values file that is
+// missing or leaves the root is skipped with a warning, as Argo CD skips
+// it. An ordering file that does not decode is an error.
+func Dynamic(in Inputs) ([]Announcement, []string, error) {
+	root, err := render.OpenRoot(in.RepoRoot)
+	if err != nil {
+		return nil, nil, err
+	}
+	appRel, err := root.Rel(in.AppDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("application path %s is outside the repository root %s", in.AppDir, in.RepoRoot)
+	}
+	charts, err := helmSources(root, appRel, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := []Announcement{}
+	if len(charts) == 0 {
+		return out, nil, nil
+	}
+	var warnings []string
+	flat := map[string]string{}
+	// earlier charts win: flatten the last one first
+	for i := len(charts) - 1; i >= 0; i-- {
+		h := charts[i]
+		files := []string{path.Join(h.dir, "values.yaml")}
+		for _, f := range append(append([]string(nil), h.valueFiles...), in.ValueFiles...) {
+			if strings.HasPrefix(f, "/") {
+				files = append(files, path.Clean(strings.TrimPrefix(f, "/")))
+			} else {
+				files = append(files, path.Join(h.dir, f))
+			}
+		}
+		for _, f := range files {
+			data, err := root.ReadFile(f)
+			if err != nil {
+				if !errors.Is(err, fs.ErrNotExist) || f != path.Join(h.dir, "values.yaml") {
+					warnings = append(warnings, fmt.Sprintf("values file %s skipped: %v", f, err))
+				}
+				continue
+			}
+			if err := FlattenValues(data, flat); err != nil {
+				warnings = append(warnings, fmt.Sprintf("values file %s skipped: %v", f, err))
+			}
+		}
+	}
+	p, _ := Lookup(ParamHelmParameters)
+	a := p.Announce()
+	a.Map = flat
+	return append(out, a), warnings, nil
+}
+
+type chartRef struct {
+	dir        string // root-relative
+	valueFiles []string
+}
+
+// helmSources finds the charts of the application the way the pipeline
+// does: the ordering file's sources when it lists any, else Chart.yaml in
+// the application directory.
+func helmSources(root *render.Root, appRel string, in Inputs) ([]chartRef, error) {
+	var so *order.SyncOrder
+	var err error
+	switch {
+	case in.Order != nil:
+		so, err = order.Decode("inline order", in.Order)
+	case in.OrderFile != "":
+		rel, rerr := root.Rel(in.OrderFile)
+		if rerr != nil {
+			return nil, fmt.Errorf("ordering file %s: %w", in.OrderFile, rerr)
+		}
+		so, err = decodeFile(root, rel)
+	default:
+		rel := path.Join(appRel, pipeline.DefaultOrderFile)
+		if _, serr := root.Stat(rel); serr == nil {
+			so, err = decodeFile(root, rel)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if so != nil && len(so.Sources) > 0 {
+		var out []chartRef
+		for _, s := range so.Sources {
+			if s.Helm != nil {
+				out = append(out, chartRef{dir: path.Join(appRel, s.Helm.Path), valueFiles: s.Helm.ValueFiles})
+			}
+		}
+		return out, nil
+	}
+	if _, err := root.Stat(path.Join(appRel, "Chart.yaml")); err == nil {
+		return []chartRef{{dir: appRel}}, nil
+	}
+	return nil, nil
+}
+
+func decodeFile(root *render.Root, rel string) (*order.SyncOrder, error) {
+	data, err := root.ReadFile(rel)
+	if err != nil {
+		return nil, fmt.Errorf("ordering file %s: %w", rel, err)
+	}
+	return order.Decode(rel, data)
+}
+
+// flattenBudget bounds the nodes visited, so that aliases cannot make a
+// small values file expensive.
+const flattenBudget = 1 << 20
+
+// FlattenValues adds the leaves of a Helm values document to out the way
+// Argo CD's Helm parameter view flattens them: nested keys joined with
+// dots, sequence items as key[i], scalars as written in the file (null as
+// "null", which --set also reads as null). Empty mappings and sequences add
+// nothing. Aliases and merge keys are followed.
+func FlattenValues(data []byte, out map[string]string) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return err
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil
+	}
+	f := flattener{out: out, budget: flattenBudget}
+	n := deref(doc.Content[0])
+	switch n.Kind {
+	case yaml.MappingNode:
+		f.mapping(n, "")
+	case yaml.ScalarNode:
+		if n.ShortTag() != "!!null" {
+			return errors.New("expected a mapping at the top level")
+		}
+	default:
+		return errors.New("expected a mapping at the top level")
+	}
+	if f.budget < 0 {
+		return errors.New("too many nodes (aliases?)")
+	}
+	return nil
+}
+
+type flattener struct {
+	out    map[string]string
+	budget int
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func (f *flattener) mapping(n *yaml.Node, prefix string) {
+	// merge keys first, so the mapping's own keys override them
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.ShortTag() == "!!merge" {
+			v := deref(n.Content[i+1])
+			if v.Kind == yaml.SequenceNode {
+				for _, m := range v.Content {
+					f.value(deref(m), prefix)
+				}
+			} else {
+				f.value(v, prefix)
+			}
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := deref(n.Content[i])
+		if k.ShortTag() == "!!merge" {
+			continue
+		}
+		key := k.Value
+		if prefix != "" {
+			key = prefix + "." + key
+		}
+		f.value(deref(n.Content[i+1]), key)
+	}
+}
+
+func (f *flattener) value(n *yaml.Node, key string) {
+	if f.budget--; f.budget < 0 {
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		f.mapping(n, key)
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			f.value(deref(c), fmt.Sprintf("%s[%d]", key, i))
+		}
+	case yaml.ScalarNode:
+		if key == "" {
+			return
+		}
+		if n.ShortTag() == "!!null" {
+			f.out[key] = "null"
+			return
+		}
+		f.out[key] = n.Value
+	}
+}

@@ -1,0 +1,508 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	"helm.sh/helm/v3/pkg/strvals"
+	"sigs.k8s.io/yaml"
+
+	"github.com/syncwave/syncwave/manifest"
+)
+
+// DefaultKubeVersion is .Capabilities.KubeVersion when neither the source
+// nor the environment names one: the Kubernetes minor of the client-go the
+// Helm SDK is built with (helm v3.22 → client-go v0.37 → 1.37), as helm's own
+// release builds set it. The SDK's built-in default (1.20) would make real
+// charts with a kubeVersion constraint refuse to render.
+const DefaultKubeVersion = "v1.37.0"
+
+// DefaultNamespace is the release namespace when none is given, as for
+// `helm template` without --namespace and without a kubeconfig.
+const DefaultNamespace = "default"
+
+// HelmOptions are the inputs of one chart rendering, already merged from the
+// ordering file and Argo CD's parameters.
+type HelmOptions struct {
+	// Path is the chart directory, slash separated, relative to the root.
+	Path string
+	// ReleaseName must be set (the caller applies the default chain);
+	// Namespace "" means DefaultNamespace.
+	ReleaseName string
+	Namespace   string
+	// ValueFiles are read in order: relative paths from the chart
+	// directory, absolute ones from the repository root; they must resolve,
+	// symlinks included, strictly inside the root. URLs are refused.
+	ValueFiles              []string
+	IgnoreMissingValueFiles bool
+	// Values are YAML documents merged after the value files, in order.
+	Values [][]byte
+	// Set and SetString are helm --set and --set-string arguments, applied
+	// last (all of Set, then all of SetString, as helm does).
+	Set, SetString []string
+	// KubeVersion is "1.29", "1.29.3" or "v1.29.3"; "" means
+	// DefaultKubeVersion.
+	KubeVersion string
+	// APIVersions are added to .Capabilities.APIVersions ("group/version"
+	// or "group/version/Kind").
+	APIVersions []string
+	// SkipCRDs leaves out the files under crds/.
+	SkipCRDs bool
+}
+
+// Helm renders a chart in-process, as `helm template --include-crds` does,
+// without a cluster (lookup returns empty) and without the network: every
+// dependency must be vendored under charts/ or be a local file:// chart.
+//
+// Resources come in helm template's order: CRDs from crds/ directories,
+// then the templates' objects sorted by helm's install order of kinds, then
+// the hooks (test hooks included; documents with an unknown helm.sh/hook are
+// dropped, as helm drops them, with a warning). Each resource's Source is
+// its template path, e.g. "mychart/templates/deployment.yaml".
+func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]*manifest.Resource, error) {
+	dir := path.Clean(o.Path)
+	c, err := loadChart(root, dir, 0)
+	if err != nil {
+		return nil, fmt.Errorf("load chart: %w", err)
+	}
+	name := c.Name()
+	if missing := missingDependencies(c); len(missing) > 0 {
+		return nil, fmt.Errorf("chart %s: %w: %s; run `syncwave init %s` to download them (render never uses the network)", name, ErrMissingDependency, strings.Join(missing, ", "), dir)
+	}
+	switch c.Metadata.Type {
+	case "", "application":
+	default:
+		return nil, fmt.Errorf("chart %s: %s charts are not installable", name, c.Metadata.Type)
+	}
+	if err := chartutil.ValidateReleaseName(o.ReleaseName); err != nil {
+		return nil, fmt.Errorf("release name %q: %w", o.ReleaseName, err)
+	}
+	vals, err := helmValues(root, dir, o)
+	if err != nil {
+		return nil, err
+	}
+	caps, err := capabilities(o)
+	if err != nil {
+		return nil, err
+	}
+	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
+		return nil, fmt.Errorf("chart %s: its kubeVersion %q does not include Kubernetes %s (set kubeVersion in the helm source, or --kube-version)", name, c.Metadata.KubeVersion, caps.KubeVersion.String())
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
+		return nil, fmt.Errorf("chart %s: dependencies: %w", name, err)
+	}
+	ns := o.Namespace
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	rv, err := chartutil.ToRenderValuesWithSchemaValidation(c, vals, chartutil.ReleaseOptions{
+		Name: o.ReleaseName, Namespace: ns, Revision: 1, IsInstall: true,
+	}, caps, false)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: values: %w", name, err)
+	}
+	files, err := engine.Engine{}.Render(c, rv)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w", name, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	var out []*manifest.Resource
+	if !o.SkipCRDs {
+		for _, crd := range c.CRDObjects() {
+			src := filepath.ToSlash(crd.Filename)
+			rs, err := manifest.Decode(src, crd.File.Data)
+			if err != nil {
+				return nil, fmt.Errorf("chart %s: %w", name, err)
+			}
+			out = append(out, rs...)
+		}
+	}
+	docs := templateDocuments(files)
+	rs, err := decodeParallel(docs)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w", name, err)
+	}
+	var generic, hooks []*manifest.Resource
+	for _, r := range rs {
+		hook, ok := r.Annotations[helmHookAnnotation]
+		if !ok {
+			generic = append(generic, r)
+			continue
+		}
+		if !knownHelmHooks(hook) {
+			warn(fmt.Sprintf("%s: %s left out: unknown %s %q (helm template leaves it out too)", r.Where(), r, helmHookAnnotation, hook))
+			continue
+		}
+		hooks = append(hooks, r)
+	}
+	sortByInstallOrder(generic)
+	sortByInstallOrder(hooks)
+	out = append(out, generic...)
+	return append(out, hooks...), nil
+}
+
+const helmHookAnnotation = "helm.sh/hook"
+
+// helmHookEvents are the events helm knows (releaseutil's table).
+var helmHookEvents = map[string]bool{
+	"pre-install": true, "post-install": true, "pre-delete": true, "post-delete": true,
+	"pre-upgrade": true, "post-upgrade": true, "pre-rollback": true, "post-rollback": true,
+	"test": true, "test-success": true,
+}
+
+func knownHelmHooks(v string) bool {
+	for _, h := range strings.Split(v, ",") {
+		if !helmHookEvents[strings.ToLower(strings.TrimSpace(h))] {
+			return false
+		}
+	}
+	return true
+}
+
+var installOrder = func() map[string]int {
+	m := make(map[string]int, len(releaseutil.InstallOrder))
+	for i, k := range releaseutil.InstallOrder {
+		m[k] = i
+	}
+	return m
+}()
+
+// sortByInstallOrder is helm's sort by kind: known kinds in install order,
+// then unknown kinds alphabetically, stable otherwise.
+func sortByInstallOrder(rs []*manifest.Resource) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i].Kind, rs[j].Kind
+		ai, aok := installOrder[a]
+		bi, bok := installOrder[b]
+		switch {
+		case !aok && !bok:
+			return a < b
+		case !aok:
+			return false
+		case !bok:
+			return true
+		}
+		return ai < bi
+	})
+}
+
+type sourcedDoc struct {
+	source string
+	doc    manifest.Document
+}
+
+// templateDocuments returns the documents of the rendered templates in
+// helm's order (template paths sorted, documents in file order), leaving
+// out partials, NOTES.txt and empty files.
+func templateDocuments(files map[string]string) []sourcedDoc {
+	names := make([]string, 0, len(files))
+	for n, content := range files {
+		if strings.HasPrefix(path.Base(n), "_") || strings.HasSuffix(n, "NOTES.txt") || strings.TrimSpace(content) == "" {
+			continue
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var docs []sourcedDoc
+	for _, n := range names {
+		for _, d := range SplitHelm(files[n]) {
+			docs = append(docs, sourcedDoc{source: n, doc: d})
+		}
+	}
+	return docs
+}
+
+// decodeParallel decodes documents on all CPUs; the result keeps their order.
+func decodeParallel(docs []sourcedDoc) ([]*manifest.Resource, error) {
+	results := make([][]*manifest.Resource, len(docs))
+	errs := make([]error, len(docs))
+	workers := min(runtime.GOMAXPROCS(0), len(docs))
+	if len(docs) < 8 {
+		workers = 1
+	}
+	var next int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(docs) {
+					return
+				}
+				results[i], errs[i] = manifest.DecodeDocument(docs[i].source, docs[i].doc)
+			}
+		}()
+	}
+	wg.Wait()
+	var out []*manifest.Resource
+	for i := range docs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out = append(out, results[i]...)
+	}
+	return out, nil
+}
+
+// SplitHelm splits a rendered template into documents with helm's
+// semantics (releaseutil.SplitManifests, the regexp `(?:^|\s*\n)---\s*` on
+// the trimmed text), without the regexp: "---" at the start of the text or
+// right after a newline separates documents whatever follows it on the line
+// ("---# comment" too); the whitespace after the dashes belongs to the
+// separator; each document is trimmed and empty ones are left out. Line is
+// the 1-based line of the document's first character in s.
+func SplitHelm(s string) []manifest.Document {
+	var docs []manifest.Document
+	lead := len(s) - len(strings.TrimLeft(s, " \t\n\r\v\f\u0085\u00a0"))
+	body := strings.TrimSpace(s)
+	off := lead // offset of body in s
+	line, counted := 1, 0
+	lineAt := func(i int) int { // i is an offset in s, never decreasing
+		line += strings.Count(s[counted:i], "\n")
+		counted = i
+		return line
+	}
+	add := func(from, to int) {
+		seg := body[from:to]
+		d := strings.TrimSpace(seg)
+		if d == "" {
+			return
+		}
+		first := from + strings.Index(seg, d)
+		docs = append(docs, manifest.Document{Text: []byte(d), Line: lineAt(off + first)})
+	}
+	start := 0
+	if strings.HasPrefix(body, "---") {
+		start = skipMarkers(body, 3)
+	}
+	for i := start; ; {
+		j := strings.Index(body[i:], "\n---")
+		if j < 0 {
+			break
+		}
+		sep := i + j
+		add(start, sep)
+		start = skipMarkers(body, sep+4)
+		i = start
+	}
+	add(start, len(body))
+	return docs
+}
+
+// skipMarkers skips the whitespace after a separator's dashes (the
+// regexp's trailing \s*). When that reaches another "---" followed by
+// whitespace or the end, helm keeps it as the start of the next document,
+// where YAML reads it as an explicit document start; it is skipped here too,
+// so that no document starts with a marker: the parsed objects are the same.
+func skipMarkers(s string, i int) int {
+	i = skipRegexpSpace(s, i)
+	for strings.HasPrefix(s[i:], "---") && (len(s) == i+3 || strings.ContainsRune(" \t\n\r", rune(s[i+3]))) {
+		i = skipRegexpSpace(s, i+3)
+	}
+	return i
+}
+
+// skipRegexpSpace skips the characters of RE2's \s from i.
+func skipRegexpSpace(s string, i int) int {
+	for i < len(s) {
+		switch s[i] {
+		case ' ', '\t', '\n', '\f', '\r':
+			i++
+			continue
+		}
+		break
+	}
+	return i
+}
+
+// helmValues merges the values as helm's values.Options.MergeValues does:
+// value files, then the inline values, then --set, then --set-string.
+func helmValues(root *Root, dir string, o HelmOptions) (map[string]any, error) {
+	base := map[string]any{}
+	for _, f := range o.ValueFiles {
+		rel, err := valueFilePath(root, dir, f)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				if o.IgnoreMissingValueFiles {
+					continue
+				}
+				return nil, fmt.Errorf("value file %s: %w (paths are relative to the chart directory %s; set ignoreMissingValueFiles to skip missing files)", f, err, dir)
+			}
+			return nil, fmt.Errorf("value file %s: %w", f, err)
+		}
+		data, err := root.ReadFile(rel)
+		if err != nil {
+			return nil, fmt.Errorf("value file %s (%s): %w", f, rel, err)
+		}
+		m := map[string]any{}
+		if err := yaml.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("value file %s: not a YAML mapping: %s", f, yamlMessage(err))
+		}
+		base = mergeMaps(base, m)
+	}
+	for i, v := range o.Values {
+		m := map[string]any{}
+		if err := yaml.Unmarshal(v, &m); err != nil {
+			return nil, fmt.Errorf("values[%d]: not a YAML mapping: %s", i, yamlMessage(err))
+		}
+		base = mergeMaps(base, m)
+	}
+	for _, s := range o.Set {
+		if err := strvals.ParseInto(s, base); err != nil {
+			return nil, fmt.Errorf("parameter --set %s: %v", setKey(s), err)
+		}
+	}
+	for _, s := range o.SetString {
+		if err := strvals.ParseIntoString(s, base); err != nil {
+			return nil, fmt.Errorf("parameter --set-string %s: %v", setKey(s), err)
+		}
+	}
+	return base, nil
+}
+
+// setKey is the key part of a --set argument, for messages that must not
+// show values.
+func setKey(s string) string {
+	if i := strings.IndexByte(s, '='); i >= 0 {
+		return strings.TrimSpace(s[:i])
+	}
+	return s
+}
+
+// yamlMessage drops sigs.k8s.io/yaml's wrapping prefixes.
+func yamlMessage(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+	msg = strings.TrimPrefix(msg, "error unmarshaling JSON: while decoding JSON: ")
+	return msg
+}
+
+// valueFilePath resolves a value file as Argo CD's repo-server does: a
+// relative path from the chart directory, an absolute one from the
+// repository root; symlinks resolved; the result strictly inside the root.
+// It returns the root-relative path.
+func valueFilePath(root *Root, dir, f string) (string, error) {
+	if u, err := url.Parse(f); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
+		return "", errors.New("URLs are not allowed (render never uses the network); put the file in the repository")
+	}
+	var p string
+	if path.IsAbs(filepath.ToSlash(f)) {
+		p = path.Clean(strings.TrimLeft(filepath.ToSlash(f), "/"))
+	} else {
+		p = path.Join(dir, filepath.ToSlash(f))
+	}
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return "", ErrEscape
+	}
+	if p == "." {
+		return "", errors.New("resolves to the repository root itself")
+	}
+	real, err := root.Resolve(p)
+	if err != nil {
+		return "", err
+	}
+	rel, err := root.relReal(real)
+	if err != nil {
+		return "", err
+	}
+	if rel == "." {
+		return "", errors.New("resolves to the repository root itself")
+	}
+	return rel, nil
+}
+
+// mergeMaps is helm's values merge (pkg/cli/values): maps merge
+// recursively, anything else in b replaces a's value.
+func mergeMaps(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		if v, ok := v.(map[string]any); ok {
+			if bv, ok := out[k]; ok {
+				if bv, ok := bv.(map[string]any); ok {
+					out[k] = mergeMaps(bv, v)
+					continue
+				}
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// capabilities are helm template's client-only capabilities with our
+// Kubernetes version default.
+func capabilities(o HelmOptions) (*chartutil.Capabilities, error) {
+	kv := o.KubeVersion
+	if kv == "" {
+		kv = DefaultKubeVersion
+	}
+	v, err := chartutil.ParseKubeVersion(kv)
+	if err != nil {
+		return nil, fmt.Errorf("kube version %q: expected MAJOR.MINOR or MAJOR.MINOR.PATCH, with or without a leading v", kv)
+	}
+	caps := chartutil.DefaultCapabilities.Copy()
+	caps.KubeVersion = *v
+	caps.APIVersions = append(chartutil.VersionSet(nil), caps.APIVersions...)
+	for _, a := range o.APIVersions {
+		if a = strings.TrimSpace(a); a != "" {
+			caps.APIVersions = append(caps.APIVersions, a)
+		}
+	}
+	caps.HelmVersion.Version = helmSDKVersion()
+	return caps, nil
+}
+
+var helmSDKVersion = sync.OnceValue(func() string {
+	v := chartutil.DefaultCapabilities.HelmVersion.Version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == "helm.sh/helm/v3" && strings.HasPrefix(m.Version, "v") {
+				return m.Version
+			}
+		}
+	}
+	return v
+})
+
+// ChartName returns the name in the chart's Chart.yaml (for the default
+// release name).
+func ChartName(root *Root, dir string) (string, error) {
+	data, err := root.ReadFile(path.Join(path.Clean(dir), "Chart.yaml"))
+	if err != nil {
+		return "", fmt.Errorf("Chart.yaml: %w", err)
+	}
+	var m chart.Metadata
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return "", fmt.Errorf("Chart.yaml: %s", yamlMessage(err))
+	}
+	return m.Name, nil
+}

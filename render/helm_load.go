@@ -1,0 +1,213 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/ignore"
+)
+
+// maxLocalDependencyDepth bounds file:// dependency chains (and so cycles).
+const maxLocalDependencyDepth = 10
+
+// ErrMissingDependency is returned when Chart.yaml declares a dependency that
+// is neither vendored under charts/ nor a local file:// chart; `syncwave
+// init` downloads those.
+var ErrMissingDependency = errors.New("dependency declared in Chart.yaml but missing in charts/")
+
+// loadChart loads the chart in the root-relative directory dir the way
+// helm's loader.LoadDir does (.helmignore, sorted walk, UTF-8 BOM stripped),
+// but through the repository root: a symlink whose target leaves the root is
+// an error, symlinked directories are followed only inside it, and nothing
+// outside the root is ever read. Local file:// dependencies that are not
+// vendored are loaded from their directory, as `helm dependency build`
+// would package them.
+func loadChart(root *Root, dir string, depth int) (*chart.Chart, error) {
+	files, err := chartFiles(root, dir)
+	if err != nil {
+		return nil, err
+	}
+	c, err := loader.LoadFiles(files)
+	if err != nil {
+		return nil, err
+	}
+	if err := addLocalDependencies(root, dir, c, depth); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func chartFiles(root *Root, dir string) ([]*loader.BufferedFile, error) {
+	real, err := root.Resolve(dir)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	if !fi.IsDir() {
+		return nil, errors.New("not a directory")
+	}
+	rules := ignore.Empty()
+	if data, err := root.ReadFile(path.Join(dir, ignore.HelmIgnore)); err == nil {
+		if rules, err = ignore.Parse(bytes.NewReader(data)); err != nil {
+			return nil, fmt.Errorf("%s: %w", ignore.HelmIgnore, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", ignore.HelmIgnore, err)
+	}
+	rules.AddDefaults()
+
+	w := chartWalker{root: root, rules: rules, seen: map[string]bool{real: true}}
+	if err := w.walk(dir, ""); err != nil {
+		return nil, err
+	}
+	return w.files, nil
+}
+
+type chartWalker struct {
+	root  *Root
+	rules *ignore.Rules
+	seen  map[string]bool // real directories entered (symlink loops)
+	files []*loader.BufferedFile
+}
+
+// walk reads the directory at root-relative path p, whose name inside the
+// chart is rel ("" for the chart directory).
+func (w *chartWalker) walk(p, rel string) error {
+	real, err := w.root.Resolve(p)
+	if err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(real)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", p, unwrapPath(err))
+	}
+	for _, e := range entries { // sorted by name, as helm's walk
+		ep, erel := path.Join(p, e.Name()), path.Join(rel, e.Name())
+		fi, err := e.Info()
+		if err != nil {
+			return fmt.Errorf("read %s: %w", ep, unwrapPath(err))
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			target, err := w.root.Resolve(ep)
+			switch {
+			case errors.Is(err, ErrEscape):
+				return fmt.Errorf("%s: symlink points outside the repository root", erel)
+			case err != nil:
+				return fmt.Errorf("%s: symlink: %w", erel, err)
+			}
+			if fi, err = os.Stat(target); err != nil {
+				return fmt.Errorf("%s: %w", erel, unwrapPath(err))
+			}
+			if fi.IsDir() {
+				if w.seen[target] {
+					return fmt.Errorf("%s: symlink loop", erel)
+				}
+				w.seen[target] = true
+			}
+		}
+		if fi.IsDir() {
+			if w.rules.Ignore(erel, fi) {
+				continue
+			}
+			if err := w.walk(ep, erel); err != nil {
+				return err
+			}
+			continue
+		}
+		if w.rules.Ignore(erel, fi) {
+			continue
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%s: cannot load an irregular file", erel)
+		}
+		if fi.Size() > loader.MaxDecompressedFileSize {
+			return fmt.Errorf("%s: larger than the maximum file size %d", erel, loader.MaxDecompressedFileSize)
+		}
+		data, err := w.root.ReadFile(ep)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", erel, err)
+		}
+		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+		w.files = append(w.files, &loader.BufferedFile{Name: erel, Data: data})
+	}
+	return nil
+}
+
+// addLocalDependencies loads each declared file:// dependency that is not
+// vendored under charts/ from its directory (relative to the chart, inside
+// the repository root), checking its version against the constraint as
+// `helm dependency build` does.
+func addLocalDependencies(root *Root, dir string, c *chart.Chart, depth int) error {
+	for _, d := range c.Metadata.Dependencies {
+		if d == nil || !strings.HasPrefix(d.Repository, "file://") || hasDependency(c, d.Name) {
+			continue
+		}
+		if depth >= maxLocalDependencyDepth {
+			return fmt.Errorf("dependency %s: more than %d nested file:// dependencies (a cycle?)", d.Name, maxLocalDependencyDepth)
+		}
+		ref := strings.TrimPrefix(d.Repository, "file://")
+		var depDir string
+		if filepath.IsAbs(ref) || path.IsAbs(ref) {
+			return fmt.Errorf("dependency %s: repository %s: absolute file:// paths are not supported; use a path relative to the chart", d.Name, d.Repository)
+		}
+		depDir = path.Join(dir, filepath.ToSlash(ref))
+		if depDir == ".." || strings.HasPrefix(depDir, "../") {
+			return fmt.Errorf("dependency %s: repository %s: %w", d.Name, d.Repository, ErrEscape)
+		}
+		sub, err := loadChart(root, depDir, depth+1)
+		if err != nil {
+			return fmt.Errorf("dependency %s (%s): %w", d.Name, d.Repository, err)
+		}
+		if sub.Name() != d.Name {
+			return fmt.Errorf("dependency %s: the chart at %s is named %q", d.Name, d.Repository, sub.Name())
+		}
+		if d.Version != "" {
+			cons, err := semver.NewConstraint(d.Version)
+			if err != nil {
+				return fmt.Errorf("dependency %s: version %q is not a valid constraint: %v", d.Name, d.Version, err)
+			}
+			v, err := semver.NewVersion(sub.Metadata.Version)
+			if err != nil {
+				return fmt.Errorf("dependency %s: chart version %q is not valid semver: %v", d.Name, sub.Metadata.Version, err)
+			}
+			if !cons.Check(v) {
+				return fmt.Errorf("dependency %s: the chart at %s has version %s, which does not satisfy %q", d.Name, d.Repository, sub.Metadata.Version, d.Version)
+			}
+		}
+		c.AddDependency(sub)
+	}
+	return nil
+}
+
+func hasDependency(c *chart.Chart, name string) bool {
+	for _, d := range c.Dependencies() {
+		if d.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// missingDependencies lists the declared dependencies absent from charts/,
+// as helm's action.CheckDependencies does.
+func missingDependencies(c *chart.Chart) []string {
+	var missing []string
+	for _, d := range c.Metadata.Dependencies {
+		if d != nil && !hasDependency(c, d.Name) {
+			missing = append(missing, d.Name)
+		}
+	}
+	return missing
+}
