@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/syncwave/syncwave/internal/cli.version=$(VERSIO
 FUZZTIME  ?= 20s
 PKGS      := ./...
 
-.PHONY: all build test test-unit test-fidelity vet demo fuzz bench update-golden clean
+.PHONY: all build test test-unit test-fidelity test-fidelity-tools vet demo fuzz bench update-golden clean
 
 all: build
 
@@ -16,7 +16,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/syncwave ./cmd/syncwave
 
 ## test: everything CI runs (unit, golden, CLI, examples, fidelity)
-test: vet test-unit test-fidelity
+test: vet test-unit test-fidelity test-fidelity-tools
 
 vet:
 	$(GO) vet $(PKGS)
@@ -28,6 +28,15 @@ test-unit:
 
 test-fidelity:
 	@if [ -f test/go.mod ]; then cd test && $(GO) vet ./... && $(GO) test -count=1 ./...; fi
+
+## test-fidelity-tools: syncwave's Helm and Kustomize rendering against
+## `helm template` v3.22.0 and `kustomize build` v5.8.2, which the test
+## builds from the Go module proxy into SYNCWAVE_TOOLS (default: the user
+## cache dir) on first use (3-4 min cold). A tool that cannot be built fails
+## the target; SYNCWAVE_SKIP_FIDELITY_TOOLS=1 skips instead (local use only).
+test-fidelity-tools:
+	$(GO) vet -tags fidelitytools ./render/
+	$(GO) test -count=1 -tags fidelitytools -run Fidelity ./render/
 
 ## demo: render the seed example
 demo: build

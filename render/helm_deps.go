@@ -177,7 +177,7 @@ func lockedVersions(c *chart.Chart) (map[string]string, error) {
 // needs (helm's repo.IndexFile, whose package would link Helm's Kubernetes
 // client into syncwave).
 type repoIndex struct {
-	APIVersion string                        `json:"apiVersion"`
+	APIVersion string                         `json:"apiVersion"`
 	Entries    map[string][]*repoChartVersion `json:"entries"`
 }
 

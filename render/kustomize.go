@@ -49,7 +49,7 @@ func Kustomize(ctx context.Context, root *Root, o KustomizeOptions) ([]*manifest
 	k := krusty.MakeKustomizer(opts)
 	m, err := k.Run(newRootFS(root), abs)
 	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), root.Dir()+"/", "")
+		msg := strings.ReplaceAll(strings.ReplaceAll(err.Error(), root.Dir()+"/", ""), root.Dir(), ".")
 		if strings.Contains(msg, "external plugins disabled") || strings.Contains(msg, "--enable-exec") || strings.Contains(msg, "--enable-alpha-plugins") {
 			msg += " (syncwave runs only kustomize's builtin generators and transformers: no exec, container or KRM-function plugins)"
 		}
@@ -81,8 +81,8 @@ type kustomizationRefs struct {
 	Components []string `json:"components"`
 	Crds       []string `json:"crds"`
 	// Refused: the helm source renders charts (with value-file safety).
-	HelmCharts                  []any `json:"helmCharts"`
-	HelmChartInflationGenerator []any `json:"helmChartInflationGenerator"`
+	HelmCharts                  []any             `json:"helmCharts"`
+	HelmChartInflationGenerator []any             `json:"helmChartInflationGenerator"`
 	OpenAPI                     map[string]string `json:"openapi"`
 	Patches                     []struct {
 		Path string `json:"path"`

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Whole-process comparison of `syncwave render` against `helm template` on a
+# generated large chart (hack/genchart): paired runs (A then B, alternating
+# order), medians of wall time and peak RSS from /usr/bin/time.
+#
+#   hack/bench-helm.sh [RUNS]        (default 9)
+#
+# HELM is the reference binary (default: the one the fidelity tests build,
+# $HOME/.cache/syncwave-tools/helm-v3.22.0/helm); SYNCWAVE the binary under
+# test (default: built here into a temp dir).
+set -eu
+RUNS=${1:-9}
+cd "$(dirname "$0")/.."
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+HELM=${HELM:-${XDG_CACHE_HOME:-$HOME/.cache}/syncwave-tools/helm-v3.22.0/helm}
+if [ -z "${SYNCWAVE:-}" ]; then
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$TMP/syncwave" ./cmd/syncwave
+	SYNCWAVE=$TMP/syncwave
+fi
+CHART=$TMP/bigchart
+go run ./hack/genchart -out "$CHART"
+"$HELM" template big "$CHART" --include-crds --namespace big >"$TMP/helm.yaml"
+"$SYNCWAVE" render --repo-root "$CHART" --release-name big --namespace big "$CHART" >"$TMP/syncwave.yaml"
+echo "chart: $(find "$CHART" -path '*templates*' -name '*.yaml' | wc -l) templates," \
+	"$(grep -c '^kind:' "$TMP/helm.yaml") objects, helm $(wc -c <"$TMP/helm.yaml") bytes, syncwave $(wc -c <"$TMP/syncwave.yaml") bytes," \
+	"$(grep -c '^  - ' "$CHART/syncwave.yaml") groups"
+
+measure() { # label command...
+	label=$1
+	shift
+	/usr/bin/time -f "$label %e %M" "$@" >/dev/null 2>>"$TMP/times" || true
+}
+for i in $(seq "$RUNS"); do
+	if [ $((i % 2)) -eq 0 ]; then
+		measure helm "$HELM" template big "$CHART" --include-crds --namespace big
+		measure syncwave "$SYNCWAVE" render --repo-root "$CHART" --release-name big --namespace big "$CHART"
+	else
+		measure syncwave "$SYNCWAVE" render --repo-root "$CHART" --release-name big --namespace big "$CHART"
+		measure helm "$HELM" template big "$CHART" --include-crds --namespace big
+	fi
+done
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+hw=$(awk '$1=="helm"{print $2}' "$TMP/times" | median)
+hr=$(awk '$1=="helm"{print $3}' "$TMP/times" | median)
+sw=$(awk '$1=="syncwave"{print $2}' "$TMP/times" | median)
+sr=$(awk '$1=="syncwave"{print $3}' "$TMP/times" | median)
+echo "runs: $RUNS paired; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "helm template:   wall ${hw}s  peak RSS $((hr / 1024)) MiB"
+echo "syncwave render: wall ${sw}s  peak RSS $((sr / 1024)) MiB"
+awk -v a="$sw" -v b="$hw" -v c="$sr" -v d="$hr" 'BEGIN {printf "ratio syncwave/helm: wall %.2f  peak RSS %.2f\n", a/b, c/d}'

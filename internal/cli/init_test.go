@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+)
+
+// TestInitThenRender runs `syncwave init` against a chart repository
+// served on 127.0.0.1, then `syncwave render`, which needs no network.
+func TestInitThenRender(t *testing.T) {
+	pkgDir := t.TempDir()
+	dep := &chart.Chart{
+		Metadata:  &chart.Metadata{APIVersion: "v2", Name: "redis", Version: "19.2.0"},
+		Templates: []*chart.File{{Name: "templates/cm.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-redis\n")}},
+	}
+	p, err := chartutil.Save(dep, pkgDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive, _ := os.ReadFile(p)
+	sum := sha256.Sum256(archive)
+	index := fmt.Sprintf("apiVersion: v1\nentries:\n  redis:\n  - name: redis\n    version: 19.2.0\n    urls: [redis-19.2.0.tgz]\n    digest: %s\n", hex.EncodeToString(sum[:]))
+	var hits int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		switch r.URL.Path {
+		case "/index.yaml":
+			w.Write([]byte(index))
+		case "/redis-19.2.0.tgz":
+			w.Write(archive)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+
+	app := t.TempDir()
+	os.MkdirAll(filepath.Join(app, "templates"), 0o755)
+	os.WriteFile(filepath.Join(app, "Chart.yaml"), []byte(fmt.Sprintf("apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 19.x.x, repository: %s}\n", srv.URL)), 0o644)
+
+	out, errOut, code := run(t, app, "render", "--repo-root", ".", ".")
+	if code != 1 || out != "" || !strings.Contains(errOut, "missing in charts/: redis; run `syncwave init .`") || hits != 0 {
+		t.Fatalf("render before init: exit %d, stderr %q, %d requests", code, errOut, hits)
+	}
+	out, errOut, code = run(t, app, "init", "--repo-root", ".", ".")
+	if code != 0 || out != "" || errOut != "Downloaded redis 19.2.0 into charts/redis-19.2.0.tgz\n" {
+		t.Fatalf("init: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	hits = 0
+	out, errOut, code = run(t, app, "render", "--repo-root", ".", "--app-name", "team_web", ".")
+	if code != 0 || !strings.Contains(out, "name: web-redis") || hits != 0 {
+		t.Fatalf("render after init: exit %d, stderr %q, %d requests\n%s", code, errOut, hits, out)
+	}
+}
+
+func TestHelmFlags(t *testing.T) {
+	dir, _ := filepath.Abs("testdata/helm-capabilities/app")
+	out, errOut, code := run(t, dir, "render", "--repo-root", ".", "--api-versions", "a.io/v1,monitoring.coreos.com/v1", "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor", "--kube-version", "1.31.2", "--release-name", "rel", "--namespace", "ns", ".")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{`kube: "v1.31.2"`, `monitoring: "true"`, `servicemonitor: "true"`, "release: rel", "namespace: ns"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	_, errOut, code = run(t, dir, "render", "--repo-root", ".", "--kube-version", "latest", ".")
+	if code != 1 || !strings.Contains(errOut, `kube version "latest": expected MAJOR.MINOR`) {
+		t.Errorf("bad kube version: exit %d %s", code, errOut)
+	}
+	_, errOut, code = run(t, dir, "render", "--repo-root", ".", "--release-name", "Not_Valid", ".")
+	if code != 1 || !strings.Contains(errOut, `release name "Not_Valid"`) {
+		t.Errorf("bad release name: exit %d %s", code, errOut)
+	}
+}

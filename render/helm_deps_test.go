@@ -1,0 +1,193 @@
+package render
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+)
+
+// chartRepo is a chart repository served on 127.0.0.1: an index.yaml and
+// packaged charts, plus a corrupt archive.
+type chartRepo struct {
+	srv     *httptest.Server
+	files   map[string][]byte
+	fetches []string
+}
+
+func newChartRepo(t *testing.T) *chartRepo {
+	t.Helper()
+	r := &chartRepo{files: map[string][]byte{}}
+	tmp := t.TempDir()
+	type entry struct{ name, version, file, digest string }
+	var entries []entry
+	for _, c := range []struct{ name, version string }{{"redis", "19.0.1"}, {"redis", "19.2.0"}, {"redis", "20.0.0"}, {"postgresql", "15.5.0"}} {
+		ch := &chart.Chart{
+			Metadata: &chart.Metadata{APIVersion: "v2", Name: c.name, Version: c.version},
+			Templates: []*chart.File{{Name: "templates/cm.yaml", Data: []byte(fmt.Sprintf(
+				"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-%s\ndata:\n  version: %q\n", c.name, c.version))}},
+		}
+		p, err := chartutil.Save(ch, tmp)
+		must(t, err)
+		data, err := os.ReadFile(p)
+		must(t, err)
+		sum := sha256.Sum256(data)
+		file := filepath.Base(p)
+		r.files["/charts/"+file] = data
+		entries = append(entries, entry{c.name, c.version, "charts/" + file, hex.EncodeToString(sum[:])})
+	}
+	// A corrupt archive with a matching digest, and one whose digest is wrong.
+	junk := []byte("this is not a gzip archive")
+	sum := sha256.Sum256(junk)
+	r.files["/charts/broken-1.0.0.tgz"] = junk
+	entries = append(entries, entry{"broken", "1.0.0", "charts/broken-1.0.0.tgz", hex.EncodeToString(sum[:])})
+	r.files["/charts/tampered-1.0.0.tgz"] = r.files["/charts/postgresql-15.5.0.tgz"]
+	entries = append(entries, entry{"tampered", "1.0.0", "charts/tampered-1.0.0.tgz", strings.Repeat("0", 64)})
+	var idx strings.Builder
+	idx.WriteString("apiVersion: v1\nentries:\n")
+	last := ""
+	for _, e := range entries {
+		if e.name != last {
+			fmt.Fprintf(&idx, "  %s:\n", e.name)
+			last = e.name
+		}
+		fmt.Fprintf(&idx, "  - name: %s\n    version: %s\n    urls: [%s]\n    digest: %s\n", e.name, e.version, e.file, e.digest)
+	}
+	r.files["/index.yaml"] = []byte(idx.String())
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.fetches = append(r.fetches, req.URL.Path)
+		data, ok := r.files[req.URL.Path]
+		if !ok {
+			http.NotFound(w, req)
+			return
+		}
+		w.Write(data)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func writeChart(t *testing.T, dir, chartYAML string, extra map[string]string) *Root {
+	t.Helper()
+	must(t, os.MkdirAll(filepath.Join(dir, "app", "templates"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "app", "Chart.yaml"), []byte(chartYAML), 0o644))
+	for k, v := range extra {
+		must(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, "app", k)), 0o755))
+		must(t, os.WriteFile(filepath.Join(dir, "app", k), []byte(v), 0o644))
+	}
+	root, err := OpenRoot(dir)
+	must(t, err)
+	return root
+}
+
+func TestFetchDependencies(t *testing.T) {
+	repo := newChartRepo(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	root := writeChart(t, dir, fmt.Sprintf(`apiVersion: v2
+name: app
+version: 1.0.0
+dependencies:
+  - {name: redis, version: 19.x.x, repository: %s}
+  - {name: postgresql, version: "~15.5", repository: %s/}
+`, repo.srv.URL, repo.srv.URL), nil)
+
+	// render refuses, naming init
+	_, err := Helm(ctx, root, HelmOptions{Path: "app", ReleaseName: "r"}, func(string) {})
+	if err == nil || !strings.Contains(err.Error(), "missing in charts/: redis, postgresql") || !strings.Contains(err.Error(), "syncwave init") {
+		t.Fatalf("render before init: %v", err)
+	}
+	n := len(repo.fetches)
+	if n != 0 {
+		t.Fatalf("render used the network: %v", repo.fetches)
+	}
+
+	got, err := FetchDependencies(ctx, root, "app", FetchOptions{})
+	must(t, err)
+	if len(got) != 2 || got[0].Version != "19.2.0" || got[0].File != "app/charts/redis-19.2.0.tgz" || got[1].Version != "15.5.0" {
+		t.Fatalf("downloaded %+v", got)
+	}
+	rs, err := Helm(ctx, root, HelmOptions{Path: "app", ReleaseName: "r"}, func(string) {})
+	must(t, err)
+	if len(rs) != 2 || rs[0].Source != "app/charts/postgresql/templates/cm.yaml" {
+		t.Fatalf("render after init: %v", rs)
+	}
+	// Nothing left to do: no network.
+	before := len(repo.fetches)
+	got, err = FetchDependencies(ctx, root, "app", FetchOptions{})
+	if err != nil || len(got) != 0 || len(repo.fetches) != before {
+		t.Fatalf("second init: %v %v, fetches %v", got, err, repo.fetches[before:])
+	}
+}
+
+func TestFetchDependenciesHonoursLock(t *testing.T) {
+	repo := newChartRepo(t)
+	dir := t.TempDir()
+	deps := []*chart.Dependency{{Name: "redis", Version: "19.x.x", Repository: repo.srv.URL}}
+	lock := []*chart.Dependency{{Name: "redis", Version: "19.0.1", Repository: repo.srv.URL}}
+	digest := lockDigest(t, deps, lock)
+	root := writeChart(t, dir, fmt.Sprintf("apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 19.x.x, repository: %s}\n", repo.srv.URL),
+		map[string]string{"Chart.lock": fmt.Sprintf("dependencies:\n- name: redis\n  repository: %s\n  version: 19.0.1\ndigest: %s\ngenerated: \"2024-01-01T00:00:00Z\"\n", repo.srv.URL, digest)})
+	got, err := FetchDependencies(context.Background(), root, "app", FetchOptions{})
+	must(t, err)
+	if len(got) != 1 || got[0].Version != "19.0.1" {
+		t.Fatalf("downloaded %+v, want the locked 19.0.1", got)
+	}
+
+	// A lock out of sync with Chart.yaml is refused.
+	dir2 := t.TempDir()
+	root2 := writeChart(t, dir2, fmt.Sprintf("apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 20.x.x, repository: %s}\n", repo.srv.URL),
+		map[string]string{"Chart.lock": fmt.Sprintf("dependencies:\n- name: redis\n  repository: %s\n  version: 19.0.1\ndigest: %s\ngenerated: \"2024-01-01T00:00:00Z\"\n", repo.srv.URL, digest)})
+	if _, err := FetchDependencies(context.Background(), root2, "app", FetchOptions{}); err == nil || !strings.Contains(err.Error(), "Chart.lock is out of sync") {
+		t.Fatalf("stale lock: %v", err)
+	}
+}
+
+func lockDigest(t *testing.T, req, lock []*chart.Dependency) string { return digestOf(t, req, lock) }
+
+func TestFetchDependenciesErrors(t *testing.T) {
+	repo := newChartRepo(t)
+	for name, tc := range map[string]struct{ dep, err string }{
+		"missing version":  {dep: "{name: redis, version: 21.x.x, repository: URL}", err: `dependency redis: version "21.x.x" (from Chart.yaml): no matching chart version in URL`},
+		"missing chart":    {dep: "{name: mysql, version: 1.x.x, repository: URL}", err: "dependency mysql: version \"1.x.x\" (from Chart.yaml): no chart named mysql"},
+		"corrupt archive":  {dep: "{name: broken, version: 1.0.0, repository: URL}", err: "dependency broken 1.0.0: archive URL/charts/broken-1.0.0.tgz is not a valid chart"},
+		"digest mismatch":  {dep: "{name: tampered, version: 1.0.0, repository: URL}", err: "does not match the digest in the repository index"},
+		"no index":         {dep: "{name: redis, version: 19.x.x, repository: URL/nope}", err: "get URL/nope/index.yaml: 404 Not Found"},
+		"oci":              {dep: "{name: redis, version: 19.x.x, repository: 'oci://registry.example.org/charts'}", err: "OCI repository"},
+		"alias":            {dep: "{name: redis, version: 19.x.x, repository: '@stable'}", err: "repository alias @stable"},
+		"no repository":    {dep: "{name: redis, version: 19.x.x}", err: "no repository declared"},
+		"unreachable host": {dep: "{name: redis, version: 19.x.x, repository: 'http://127.0.0.1:1'}", err: "connection refused"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			dep := strings.ReplaceAll(tc.dep, "URL", repo.srv.URL)
+			root := writeChart(t, dir, "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - "+dep+"\n", nil)
+			_, err := FetchDependencies(context.Background(), root, "app", FetchOptions{})
+			want := strings.ReplaceAll(tc.err, "URL", repo.srv.URL)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("error %v, want %q", err, want)
+			}
+			if entries, _ := os.ReadDir(filepath.Join(dir, "app", "charts")); len(entries) != 0 {
+				t.Errorf("charts/ not empty after a failure: %v", entries)
+			}
+		})
+	}
+}
+
+func digestOf(t *testing.T, req, lock []*chart.Dependency) string {
+	t.Helper()
+	data, err := json.Marshal([2][]*chart.Dependency{req, lock})
+	must(t, err)
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
