@@ -72,6 +72,9 @@ type Inputs struct {
 	// Origins says where each parameter's value came from: "parameter",
 	// the variable name, or "default".
 	Origins map[string]string
+	// Warnings are problems that do not stop the command (unknown
+	// SYNCWAVE_* variables in the sidecar's environment).
+	Warnings []string
 }
 
 // FromEnv reads the inputs of a plugin command from an environment list
@@ -116,7 +119,9 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 		}
 		in.Timeout = d
 	}
-	errs = append(errs, unknownVariables(env)...)
+	unknown, warnings := unknownVariables(env)
+	errs = append(errs, unknown...)
+	in.Warnings = warnings
 
 	params, err := appParameters(env)
 	if err != nil {
@@ -422,15 +427,18 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 	return out, errors.Join(errs...)
 }
 
-// unknownVariables rejects variables in syncwave's namespaces that it does
-// not know: a misspelt name must not be silently ignored.
-func unknownVariables(env map[string]string) []error {
+// unknownVariables reports variables in syncwave's namespaces that it does
+// not know: a misspelt name must not be silently ignored. An unknown
+// ARGOCD_ENV_SYNCWAVE_* (an Application's plugin.env) is an error; an
+// unknown SYNCWAVE_* in the sidecar's own environment only a warning, as
+// that environment may hold other tools' variables (the cmp-server passes
+// all of it).
+func unknownVariables(env map[string]string) (errs []error, warnings []string) {
 	known := map[string]bool{EnvTimeout: true}
 	for _, p := range Parameters {
 		known[p.EnvName()] = true
 		known[p.AppEnvName()] = true
 	}
-	var errs []error
 	for _, k := range sortedKeys(env) {
 		upper := strings.ToUpper(k)
 		if !strings.HasPrefix(upper, envPrefix) && !strings.HasPrefix(upper, appEnvPrefix+envPrefix) {
@@ -445,9 +453,14 @@ func unknownVariables(env map[string]string) []error {
 				hint = fmt.Sprintf(" (did you mean %s? names are case-sensitive)", n)
 			}
 		}
-		errs = append(errs, fmt.Errorf("unknown variable %s%s; known: %s", k, hint, strings.Join(knownEnvNames(), ", ")))
+		err := fmt.Errorf("unknown variable %s%s; known: %s", k, hint, strings.Join(knownEnvNames(), ", "))
+		if strings.HasPrefix(upper, appEnvPrefix) {
+			errs = append(errs, err)
+		} else {
+			warnings = append(warnings, err.Error()+" (ignored)")
+		}
 	}
-	return errs
+	return errs, warnings
 }
 
 func knownEnvNames() []string {

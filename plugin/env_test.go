@@ -404,7 +404,13 @@ func TestFromEnvParamVariables(t *testing.T) {
 		{name: "bad JSON list variable", env: []string{"SYNCWAVE_VALUES_FILES=[a.yaml]"}, err: `SYNCWAVE_VALUES_FILES (parameter "values-files"): expected a JSON list of strings`},
 		{name: "misspelt plugin.env", env: []string{"ARGOCD_ENV_SYNCWAVE_ORDERFILE=a.yaml"}, err: "unknown variable ARGOCD_ENV_SYNCWAVE_ORDERFILE; known: SYNCWAVE_ORDER_FILE,"},
 		{name: "lower-case plugin.env", env: []string{"ARGOCD_ENV_syncwave_order_file=a.yaml"}, err: "unknown variable ARGOCD_ENV_syncwave_order_file (did you mean ARGOCD_ENV_SYNCWAVE_ORDER_FILE? names are case-sensitive)"},
-		{name: "misspelt sidecar variable", env: []string{"SYNCWAVE_TIMEOUTS=1"}, err: "unknown variable SYNCWAVE_TIMEOUTS"},
+		{name: "misspelt sidecar variable: a warning", env: []string{"SYNCWAVE_TIMEOUTS=1", "SYNCWAVE_TOOLS=/x"},
+			check: func(t *testing.T, in Inputs) {
+				eq(t, "Warnings", len(in.Warnings), 2)
+				if len(in.Warnings) == 2 && !strings.HasPrefix(in.Warnings[0], "unknown variable SYNCWAVE_TIMEOUTS; known: ") {
+					t.Errorf("warning %q", in.Warnings[0])
+				}
+			}},
 		{name: "bad KUBE_VERSION", env: []string{"KUBE_VERSION=latest"}, err: `KUBE_VERSION="latest": expected a Kubernetes version such as 1.29 or 1.29.3`},
 		{name: "bad timeout", env: []string{"SYNCWAVE_TIMEOUT=soon"}, err: `SYNCWAVE_TIMEOUT="soon": expected a duration such as 45s or 1m, or a number of seconds`},
 		{name: "zero timeout", env: []string{"SYNCWAVE_TIMEOUT=0"}, err: `SYNCWAVE_TIMEOUT="0": expected a positive duration`},

@@ -210,6 +210,8 @@ func Static() []Announcement {
 	return out
 }
 
+var mdEscape = strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", `\|`)
+
 // MarkdownTable is the README's parameter table.
 func MarkdownTable() string {
 	var b strings.Builder
@@ -225,7 +227,7 @@ func MarkdownTable() string {
 		case p.Collection == String && p.Default.String != "":
 			def = fmt.Sprintf("`%s`", p.Default.String)
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", p.Name, typ, p.EnvName(), def, p.Tooltip)
+		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n", p.Name, typ, p.EnvName(), def, mdEscape.Replace(p.Tooltip))
 	}
 	return b.String()
 }

@@ -59,7 +59,11 @@ clear message before the repo-server's 60 s deadline kills it.`,
 			if err != nil {
 				return err
 			}
-			out, err := runWithin(c.Context(), in.Timeout, in.PipelineOptions())
+			printWarnings(stderr, in.Warnings)
+			opts := in.PipelineOptions()
+			out, err := runWithin(c.Context(), in.Timeout, func(ctx context.Context) (*pipeline.Output, error) {
+				return pipeline.Run(ctx, opts)
+			})
 			if out != nil {
 				printWarnings(stderr, out.Warnings)
 			}
@@ -71,11 +75,12 @@ clear message before the repo-server's 60 s deadline kills it.`,
 	}
 }
 
-// runWithin runs the pipeline under syncwave's own deadline. The pipeline
-// runs in its own goroutine so that the deadline holds even where a library
-// does not watch the context: on expiry the command fails at once (and the
-// process exits, ending the goroutine). The Output is nil then.
-func runWithin(ctx context.Context, limit time.Duration, opts pipeline.Options) (*pipeline.Output, error) {
+// runWithin runs the pipeline under syncwave's own deadline. It runs in its
+// own goroutine so that the deadline holds even where a library does not
+// watch the context: on expiry the command fails at once (and the process
+// exits, ending the goroutine). A result that arrives after the deadline
+// counts as a timeout too. The Output is nil on a timeout.
+func runWithin(ctx context.Context, limit time.Duration, run func(context.Context) (*pipeline.Output, error)) (*pipeline.Output, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	type result struct {
@@ -84,24 +89,21 @@ func runWithin(ctx context.Context, limit time.Duration, opts pipeline.Options) 
 	}
 	done := make(chan result, 1)
 	go func() {
-		out, err := pipeline.Run(ctx, opts)
+		out, err := run(ctx)
 		done <- result{out, err}
 	}()
-	timedOut := func() error {
-		return fmt.Errorf("rendering took longer than %s (%s); Argo CD's repo-server gives up at 60s by default", limit, plugin.EnvTimeout)
-	}
+	var r result
 	select {
-	case r := <-done:
-		if r.err != nil && errors.Is(r.err, context.DeadlineExceeded) && ctx.Err() != nil {
-			return r.out, timedOut()
-		}
-		return r.out, r.err
+	case r = <-done:
 	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, timedOut()
-		}
+	}
+	switch err := ctx.Err(); {
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("rendering took longer than %s (%s); Argo CD's repo-server gives up at 60s by default", limit, plugin.EnvTimeout)
+	case err != nil && r.out == nil && r.err == nil:
 		return nil, fmt.Errorf("interrupted: %w", context.Cause(ctx))
 	}
+	return r.out, r.err
 }
 
 func newParameters(stdout, stderr io.Writer, h host) *cobra.Command {
@@ -121,7 +123,7 @@ other sources an empty list. The static announcement is in plugin.yaml.`,
 				return err
 			}
 			ann, warnings, err := plugin.Dynamic(in)
-			printWarnings(stderr, warnings)
+			printWarnings(stderr, append(in.Warnings, warnings...))
 			if err != nil {
 				return err
 			}
