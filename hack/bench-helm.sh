@@ -29,7 +29,7 @@ echo "chart: $(find "$CHART" -path '*templates*' -name '*.yaml' | wc -l) templat
 measure() { # label command...
 	label=$1
 	shift
-	/usr/bin/time -f "$label %e %M" "$@" >/dev/null 2>>"$TMP/times" || true
+	/usr/bin/time -f "$label %e %M %U %S" "$@" >/dev/null 2>>"$TMP/times" || true
 }
 for i in $(seq "$RUNS"); do
 	if [ $((i % 2)) -eq 0 ]; then
@@ -45,7 +45,9 @@ hw=$(awk '$1=="helm"{print $2}' "$TMP/times" | median)
 hr=$(awk '$1=="helm"{print $3}' "$TMP/times" | median)
 sw=$(awk '$1=="syncwave"{print $2}' "$TMP/times" | median)
 sr=$(awk '$1=="syncwave"{print $3}' "$TMP/times" | median)
+hc=$(awk '$1=="helm"{print $4+$5}' "$TMP/times" | median)
+sc=$(awk '$1=="syncwave"{print $4+$5}' "$TMP/times" | median)
 echo "runs: $RUNS paired; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "helm template:   wall ${hw}s  peak RSS $((hr / 1024)) MiB"
-echo "syncwave render: wall ${sw}s  peak RSS $((sr / 1024)) MiB"
-awk -v a="$sw" -v b="$hw" -v c="$sr" -v d="$hr" 'BEGIN {printf "ratio syncwave/helm: wall %.2f  peak RSS %.2f\n", a/b, c/d}'
+echo "helm template:   wall ${hw}s  cpu ${hc}s  peak RSS $((hr / 1024)) MiB"
+echo "syncwave render: wall ${sw}s  cpu ${sc}s  peak RSS $((sr / 1024)) MiB"
+awk -v a="$sw" -v b="$hw" -v c="$sr" -v d="$hr" -v e="$sc" -v f="$hc" 'BEGIN {printf "ratio syncwave/helm: wall %.2f  cpu %.2f  peak RSS %.2f\n", a/b, e/f, c/d}'

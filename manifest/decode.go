@@ -85,6 +85,26 @@ func Decode(source string, data []byte) ([]*Resource, error) {
 	return out, nil
 }
 
+// DecodeFast is Decode with DecodeDocumentFast for each YAML document.
+func DecodeFast(source string, data []byte) ([]*Resource, error) {
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		return decodeJSONStream(source, data, false)
+	}
+	var out []*Resource
+	for _, d := range SplitYAML(data) {
+		if isBlank(d.Text) {
+			continue
+		}
+		rs, err := DecodeDocumentFast(source, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
 // DecodeJSON parses a JSON file that must hold exactly one object, as Argo CD
 // reads .json files of a directory source.
 func DecodeJSON(source string, data []byte) ([]*Resource, error) {
@@ -198,6 +218,7 @@ func newResource(source string, line int, n *yaml.Node, raw []byte, isJSON bool,
 		return nil, fmt.Errorf("%s: %sexpected a Kubernetes object, found %s", where, prefix, describe(n))
 	}
 	r := &Resource{Source: source, Line: line, node: n, raw: raw, json: isJSON}
+	defer r.trim()
 	var err error
 	if r.Kind, err = stringField(n, "kind"); err != nil {
 		return nil, fmt.Errorf("%s: %s%w", where, prefix, err)
@@ -312,4 +333,26 @@ func yamlErr(source string, err error, docLine int) error {
 		return fmt.Errorf("%s:%d: invalid YAML: %s", source, n+docLine-1, msg)
 	}
 	return fmt.Errorf("%s: invalid YAML: %s", at(source, docLine, 0), msg)
+}
+
+// trim drops the parts of a YAML document's tree that nothing reads once it
+// is decoded: the text is kept and re-parsed if the object must be encoded
+// afresh. What stays is apiVersion, kind, metadata, and a CRD's spec. This
+// keeps memory (and garbage collection) proportional to the metadata, not to
+// the whole rendered output.
+func (r *Resource) trim() {
+	if r.raw == nil || r.json || r.node == nil {
+		return
+	}
+	keep := []string{"apiVersion", "kind", "metadata"}
+	if r.Kind == "CustomResourceDefinition" {
+		keep = append(keep, "spec")
+	}
+	t := &yaml.Node{Kind: yaml.MappingNode, Tag: r.node.Tag, Line: r.node.Line, Column: r.node.Column}
+	for _, k := range keep {
+		if kn, vn := lastEntry(r.node, k); kn != nil {
+			t.Content = append(t.Content, kn, vn)
+		}
+	}
+	r.node = t
 }

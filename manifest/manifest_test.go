@@ -134,7 +134,15 @@ func checkAnnotate(t *testing.T, in []byte, changes map[string]*string) {
 	}
 	for _, r := range rs {
 		var want map[string]any
-		if err := r.node.Decode(&want); err != nil {
+		full := r.node
+		if r.raw != nil && !r.json {
+			var doc yaml.Node
+			if err := yaml.Unmarshal(r.raw, &doc); err != nil {
+				t.Fatalf("raw text of a decoded document does not parse: %v", err)
+			}
+			full = doc.Content[0]
+		}
+		if err := full.Decode(&want); err != nil {
 			continue // e.g. duplicate keys: yaml.v3 refuses them in a map
 		}
 		for k, v := range changes {

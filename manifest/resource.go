@@ -118,7 +118,9 @@ func (r *Resource) changedKeys() []string {
 }
 
 // Field returns the scalar at a path of mapping keys (e.g. "spec", "group")
-// and whether it exists.
+// and whether it exists. For an object read from YAML text only apiVersion,
+// kind, metadata and a CustomResourceDefinition's spec are kept after
+// decoding (see trim); other paths report false.
 func (r *Resource) Field(path ...string) (string, bool) {
 	n := r.node
 	for _, k := range path {

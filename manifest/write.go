@@ -19,22 +19,38 @@ import (
 // splice is not safe (flow-style or aliased metadata, multi-line values) and
 // for JSON input and List items, the object is encoded afresh.
 func Write(w io.Writer, res []*Resource) error {
-	var buf bytes.Buffer
+	// Every document's text is produced before anything is written, so an
+	// error leaves w untouched; unchanged documents are their original text
+	// (no copy).
+	parts := make([][]byte, len(res))
+	total := 0
 	for i, r := range res {
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
 		b, err := r.Bytes()
 		if err != nil {
 			return err
 		}
-		buf.Write(b)
+		parts[i] = b
+		total += len(b) + 5
+	}
+	if g, ok := w.(interface{ Grow(int) }); ok {
+		g.Grow(total)
+	}
+	for i, b := range parts {
+		if i > 0 {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
 		if len(b) > 0 && b[len(b)-1] != '\n' {
-			buf.WriteByte('\n')
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
 		}
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	return nil
 }
 
 // Bytes returns the resource's YAML text with its annotation changes applied.
@@ -53,7 +69,16 @@ func (r *Resource) Bytes() ([]byte, error) {
 // encode marshals the object afresh with its current annotations.
 func (r *Resource) encode() ([]byte, error) {
 	var obj map[string]any
-	if err := r.node.Decode(&obj); err != nil {
+	node := r.node
+	if r.raw != nil && !r.json {
+		// The decoded tree was trimmed to the metadata: read the text again.
+		var doc yaml.Node
+		if err := yaml.Unmarshal(r.raw, &doc); err != nil || len(doc.Content) == 0 {
+			return nil, fmt.Errorf("%s: %s: cannot re-read the document: %v", r.Where(), r, err)
+		}
+		node = doc.Content[0]
+	}
+	if err := node.Decode(&obj); err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", r.Where(), r, err)
 	}
 	if r.Changed() {

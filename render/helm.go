@@ -130,7 +130,7 @@ func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]
 	if !o.SkipCRDs {
 		for _, crd := range c.CRDObjects() {
 			src := filepath.ToSlash(crd.Filename)
-			rs, err := manifest.Decode(src, crd.File.Data)
+			rs, err := decodeStream(src, crd.File.Data)
 			if err != nil {
 				return nil, fmt.Errorf("chart %s: %w", name, err)
 			}
@@ -232,6 +232,16 @@ func templateDocuments(files map[string]string) []sourcedDoc {
 	return docs
 }
 
+// decodeDocument parses one rendered document. Rendered charts are mostly
+// specs and CRD schemas that syncwave never reads, so only the top-level
+// keys and the metadata block are parsed (manifest.DecodeDocumentFast);
+// TestFastDecodeOnHelmCharts proves the result equal to the full parse on
+// Helm's own test charts.
+var decodeDocument = manifest.DecodeDocumentFast
+
+// decodeStream is the same choice for the chart's crds/ files.
+var decodeStream = manifest.DecodeFast
+
 // decodeParallel decodes documents on all CPUs; the result keeps their order.
 func decodeParallel(docs []sourcedDoc) ([]*manifest.Resource, error) {
 	results := make([][]*manifest.Resource, len(docs))
@@ -255,7 +265,7 @@ func decodeParallel(docs []sourcedDoc) ([]*manifest.Resource, error) {
 				if i >= len(docs) {
 					return
 				}
-				results[i], errs[i] = manifest.DecodeDocument(docs[i].source, docs[i].doc)
+				results[i], errs[i] = decodeDocument(docs[i].source, docs[i].doc)
 			}
 		}()
 	}

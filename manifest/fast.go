@@ -1,0 +1,262 @@
+package manifest
+
+import (
+	"bytes"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DecodeDocumentFast decodes a document by parsing only what syncwave reads:
+// the top-level apiVersion and kind lines and the metadata block. The rest
+// of the document is kept as text and never parsed, which makes it several
+// times faster than DecodeDocument on rendered charts, where most bytes are
+// specs and CRD schemas.
+//
+// It handles the common block-style shape only: every line at column 0 is
+// a comment or a plain "key:" entry, keys are not repeated, metadata is a
+// block mapping, and the object is neither a List (items) nor a
+// CustomResourceDefinition (whose spec is read). Anything else — and any
+// error — goes to DecodeDocument, so errors are DecodeDocument's. The
+// result equals DecodeDocument's for every document it accepts
+// (FuzzDecodeFast checks this); what it does not do is validate the YAML of
+// the parts it skips.
+func DecodeDocumentFast(source string, d Document) ([]*Resource, error) {
+	if r, ok := decodeFast(source, d); ok {
+		return []*Resource{r}, nil
+	}
+	return DecodeDocument(source, d)
+}
+
+func decodeFast(source string, d Document) (*Resource, bool) {
+	text := d.Text
+	if bytes.HasPrefix(text, []byte("\xef\xbb\xbf")) || bytes.IndexByte(text, '\t') >= 0 && hasTabIndent(text) {
+		return nil, false
+	}
+	type entry struct {
+		key        string
+		line       int // 0-based
+		start, end int // byte offsets of the entry's lines [start, end)
+	}
+	var entries []entry
+	seen := map[string]bool{}
+	off := 0
+	for ln := 0; off < len(text); ln++ {
+		nl := bytes.IndexByte(text[off:], '\n')
+		end := len(text)
+		if nl >= 0 {
+			end = off + nl + 1
+		}
+		line := text[off:end]
+		if len(line) > 0 && line[0] != ' ' && line[0] != '\n' && line[0] != '\r' && line[0] != '#' {
+			k, ok := plainTopKey(line)
+			if !ok || seen[k] {
+				return nil, false
+			}
+			seen[k] = true
+			if n := len(entries); n > 0 {
+				entries[n-1].end = off
+			}
+			entries = append(entries, entry{key: k, line: ln, start: off, end: len(text)})
+		}
+		off = end
+	}
+	if seen["items"] || !seen["kind"] || !seen["apiVersion"] {
+		return nil, false
+	}
+	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}
+	var metaSeen bool
+	var specRegion []byte
+	for _, e := range entries {
+		switch e.key {
+		case "apiVersion", "kind", "metadata":
+		case "spec":
+			specRegion = text[e.start:e.end]
+			continue
+		default:
+			continue
+		}
+		if e.key != "metadata" {
+			if k, v, ok := simpleScalarEntry(text[e.start:e.end], e.key, e.line); ok {
+				root.Content = append(root.Content, k, v)
+				continue
+			}
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(text[e.start:e.end], &doc); err != nil || len(doc.Content) != 1 {
+			return nil, false
+		}
+		m := doc.Content[0]
+		if m.Kind != yaml.MappingNode || len(m.Content) != 2 {
+			return nil, false
+		}
+		k, v := m.Content[0], m.Content[1]
+		if e.key == "metadata" {
+			if v.Kind != yaml.MappingNode || v.Style&yaml.FlowStyle != 0 || v.Line == k.Line {
+				return nil, false
+			}
+			metaSeen = true
+		} else if v.Kind != yaml.ScalarNode || v.Line != k.Line {
+			return nil, false
+		}
+		shiftLines(k, e.line)
+		shiftLines(v, e.line)
+		root.Content = append(root.Content, k, v)
+	}
+	_ = metaSeen
+	if kind := mapValue(root, "kind"); kind != nil && kind.Value == "CustomResourceDefinition" {
+		// A CRD's spec is read (group, names, scope), its schema is not.
+		k, v, ok := crdSpec(specRegion)
+		if !ok {
+			return nil, false
+		}
+		root.Content = append(root.Content, k, v)
+	}
+	r, err := newResource(source, d.Line, root, text, false, "")
+	if err != nil {
+		return nil, false
+	}
+	return r, true
+}
+
+// plainTopKey reads a column-0 line of the form `key:` or `key: value`
+// where key is a plain identifier-like scalar.
+func plainTopKey(line []byte) (string, bool) {
+	i := 0
+	for i < len(line) {
+		c := line[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '.' || c == '/') {
+			i++
+			continue
+		}
+		break
+	}
+	if i == 0 || i >= len(line) || line[i] != ':' {
+		return "", false
+	}
+	if i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\n' && line[i+1] != '\r' {
+		return "", false
+	}
+	return string(line[:i]), true
+}
+
+func hasTabIndent(text []byte) bool {
+	for _, l := range bytes.Split(text, []byte("\n")) {
+		t := bytes.TrimLeft(l, " ")
+		if len(t) > 0 && t[0] == '\t' {
+			return true
+		}
+	}
+	return false
+}
+
+// shiftLines moves a subtree parsed from a slice of the document to the
+// document's line numbers.
+func shiftLines(n *yaml.Node, by int) {
+	n.Line += by
+	for _, c := range n.Content {
+		shiftLines(c, by)
+	}
+}
+
+// simpleScalarEntry reads `key: value` where value is a plain word that
+// YAML can only read as that string (apps/v1, Deployment) and nothing but
+// blank or comment lines follow; anything else is left to the YAML parser.
+func simpleScalarEntry(region []byte, key string, line int) (*yaml.Node, *yaml.Node, bool) {
+	first := region
+	rest := []byte(nil)
+	if i := bytes.IndexByte(region, '\n'); i >= 0 {
+		first, rest = region[:i], region[i+1:]
+	}
+	for _, l := range bytes.Split(rest, []byte("\n")) {
+		t := bytes.TrimLeft(l, " \r")
+		if len(t) > 0 && t[0] != '#' {
+			return nil, nil, false
+		}
+	}
+	first = bytes.TrimRight(first, "\r")
+	vStart := len(key) + 1
+	for vStart < len(first) && first[vStart] == ' ' {
+		vStart++
+	}
+	v := first[vStart:]
+	if i := bytes.Index(v, []byte(" #")); i >= 0 {
+		v = v[:i]
+	}
+	v = bytes.TrimRight(v, " ")
+	if len(v) == 0 || !isPlainWord(v) {
+		return nil, nil, false
+	}
+	switch string(v) {
+	case "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL":
+		return nil, nil, false
+	}
+	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Line: line + 1, Column: 1}
+	val := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(v), Line: line + 1, Column: vStart + 1}
+	return k, val, true
+}
+
+func isPlainWord(v []byte) bool {
+	if !(v[0] >= 'a' && v[0] <= 'z' || v[0] >= 'A' && v[0] <= 'Z') {
+		return false
+	}
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '/' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// crdSpec parses only the group, names and scope entries of a CRD's spec
+// block (the versions with their schemas, most of a CRD's bytes, are
+// skipped). Its nodes carry no usable line numbers: nothing splices there.
+func crdSpec(region []byte) (*yaml.Node, *yaml.Node, bool) {
+	if region == nil {
+		return nil, nil, false
+	}
+	lines := bytes.SplitAfter(region, []byte("\n"))
+	if len(lines) < 2 || len(bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimRight(lines[0], "\r\n"), []byte("spec:")))) != 0 {
+		return nil, nil, false
+	}
+	indent := -1
+	var mini bytes.Buffer
+	mini.WriteString("spec:\n")
+	keep := false
+	seen := map[string]bool{}
+	for _, l := range lines[1:] {
+		t := bytes.TrimLeft(l, " ")
+		if len(bytes.TrimSpace(t)) == 0 || t[0] == '#' {
+			continue
+		}
+		ind := len(l) - len(t)
+		if indent < 0 {
+			indent = ind
+		}
+		if ind < indent || t[0] == '\t' {
+			return nil, nil, false
+		}
+		if ind == indent {
+			k, ok := plainTopKey(t)
+			if !ok || seen[k] {
+				return nil, nil, false
+			}
+			seen[k] = true
+			keep = k == "group" || k == "names" || k == "scope"
+		}
+		if keep {
+			mini.Write(l)
+			if l[len(l)-1] != '\n' {
+				mini.WriteByte('\n')
+			}
+		}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(mini.Bytes(), &doc); err != nil || len(doc.Content) != 1 {
+		return nil, nil, false
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode || len(m.Content) != 2 || m.Content[1].Kind != yaml.MappingNode {
+		return nil, nil, false
+	}
+	return m.Content[0], m.Content[1], true
+}

@@ -1,0 +1,113 @@
+package manifest
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// sameResource compares everything syncwave reads from a resource, and the
+// text it writes after the same annotation changes.
+func sameResource(t *testing.T, name string, a, b *Resource) {
+	t.Helper()
+	type view struct {
+		Source, APIVersion, Kind, Name, Namespace string
+		Line                                      int
+		Labels, Annotations                       map[string]string
+	}
+	va := view{a.Source, a.APIVersion, a.Kind, a.Name, a.Namespace, a.Line, a.Labels, a.Annotations}
+	vb := view{b.Source, b.APIVersion, b.Kind, b.Name, b.Namespace, b.Line, b.Labels, b.Annotations}
+	if !reflect.DeepEqual(va, vb) {
+		t.Fatalf("%s: fast decode %+v, full decode %+v", name, va, vb)
+	}
+	for _, f := range [][]string{{"spec", "group"}, {"spec", "names", "kind"}, {"spec", "scope"}} {
+		fa, oka := a.Field(f...)
+		fb, okb := b.Field(f...)
+		if a.Kind == "CustomResourceDefinition" && (fa != fb || oka != okb) {
+			t.Fatalf("%s: %v: fast %q %v, full %q %v", name, f, fa, oka, fb, okb)
+		}
+	}
+	for _, r := range []*Resource{a, b} {
+		r.SetAnnotation("argocd.argoproj.io/sync-wave", "-3")
+		r.SetAnnotation("argocd.argoproj.io/hook", "PreSync")
+		r.DeleteAnnotation("argocd.argoproj.io/sync-options")
+	}
+	ba, erra := a.Bytes()
+	bb, errb := b.Bytes()
+	if (erra == nil) != (errb == nil) || string(ba) != string(bb) {
+		t.Fatalf("%s: written text differs:\nfast (%v):\n%s\nfull (%v):\n%s", name, erra, ba, errb, bb)
+	}
+}
+
+func checkFast(t *testing.T, name string, d Document) (accepted bool) {
+	t.Helper()
+	full, ferr := DecodeDocument(name, d)
+	fast, ok := decodeFast(name, d)
+	if !ok || ferr != nil {
+		return false
+	}
+	if len(full) != 1 {
+		t.Fatalf("%s: fast path accepted a document that decodes to %d resources", name, len(full))
+	}
+	sameResource(t, name, fast, full[0])
+	return true
+}
+
+// TestDecodeFastCorpus: on every manifest in the repository's examples and
+// test data, the fast path gives exactly what the full parse gives.
+func TestDecodeFastCorpus(t *testing.T) {
+	var docs, accepted int
+	for _, root := range []string{"../examples", "../internal/cli/testdata", "../plan/testdata", "../render/testdata"} {
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return nil
+			}
+			for _, doc := range SplitYAML(data) {
+				docs++
+				if checkFast(t, p, doc) {
+					accepted++
+				}
+			}
+			return nil
+		})
+	}
+	if accepted < 100 {
+		t.Fatalf("fast path accepted only %d of %d documents", accepted, docs)
+	}
+	t.Logf("fast path accepted %d of %d documents", accepted, docs)
+}
+
+func TestDecodeFastFallsBack(t *testing.T) {
+	for _, in := range []string{
+		"apiVersion: v1\nkind: List\nitems: []\n",
+		"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x\nspec: {group: g}\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+		"\"apiVersion\": v1\nkind: ConfigMap\n",
+		"apiVersion: v1\nkind: ConfigMap\nkind: Secret\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  <<: *x\n",
+		"- a\n- b\n",
+	} {
+		if _, ok := decodeFast("f.yaml", Document{Text: []byte(in), Line: 1}); ok {
+			t.Errorf("fast path accepted %q", in)
+		}
+	}
+}
+
+// FuzzDecodeFast: whenever both paths accept a document they agree.
+func FuzzDecodeFast(f *testing.F) {
+	for _, c := range spliceCases {
+		f.Add([]byte(c))
+	}
+	f.Add([]byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ws.x.io\nspec:\n  group: x.io\n  names:\n    kind: W\n    plural: ws\n  scope: Namespaced\n  versions:\n  - name: v1\n"))
+	f.Add([]byte("# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    x: \"1\"\n  annotations:\n    argocd.argoproj.io/sync-options: Prune=false\ndata:\n  k: |\n    v\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkFast(t, "f.yaml", Document{Text: data, Line: 3})
+	})
+}
