@@ -145,7 +145,7 @@ func run(ctx context.Context, opts Options, out *Output) error {
 		}
 	}
 	if len(res) == 0 && !opts.AllowEmpty && (so == nil || !so.AllowEmpty) {
-		return fmt.Errorf("%w from %s: an empty manifest set makes Argo CD prune the whole application; pass --allow-empty (or allowEmpty: true in the ordering file) if that is intended", ErrEmpty, displayPath(appRel))
+		return fmt.Errorf("%w from %s: an empty manifest set makes Argo CD prune the whole application; if that is intended, allow it with allowEmpty: true in the ordering file, --allow-empty on the command line, or the allow-empty plugin parameter", ErrEmpty, displayPath(appRel))
 	}
 	ann, err := annotate.Apply(so, res)
 	if err != nil {

@@ -110,6 +110,12 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 		if !kubeVersionRe.MatchString(kv) {
 			errs = append(errs, fmt.Errorf("%s=%q: expected a Kubernetes version such as 1.29 or 1.29.3", EnvKubeVersion, kv))
 		}
+		// Argo CD 2.14 sends the cluster's MAJOR.MINOR ("1.29") and runs
+		// Helm 3.16, which reads it as 1.29.0: .Capabilities.KubeVersion
+		// .Version is "v1.29.0" there. Argo CD 3.4+ sends 1.29.3.
+		if strings.Count(strings.TrimPrefix(kv, "v"), ".") == 1 {
+			kv += ".0"
+		}
 		in.KubeVersion = kv
 	}
 	if s := env[EnvTimeout]; s != "" {

@@ -83,11 +83,14 @@ type shape struct {
 	// v3 adds ARGOCD_APP_PROJECT_NAME; KUBE_VERSION is 1.29 before 3.4
 	project     bool
 	kubeVersion string
+	// wantKube is what syncwave renders with: Argo CD 2.14's Helm reads
+	// 1.29 as 1.29.0.
+	wantKube string
 }
 
 var shapes = []shape{
-	{name: "v2.14", dropEmpty: true, kubeVersion: "1.29"},
-	{name: "v3.4", project: true, kubeVersion: "1.29.3"},
+	{name: "v2.14", dropEmpty: true, kubeVersion: "1.29", wantKube: "1.29.0"},
+	{name: "v3.4", project: true, kubeVersion: "1.29.3", wantKube: "1.29.3"},
 }
 
 // argoEnv builds the environment of a generate command as the cmp-server
@@ -286,7 +289,7 @@ func TestFromEnvArgoShapes(t *testing.T) {
 				if err != nil {
 					t.Fatalf("FromEnv: %v\nenv: %q", err, env)
 				}
-				eq(t, "KubeVersion", in.KubeVersion, s.kubeVersion)
+				eq(t, "KubeVersion", in.KubeVersion, s.wantKube)
 				if s.project {
 					eq(t, "Project", in.Project, "default")
 				}
