@@ -73,6 +73,8 @@ func BenchmarkGenerate(b *testing.B) {
 		// native: syncwave.yaml is one more object to Argo CD
 		{"native", v1alpha1.ApplicationSource{Path: "apps/shop", Directory: &v1alpha1.ApplicationSourceDirectory{Recurse: true}}, n + 1},
 		{"plugin", v1alpha1.ApplicationSource{Path: "apps/shop", Plugin: &v1alpha1.ApplicationSourcePlugin{Name: pluginName}}, n},
+		// the floor of any sidecar plugin: init /bin/true, generate prints the files
+		{"floor", v1alpha1.ApplicationSource{Path: "apps/shop", Plugin: &v1alpha1.ApplicationSourcePlugin{Name: floorPlugin}}, n},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			a := app{name: "shop", namespace: "shop", kubeVersion: "1.29", source: c.src}

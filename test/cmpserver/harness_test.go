@@ -135,8 +135,41 @@ func setup(tmp string) (stop func(), err error) {
 		return nil, err
 	}
 	go func() { _ = gs.Serve(lis) }()
-	return gs.Stop, nil
+
+	// The floor of any sidecar plugin, for the latency benchmark: a plugin
+	// whose init is /bin/true and whose generate only prints the manifest files,
+	// behind the same cmp-server code, tarball and untar.
+	floorDir := filepath.Join(tmp, "floor")
+	if err := os.MkdirAll(floorDir, 0o755); err != nil {
+		return nil, err
+	}
+	floorYAML := "apiVersion: argoproj.io/v1alpha1\nkind: ConfigManagementPlugin\nmetadata:\n  name: " + floorPlugin +
+		"\nspec:\n  init:\n    command: [/bin/true]\n  generate:\n    command: [/bin/sh, -c, 'for f in m*.yaml; do cat $f; echo ---; done']\n"
+	if err := os.WriteFile(filepath.Join(floorDir, "plugin.yaml"), []byte(floorYAML), 0o644); err != nil {
+		return nil, err
+	}
+	floorCfg, err := plugin.ReadPluginConfig(floorDir)
+	if err != nil {
+		return nil, err
+	}
+	fsrv, err := argocmp.NewServer(plugin.CMPServerInitConstants{PluginConfig: *floorCfg})
+	if err != nil {
+		return nil, err
+	}
+	fgs, err := fsrv.CreateGRPC()
+	if err != nil {
+		return nil, err
+	}
+	flis, err := net.Listen("unix", floorCfg.Address())
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = fgs.Serve(flis) }()
+	return func() { gs.Stop(); fgs.Stop() }, nil
 }
+
+// floorPlugin names the trivial plugin the latency benchmark compares with.
+const floorPlugin = "floor"
 
 // withBinary returns plugin.yaml with every command that runs the image's
 // binary pointed at bin instead, and nothing else changed.
