@@ -81,6 +81,13 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 				continue
 			}
 		}
+		if e.key == "metadata" {
+			if k, v, ok := simpleMetadata(text[e.start:e.end], e.line); ok {
+				root.Content = append(root.Content, k, v)
+				metaSeen = true
+				continue
+			}
+		}
 		var doc yaml.Node
 		if err := yaml.Unmarshal(text[e.start:e.end], &doc); err != nil || len(doc.Content) != 1 {
 			return nil, false
@@ -259,4 +266,136 @@ func crdSpec(region []byte) (*yaml.Node, *yaml.Node, bool) {
 		return nil, nil, false
 	}
 	return m.Content[0], m.Content[1], true
+}
+
+// simpleMetadata reads the most common metadata block without the YAML
+// parser: `metadata:` alone on its line, then entries at one indentation
+// whose values are safe scalars (see simpleValue) or, for labels and
+// annotations, one nested level of such entries. Anything else (flow
+// style, anchors, block scalars, multi-line values, tags, odd keys) makes
+// it give up, and the YAML parser reads the block.
+func simpleMetadata(region []byte, line int) (*yaml.Node, *yaml.Node, bool) {
+	lines := bytes.SplitAfter(region, []byte("\n"))
+	if len(lines) < 2 || string(bytes.TrimRight(lines[0], "\r\n")) != "metadata:" {
+		return nil, nil, false
+	}
+	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "metadata", Line: line + 1, Column: 1}
+	meta := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	var nested *yaml.Node // the mapping of labels/annotations being read
+	ind, nind := -1, -1
+	for i, l := range lines[1:] {
+		ln := line + 2 + i // 1-based line of l in the document
+		l = bytes.TrimRight(l, "\r\n")
+		t := bytes.TrimLeft(l, " ")
+		if len(t) == 0 {
+			continue
+		}
+		if t[0] == '#' || t[0] == '\t' {
+			return nil, nil, false
+		}
+		n := len(l) - len(t)
+		if ind < 0 {
+			ind = n
+			meta.Line, meta.Column = ln, n+1
+		}
+		k, rest, ok := simpleKey(t)
+		if !ok {
+			return nil, nil, false
+		}
+		switch {
+		case n == ind:
+			nested, nind = nil, -1
+			kn := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Line: ln, Column: n + 1}
+			if len(rest) == 0 {
+				if k != "labels" && k != "annotations" {
+					return nil, nil, false
+				}
+				nested = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+				meta.Content = append(meta.Content, kn, nested)
+				continue
+			}
+			vn, ok := simpleValue(rest, ln, len(l)-len(rest)+1)
+			if !ok {
+				return nil, nil, false
+			}
+			meta.Content = append(meta.Content, kn, vn)
+		case nested != nil && n > ind && (nind < 0 || n == nind):
+			if nind < 0 {
+				nind = n
+				nested.Line, nested.Column = ln, n+1
+			}
+			if len(rest) == 0 {
+				return nil, nil, false
+			}
+			vn, ok := simpleValue(rest, ln, len(l)-len(rest)+1)
+			if !ok {
+				return nil, nil, false
+			}
+			nested.Content = append(nested.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Line: ln, Column: n + 1}, vn)
+		default:
+			return nil, nil, false
+		}
+	}
+	if ind <= 0 || len(meta.Content) == 0 {
+		return nil, nil, false
+	}
+	for i := 1; i < len(meta.Content); i += 2 {
+		if m := meta.Content[i]; m.Kind == yaml.MappingNode && len(m.Content) == 0 {
+			return nil, nil, false // "labels:" with nothing under it is null
+		}
+	}
+	return key, meta, true
+}
+
+// simpleKey splits `key: rest` where key is a plain identifier-like scalar
+// (the characters of label and annotation keys).
+func simpleKey(t []byte) (string, []byte, bool) {
+	i := 0
+	for i < len(t) {
+		c := t[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' && i > 0 || i > 0 && (c == '-' || c == '.' || c == '/' || c == '_') {
+			i++
+			continue
+		}
+		break
+	}
+	if i == 0 || i >= len(t) || t[i] != ':' {
+		return "", nil, false
+	}
+	rest := t[i+1:]
+	if len(rest) > 0 && rest[0] != ' ' {
+		return "", nil, false
+	}
+	return string(t[:i]), bytes.TrimLeft(rest, " "), true
+}
+
+// simpleValue reads a scalar that YAML can only read as the string it
+// shows: a plain word starting with a letter (not true/false/null), or a
+// double- or single-quoted string without escapes; nothing may follow it.
+func simpleValue(v []byte, line, col int) (*yaml.Node, bool) {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Line: line, Column: col}
+	switch v[0] {
+	case '"', '\'':
+		q := v[0]
+		end := bytes.IndexByte(v[1:], q)
+		if end < 0 || end+2 != len(v) || bytes.IndexByte(v[1:end+1], '\\') >= 0 {
+			return nil, false
+		}
+		n.Value = string(v[1 : end+1])
+		if q == '"' {
+			n.Style = yaml.DoubleQuotedStyle
+		} else {
+			n.Style = yaml.SingleQuotedStyle
+		}
+		return n, true
+	}
+	if !isPlainWord(v) {
+		return nil, false
+	}
+	switch string(v) {
+	case "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL":
+		return nil, false
+	}
+	n.Value = string(v)
+	return n, true
 }

@@ -107,7 +107,37 @@ func FuzzDecodeFast(f *testing.F) {
 	}
 	f.Add([]byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ws.x.io\nspec:\n  group: x.io\n  names:\n    kind: W\n    plural: ws\n  scope: Namespaced\n  versions:\n  - name: v1\n"))
 	f.Add([]byte("# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    x: \"1\"\n  annotations:\n    argocd.argoproj.io/sync-options: Prune=false\ndata:\n  k: |\n    v\n"))
+	for _, c := range simpleMetadataCases {
+		f.Add([]byte(c))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFast(t, "f.yaml", Document{Text: data, Line: 3})
 	})
+}
+
+var simpleMetadataCases = []string{
+	"apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: 'prod'\n  labels:\n    app.kubernetes.io/name: web\n    helm.sh/chart: \"web-1.2.3\"\n  annotations:\n    argocd.argoproj.io/sync-wave: \"3\"\n    a: 'x y'\nspec:\n  ports: []\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n    name: a\n    labels:\n      x: y\n    annotations:\n        z: \"1\"\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: true\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n  name: a\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\\\"b\"\n",
+}
+
+// TestSimpleMetadata: the parser-free path reads common metadata blocks and
+// agrees with the full parse on them.
+func TestSimpleMetadata(t *testing.T) {
+	for i, c := range simpleMetadataCases {
+		d := Document{Text: []byte(c), Line: 1}
+		a := strings.Index(c, "metadata:")
+		b := strings.Index(c, "\nspec:")
+		if b < 0 {
+			b = len(c) - 1
+		}
+		_, _, simple := simpleMetadata([]byte(c[a:b+1]), strings.Count(c[:a], "\n"))
+		if want := i < 3; simple != want {
+			t.Errorf("case %d: simple path %v, want %v", i, simple, want)
+		}
+		checkFast(t, "f.yaml", d)
+	}
 }

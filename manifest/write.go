@@ -218,7 +218,10 @@ func (r *Resource) splice() ([]byte, bool) {
 			}
 			continue
 		}
-		b.WriteString(l)
+		b.Write(l)
+		if len(l) > 0 && l[len(l)-1] != '\n' && (len(ins[i+1]) > 0 || i+1 < len(lines)) {
+			b.WriteByte('\n')
+		}
 	}
 	for _, s := range ins[len(lines)] {
 		b.WriteString(s)
@@ -226,15 +229,17 @@ func (r *Resource) splice() ([]byte, bool) {
 	return b.Bytes(), true
 }
 
-func splitLines(b []byte) []string {
-	var out []string
+// splitLines returns the lines of b, each with its newline, as slices of b
+// (no copy); a last line without a newline is returned as it is.
+func splitLines(b []byte) [][]byte {
+	out := make([][]byte, 0, bytes.Count(b, []byte("\n"))+1)
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
-			out = append(out, string(b)+"\n")
+			out = append(out, b)
 			break
 		}
-		out = append(out, string(b[:i+1]))
+		out = append(out, b[:i+1])
 		b = b[i+1:]
 	}
 	return out
@@ -278,7 +283,7 @@ func hasAnchors(n *yaml.Node) bool {
 
 // indentedKey reports whether the key node starts its line after exactly ind
 // spaces (a block mapping entry we can insert in front of).
-func indentedKey(lines []string, k *yaml.Node, ind int) bool {
+func indentedKey(lines [][]byte, k *yaml.Node, ind int) bool {
 	if k.Line < 1 || k.Line > len(lines) || k.Column-1 != ind {
 		return false
 	}
@@ -296,10 +301,10 @@ func indentedKey(lines []string, k *yaml.Node, ind int) bool {
 
 // singleLine reports whether the entry whose key is k ends on k's line: the
 // next line with content is indented no deeper than ind.
-func singleLine(lines []string, k *yaml.Node, ind int) bool {
+func singleLine(lines [][]byte, k *yaml.Node, ind int) bool {
 	for i := k.Line; i < len(lines); i++ {
 		l := lines[i]
-		t := bytes.TrimLeft([]byte(l), " ")
+		t := bytes.TrimLeft(l, " ")
 		if len(bytes.TrimSpace(t)) == 0 {
 			continue
 		}
