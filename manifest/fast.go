@@ -47,6 +47,12 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 			end = off + nl + 1
 		}
 		line := text[off:end]
+		// "- item" at column 0 continues the previous key's value: a
+		// sequence written at its key's indentation, as yaml/v2 writes it.
+		if len(entries) > 0 && isSeqItem(line) {
+			off = end
+			continue
+		}
 		if len(line) > 0 && line[0] != ' ' && line[0] != '\n' && line[0] != '\r' && line[0] != '#' {
 			k, ok := plainTopKey(line)
 			if !ok || seen[k] {
@@ -242,7 +248,9 @@ func crdSpec(region []byte) (*yaml.Node, *yaml.Node, bool) {
 		if ind < indent || t[0] == '\t' {
 			return nil, nil, false
 		}
-		if ind == indent {
+		if ind == indent && keepSeq(t) {
+			// a sequence item at its key's indentation: part of that entry
+		} else if ind == indent {
 			k, ok := plainTopKey(t)
 			if !ok || seen[k] {
 				return nil, nil, false
@@ -399,3 +407,11 @@ func simpleValue(v []byte, line, col int) (*yaml.Node, bool) {
 	n.Value = string(v)
 	return n, true
 }
+
+// isSeqItem reports whether a line is "-" followed by a space or the end of
+// the line: a block sequence entry.
+func isSeqItem(line []byte) bool {
+	return len(line) >= 1 && line[0] == '-' && (len(line) == 1 || line[1] == ' ' || line[1] == '\n' || line[1] == '\r')
+}
+
+func keepSeq(t []byte) bool { return isSeqItem(t) }

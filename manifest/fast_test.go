@@ -107,12 +107,18 @@ func FuzzDecodeFast(f *testing.F) {
 	}
 	f.Add([]byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ws.x.io\nspec:\n  group: x.io\n  names:\n    kind: W\n    plural: ws\n  scope: Namespaced\n  versions:\n  - name: v1\n"))
 	f.Add([]byte("# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    x: \"1\"\n  annotations:\n    argocd.argoproj.io/sync-options: Prune=false\ndata:\n  k: |\n    v\n"))
-	for _, c := range simpleMetadataCases {
+	for _, c := range append(simpleMetadataCases, seqCases...) {
 		f.Add([]byte(c))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFast(t, "f.yaml", Document{Text: data, Line: 3})
 	})
+}
+
+var seqCases = []string{
+	"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\nrules:\n- apiGroups: ['']\n  resources: [pods]\n  verbs: [get]\n",
+	"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ws.x.io\nspec:\n  group: x.io\n  names:\n    kind: W\n    plural: ws\n  scope: Cluster\n  versions:\n  - name: v1\n    served: true\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n- a\n",
 }
 
 var simpleMetadataCases = []string{
@@ -122,6 +128,20 @@ var simpleMetadataCases = []string{
 	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: true\n",
 	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels:\n  name: a\n",
 	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\\\"b\"\n",
+}
+
+// TestSequencesAtKeyIndentation: a block sequence written at its key's
+// indentation (yaml/v2's style, common in CRDs and RBAC rules) does not
+// send the document to the full parse, and the result agrees with it.
+func TestSequencesAtKeyIndentation(t *testing.T) {
+	for i, c := range seqCases {
+		d := Document{Text: []byte(c), Line: 1}
+		_, ok := decodeFast("f.yaml", d)
+		if want := i < 2; ok != want {
+			t.Errorf("case %d: fast path %v, want %v", i, ok, want)
+		}
+		checkFast(t, "f.yaml", d)
+	}
 }
 
 // TestSimpleMetadata: the parser-free path reads common metadata blocks and
