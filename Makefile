@@ -38,6 +38,16 @@ test-fidelity-tools:
 	$(GO) vet -tags fidelitytools ./render/
 	$(GO) test -count=1 -tags fidelitytools -run Fidelity ./render/
 
+## e2e: real Argo CD v2.14 (application controller, repo-server, argocd-cmp-server
+## with plugin.yaml) on a real Kubernetes 1.36 control plane with kwok nodes syncs
+## the examples through the plugin in the planned order (test/e2e/README.md).
+## Builds everything into E2E_CACHE (reused while the version stamps match);
+## needs root (or unprivileged user namespaces) for a private network namespace.
+E2E_CACHE ?= .cache/e2e
+.PHONY: e2e
+e2e:
+	E2E_CACHE="$(abspath $(E2E_CACHE))" GO="$(GO)" test/e2e/run.sh
+
 ## demo: render the seed example
 demo: build
 	$(BIN)/syncwave render examples/sync-hook-wave
