@@ -70,23 +70,15 @@ func isBlank(text []byte) bool {
 // mapping with a kind. source names the stream in messages and becomes each
 // resource's Source.
 func Decode(source string, data []byte) ([]*Resource, error) {
-	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		return decodeJSONStream(source, data, false)
-	}
-	var out []*Resource
-	for _, d := range SplitYAML(data) {
-		rs, err := DecodeDocument(source, d)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rs...)
-	}
-	return out, nil
+	return decodeStream(source, data, DecodeDocument)
 }
 
 // DecodeFast is Decode with DecodeDocumentFast for each YAML document.
 func DecodeFast(source string, data []byte) ([]*Resource, error) {
+	return decodeStream(source, data, DecodeDocumentFast)
+}
+
+func decodeStream(source string, data []byte, doc func(string, Document) ([]*Resource, error)) ([]*Resource, error) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		return decodeJSONStream(source, data, false)
@@ -96,7 +88,7 @@ func DecodeFast(source string, data []byte) ([]*Resource, error) {
 		if isBlank(d.Text) {
 			continue
 		}
-		rs, err := DecodeDocumentFast(source, d)
+		rs, err := doc(source, d)
 		if err != nil {
 			return nil, err
 		}

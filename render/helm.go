@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -245,34 +246,33 @@ var decodeStream = manifest.DecodeFast
 
 // decodeParallel decodes documents on all CPUs; the result keeps their order.
 func decodeParallel(docs []sourcedDoc) ([]*manifest.Resource, error) {
-	results := make([][]*manifest.Resource, len(docs))
-	errs := make([]error, len(docs))
-	workers := min(runtime.GOMAXPROCS(0), len(docs))
-	if len(docs) < 8 {
+	return inParallel(len(docs), func(i int) ([]*manifest.Resource, error) {
+		return decodeDocument(docs[i].source, docs[i].doc)
+	})
+}
+
+// inParallel runs f for 0..n-1 on all CPUs (one goroutine below 8 items)
+// and concatenates the results in index order; the error of the lowest
+// failing index wins, so the outcome does not depend on scheduling.
+func inParallel(n int, f func(i int) ([]*manifest.Resource, error)) ([]*manifest.Resource, error) {
+	results := make([][]*manifest.Resource, n)
+	errs := make([]error, n)
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if n < 8 {
 		workers = 1
 	}
-	var next int
-	var mu sync.Mutex
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(docs) {
-					return
-				}
-				results[i], errs[i] = decodeDocument(docs[i].source, docs[i].doc)
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				results[i], errs[i] = f(i)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	var out []*manifest.Resource
-	for i := range docs {
+	for i := range n {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}

@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	yaml2 "go.yaml.in/yaml/v2"
@@ -106,39 +103,14 @@ var (
 // kustomizeResources prints each resource as `kustomize build` does and
 // decodes the text, on all CPUs, keeping the order.
 func kustomizeResources(res []*resource.Resource) ([]*manifest.Resource, error) {
-	results := make([][]*manifest.Resource, len(res))
-	errs := make([]error, len(res))
-	one := func(i int) {
+	return inParallel(len(res), func(i int) ([]*manifest.Resource, error) {
 		r := res[i]
 		b, err := kustomizeYAML(r)
 		if err != nil {
-			errs[i] = fmt.Errorf("%s %s: %w", r.GetKind(), r.GetName(), err)
-			return
+			return nil, fmt.Errorf("%s %s: %w", r.GetKind(), r.GetName(), err)
 		}
-		results[i], errs[i] = decodeKustomized(".", manifest.Document{Text: b})
-	}
-	workers := min(runtime.GOMAXPROCS(0), len(res))
-	if len(res) < 8 {
-		workers = 1
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(res); i = int(next.Add(1)) - 1 {
-				one(i)
-			}
-		})
-	}
-	wg.Wait()
-	var out []*manifest.Resource
-	for i := range res {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
-		out = append(out, results[i]...)
-	}
-	return out, nil
+		return decodeKustomized(".", manifest.Document{Text: b})
+	})
 }
 
 // resourceYAML returns the same bytes as r.AsYAML(), which `kustomize
