@@ -39,8 +39,10 @@ type Options struct {
 	// exists). Order, when set, is an inline ordering document and wins.
 	OrderFile string
 	Order     []byte
-	// AllowEmpty accepts a rendering with no resources.
-	AllowEmpty bool
+	// AllowEmpty, when set, says whether a rendering with no resources is
+	// accepted; nil leaves it to the ordering file's allowEmpty (default
+	// false). A flag or plugin parameter set to false wins over the file.
+	AllowEmpty *bool
 
 	// Helm inputs. They apply to every helm source. Like Argo CD's
 	// Application parameters they extend or override the source's entry:
@@ -144,7 +146,11 @@ func run(ctx context.Context, opts Options, out *Output) error {
 			res = append(res, r)
 		}
 	}
-	if len(res) == 0 && !opts.AllowEmpty && (so == nil || !so.AllowEmpty) {
+	allowEmpty := so != nil && so.AllowEmpty
+	if opts.AllowEmpty != nil {
+		allowEmpty = *opts.AllowEmpty
+	}
+	if len(res) == 0 && !allowEmpty {
 		return fmt.Errorf("%w from %s: an empty manifest set makes Argo CD prune the whole application; if that is intended, allow it with allowEmpty: true in the ordering file, --allow-empty on the command line, or the allow-empty plugin parameter", ErrEmpty, displayPath(appRel))
 	}
 	ann, err := annotate.Apply(so, res)

@@ -55,6 +55,9 @@ type Inputs struct {
 	HelmParameters map[string]string
 	ReleaseName    string
 	AllowEmpty     bool
+	// AllowEmptySet says allow-empty was given (by a parameter or a
+	// variable), so that it overrides the ordering file's allowEmpty.
+	AllowEmptySet bool
 
 	// From Argo CD's build environment.
 	AppName     string // may be "<namespace>_<name>"
@@ -167,6 +170,7 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamAllowEmpty, in.Origins[ParamAllowEmpty], err)
 	}
 	in.AllowEmpty = b
+	in.AllowEmptySet = in.Origins[ParamAllowEmpty] != "default"
 	return in, nil
 }
 

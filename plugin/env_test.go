@@ -517,3 +517,37 @@ func eq[T any](t *testing.T, what string, got, want T) {
 		t.Errorf("%s = %#v, want %#v", what, got, want)
 	}
 }
+
+// TestAllowEmptyOverridesFile: an allow-empty given as a parameter or a
+// variable reaches the pipeline as an explicit value (so false wins over
+// allowEmpty: true in syncwave.yaml); not given, the file decides.
+func TestAllowEmptyOverridesFile(t *testing.T) {
+	wd := t.TempDir()
+	for _, c := range []struct {
+		env  []string
+		want *bool
+	}{
+		{env: nil, want: nil},
+		{env: []string{"PARAM_ALLOW_EMPTY=false"}, want: ptrBool(false)},
+		{env: []string{"ARGOCD_ENV_SYNCWAVE_ALLOW_EMPTY=true"}, want: ptrBool(true)},
+		{env: []string{"SYNCWAVE_ALLOW_EMPTY=false"}, want: ptrBool(false)},
+	} {
+		in, err := FromEnv(append([]string{"ARGOCD_APP_NAME=a", "ARGOCD_APP_SOURCE_PATH=."}, c.env...), wd)
+		if err != nil {
+			t.Fatalf("%v: %v", c.env, err)
+		}
+		got := in.PipelineOptions().AllowEmpty
+		if (got == nil) != (c.want == nil) || got != nil && *got != *c.want {
+			t.Errorf("%v: AllowEmpty %v, want %v", c.env, derefBool(got), derefBool(c.want))
+		}
+	}
+}
+
+func ptrBool(b bool) *bool { return &b }
+
+func derefBool(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
+}

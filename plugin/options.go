@@ -13,12 +13,16 @@ import (
 // Kubernetes version and API versions) only provides defaults that a helm
 // entry of the ordering file wins over.
 func (in Inputs) PipelineOptions() pipeline.Options {
+	var allowEmpty *bool
+	if in.AllowEmptySet {
+		allowEmpty = &in.AllowEmpty
+	}
 	return pipeline.Options{
 		Path:        in.AppDir,
 		RepoRoot:    in.RepoRoot,
 		OrderFile:   in.OrderFile,
 		Order:       in.Order,
-		AllowEmpty:  in.AllowEmpty,
+		AllowEmpty:  allowEmpty,
 		ValueFiles:  in.ValueFiles,
 		Values:      in.Values,
 		Set:         in.SetArgs(),

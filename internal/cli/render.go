@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/render"
@@ -15,6 +16,7 @@ type renderFlags struct {
 	order      string
 	repoRoot   string
 	allowEmpty bool
+	flags      *pflag.FlagSet // to tell a flag given as false from one not given
 
 	// Helm inputs, mirroring Argo CD's parameters and environment.
 	valueFiles  []string
@@ -32,6 +34,7 @@ func (f *renderFlags) register(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&f.order, "order", "", "ordering file (default: PATH/syncwave.yaml when present)")
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root no path may leave (default: the git work tree holding PATH, else PATH)")
+	f.flags = fl
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "accept a rendering with no resources (Argo CD then prunes everything)")
 	fl.StringArrayVarP(&f.valueFiles, "values", "f", nil, "Helm value file, read after the source's valueFiles (repeatable; relative to the chart, an absolute path is relative to the repository root)")
 	fl.StringArrayVar(&f.set, "set", nil, "Helm value key=value, as helm --set (repeatable)")
@@ -48,8 +51,12 @@ func (f *renderFlags) options(args []string) pipeline.Options {
 	if len(args) > 0 {
 		p = args[0]
 	}
+	var allowEmpty *bool
+	if f.flags != nil && f.flags.Changed("allow-empty") {
+		allowEmpty = &f.allowEmpty
+	}
 	return pipeline.Options{
-		Path: p, RepoRoot: f.repoRoot, OrderFile: f.order, AllowEmpty: f.allowEmpty,
+		Path: p, RepoRoot: f.repoRoot, OrderFile: f.order, AllowEmpty: allowEmpty,
 		ValueFiles: f.valueFiles, Values: f.values, Set: f.set, SetString: f.setString,
 		ReleaseName: f.releaseName, AppName: f.appName, Namespace: f.namespace,
 		KubeVersion: f.kubeVersion, APIVersions: f.apiVersions,
