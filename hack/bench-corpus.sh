@@ -52,13 +52,7 @@ ingress-nginx-cloud        kustomize kustomize/ingress-nginx/deploy/static/provi
 ITEMS
 fi
 
-measure() { # label command...
-	label=$1
-	shift
-	/usr/bin/time -f "$label %e %M %U %S" "$@" >/dev/null 2>>"$TMP/times" || echo "$label failed" >&2
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-col() { awk -v l="$1" -v c="$2" '$1==l{print (c=="cpu") ? $4+$5 : (c=="rss") ? $3/1024 : $2}' "$TMP/times" | median; }
+. "$(dirname "$0")/bench-lib.sh"
 
 echo "runs: $RUNS paired per item; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-27s %-9s %4s %9s | %-26s | %-26s | %s\n' item tool objs bytes "reference wall/cpu/RSS" "syncwave wall/cpu/RSS" "ratio wall cpu RSS"

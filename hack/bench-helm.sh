@@ -26,11 +26,7 @@ echo "chart: $(find "$CHART" -path '*templates*' -name '*.yaml' | wc -l) templat
 	"$(grep -c '^kind:' "$TMP/helm.yaml") objects, helm $(wc -c <"$TMP/helm.yaml") bytes, syncwave $(wc -c <"$TMP/syncwave.yaml") bytes," \
 	"$(grep -c '^  - ' "$CHART/syncwave.yaml") groups"
 
-measure() { # label command...
-	label=$1
-	shift
-	/usr/bin/time -f "$label %e %M %U %S" "$@" >/dev/null 2>>"$TMP/times" || true
-}
+. "$(dirname "$0")/bench-lib.sh"
 for i in $(seq "$RUNS"); do
 	if [ $((i % 2)) -eq 0 ]; then
 		measure helm "$HELM" template big "$CHART" --include-crds --namespace big
@@ -40,14 +36,4 @@ for i in $(seq "$RUNS"); do
 		measure helm "$HELM" template big "$CHART" --include-crds --namespace big
 	fi
 done
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-hw=$(awk '$1=="helm"{print $2}' "$TMP/times" | median)
-hr=$(awk '$1=="helm"{print $3}' "$TMP/times" | median)
-sw=$(awk '$1=="syncwave"{print $2}' "$TMP/times" | median)
-sr=$(awk '$1=="syncwave"{print $3}' "$TMP/times" | median)
-hc=$(awk '$1=="helm"{print $4+$5}' "$TMP/times" | median)
-sc=$(awk '$1=="syncwave"{print $4+$5}' "$TMP/times" | median)
-echo "runs: $RUNS paired; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "helm template:   wall ${hw}s  cpu ${hc}s  peak RSS $((hr / 1024)) MiB"
-echo "syncwave render: wall ${sw}s  cpu ${sc}s  peak RSS $((sr / 1024)) MiB"
-awk -v a="$sw" -v b="$hw" -v c="$sr" -v d="$hr" -v e="$sc" -v f="$hc" 'BEGIN {printf "ratio syncwave/helm: wall %.2f  cpu %.2f  peak RSS %.2f\n", a/b, e/f, c/d}'
+summary helm "helm template"

@@ -28,11 +28,7 @@ echo "kustomization: $(find "$REPO" -name kustomization.yaml | wc -l) kustomizat
 	"$(grep -c '^kind:' "$TMP/kustomize.yaml") objects, kustomize $(wc -c <"$TMP/kustomize.yaml") bytes, syncwave $(wc -c <"$TMP/syncwave.yaml") bytes," \
 	"$(grep -c '^  - .*name:' "$APP/syncwave.yaml") groups"
 
-measure() { # label command...
-	label=$1
-	shift
-	/usr/bin/time -f "$label %e %M %U %S" "$@" >/dev/null 2>>"$TMP/times" || true
-}
+. "$(dirname "$0")/bench-lib.sh"
 for i in $(seq "$RUNS"); do
 	if [ $((i % 2)) -eq 0 ]; then
 		measure kustomize "$KUSTOMIZE" build "$APP"
@@ -42,14 +38,4 @@ for i in $(seq "$RUNS"); do
 		measure kustomize "$KUSTOMIZE" build "$APP"
 	fi
 done
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-kw=$(awk '$1=="kustomize"{print $2}' "$TMP/times" | median)
-kr=$(awk '$1=="kustomize"{print $3}' "$TMP/times" | median)
-sw=$(awk '$1=="syncwave"{print $2}' "$TMP/times" | median)
-sr=$(awk '$1=="syncwave"{print $3}' "$TMP/times" | median)
-kc=$(awk '$1=="kustomize"{print $4+$5}' "$TMP/times" | median)
-sc=$(awk '$1=="syncwave"{print $4+$5}' "$TMP/times" | median)
-echo "runs: $RUNS paired; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "kustomize build: wall ${kw}s  cpu ${kc}s  peak RSS $((kr / 1024)) MiB"
-echo "syncwave render: wall ${sw}s  cpu ${sc}s  peak RSS $((sr / 1024)) MiB"
-awk -v a="$sw" -v b="$kw" -v c="$sr" -v d="$kr" -v e="$sc" -v f="$kc" 'BEGIN {printf "ratio syncwave/kustomize: wall %.2f  cpu %.2f  peak RSS %.2f\n", a/b, e/f, c/d}'
+summary kustomize "kustomize build"
