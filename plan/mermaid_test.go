@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,23 +29,20 @@ func TestMermaidParses(t *testing.T) {
 	if err != nil {
 		cache = t.TempDir()
 	}
-	dir := filepath.Join(cache, "syncwave-mermaid-check")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "mermaid", "package.json")); err != nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(npm, "install", "--no-audit", "--no-fund", "--prefix", dir, "mermaid@11", "jsdom@24")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm install mermaid: %v\n%s", err, out)
-		}
+	dir, err := mermaidCheckDir(npm, cache)
+	if err != nil {
+		t.Fatal(err)
 	}
 	script, err := os.ReadFile("testdata/mermaid/check.mjs")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "check.mjs"), script, 0o644); err != nil {
+	// A name of this process's own: several test processes may share dir.
+	checkName := fmt.Sprintf("check-%d.mjs", os.Getpid())
+	if err := os.WriteFile(filepath.Join(dir, checkName), script, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	defer os.Remove(filepath.Join(dir, checkName))
 
 	files, _ := filepath.Glob("testdata/*/plan.mmd")
 	hostile := &Plan{Steps: []Step{
@@ -65,7 +63,7 @@ func TestMermaidParses(t *testing.T) {
 		a, _ := filepath.Abs(f)
 		abs = append(abs, a)
 	}
-	cmd := exec.Command(node, append([]string{"check.mjs"}, abs...)...)
+	cmd := exec.Command(node, append([]string{checkName}, abs...)...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -74,6 +72,48 @@ func TestMermaidParses(t *testing.T) {
 	if n := strings.Count(string(out), "ok "); n != len(abs) {
 		t.Fatalf("parsed %d of %d files:\n%s", n, len(abs), out)
 	}
+}
+
+// mermaidCheckDir returns the cached directory holding mermaid and jsdom,
+// installing them first when needed. The install goes to a fresh directory
+// that is renamed into place, so concurrent test processes (go test ./...
+// runs packages in parallel, and several checkouts share the cache) never
+// see, or write into, a half-installed tree.
+func mermaidCheckDir(npm, cache string) (string, error) {
+	dir := filepath.Join(cache, "syncwave-mermaid-check")
+	ready := func() bool {
+		_, err := os.Stat(filepath.Join(dir, "node_modules", "jsdom", "package.json"))
+		return err == nil
+	}
+	if ready() {
+		return dir, nil
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(cache, "syncwave-mermaid-check.tmp-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command(npm, "install", "--no-audit", "--no-fund", "--prefix", tmp, "mermaid@11", "jsdom@24")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("npm install mermaid: %v\n%s", err, out)
+	}
+	if ready() { // another process finished first
+		return dir, nil
+	}
+	// A half-written tree from an interrupted run is moved aside first.
+	if _, err := os.Stat(dir); err == nil {
+		old := dir + fmt.Sprintf(".stale-%d", os.Getpid())
+		if err := os.Rename(dir, old); err == nil {
+			defer os.RemoveAll(old)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil && !ready() {
+		return "", fmt.Errorf("install mermaid into %s: %w", dir, err)
+	}
+	return dir, nil
 }
 
 func TestMermaidText(t *testing.T) {
