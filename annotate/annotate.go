@@ -7,19 +7,18 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
 )
 
 // The Argo CD annotations syncwave reads and writes.
 const (
-	SyncWave         = "argocd.argoproj.io/sync-wave"
-	Hook             = "argocd.argoproj.io/hook"
-	HookDeletePolicy = "argocd.argoproj.io/hook-delete-policy"
-	SyncOptions      = "argocd.argoproj.io/sync-options"
-	HelmHook         = "helm.sh/hook"
-	HelmHookWeight   = "helm.sh/hook-weight"
-	HelmDeletePolicy = "helm.sh/hook-delete-policy"
+	SyncWave         = argocd.AnnotationSyncWave
+	Hook             = argocd.AnnotationHook
+	HookDeletePolicy = argocd.AnnotationHookDeletePolicy
+	SyncOptions      = argocd.AnnotationSyncOptions
+	HelmHookWeight   = argocd.AnnotationHelmHookWeight
 )
 
 // Placement says why a resource got its ordering annotations.
@@ -96,8 +95,8 @@ func Apply(o *order.SyncOrder, res []*manifest.Resource) (*Result, error) {
 		} else {
 			applyDefaults(o, def, r)
 		}
-		if crds[r.Group()+"/"+r.Kind] && r.Kind != "CustomResourceDefinition" {
-			addSyncOptions(r, []string{"SkipDryRunOnMissingResource=true"})
+		if crds[r.Group()+"/"+r.Kind] && !argocd.IsCRD(r) {
+			addSyncOptions(r, []string{argocd.SkipDryRunOnMissingResource})
 		}
 	}
 	return out, nil
@@ -176,13 +175,8 @@ func addSyncOptions(r *manifest.Resource, add []string) {
 func customResourceDefinitions(res []*manifest.Resource) map[string]bool {
 	m := map[string]bool{}
 	for _, r := range res {
-		if r.Kind != "CustomResourceDefinition" || r.Group() != "apiextensions.k8s.io" {
-			continue
-		}
-		g, _ := r.Field("spec", "group")
-		k, _ := r.Field("spec", "names", "kind")
-		if g != "" && k != "" {
-			m[g+"/"+k] = true
+		if c, ok := argocd.ReadCRD(r); ok && c.Group != "" && c.Kind != "" {
+			m[c.Key()] = true
 		}
 	}
 	return m
@@ -206,14 +200,14 @@ func checkAnnotations(r *manifest.Resource) []string {
 	if v, ok := r.Annotation(Hook); ok {
 		for _, h := range strings.Split(v, ",") {
 			if h = strings.TrimSpace(h); order.HookType(h).Validate() != nil || h == "" {
-				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a hook Argo CD knows (%s); Argo CD never applies it in a sync", r, r.Where(), Hook, h, "PreSync, Sync, PostSync, SyncFail, Skip, PreDelete, PostDelete"))
+				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a hook Argo CD knows (%s); Argo CD never applies it in a sync", r, r.Where(), Hook, h, strings.Join(argocd.HookTypes, ", ")))
 			}
 		}
 	}
 	if v, ok := r.Annotation(HookDeletePolicy); ok {
 		for _, p := range strings.Split(v, ",") {
 			if p = strings.TrimSpace(p); order.DeletePolicy(p).Validate() != nil {
-				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a delete policy Argo CD knows (HookSucceeded, HookFailed, BeforeHookCreation)", r, r.Where(), HookDeletePolicy, p))
+				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a delete policy Argo CD knows (%s)", r, r.Where(), HookDeletePolicy, p, strings.Join(argocd.DeletePolicies, ", ")))
 			}
 		}
 	}
