@@ -37,10 +37,16 @@ type Result struct {
 	Warnings   []string
 }
 
-// Apply assigns every resource its ordering annotations from the ordering
-// file (nil: no groups, default settings). It changes annotations only and
-// returns every problem it finds in one error.
+// Apply is ApplyWith with zero Options.
 func Apply(o *order.SyncOrder, res []*manifest.Resource) (*Result, error) {
+	return ApplyWith(o, res, Options{})
+}
+
+// ApplyWith assigns every resource its ordering annotations from the
+// ordering file (nil: no groups, default settings) and the dependency
+// annotations the resources carry. It changes annotations only and returns
+// every problem it finds in one error.
+func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Result, error) {
 	if o == nil {
 		o = &order.SyncOrder{}
 	}
@@ -79,21 +85,46 @@ func Apply(o *order.SyncOrder, res []*manifest.Resource) (*Result, error) {
 			errs = append(errs, o.Errorf(fmt.Sprintf("groups[%d]", g), "group %q selects no resource; fix its selectors or mark it optional: true", o.Groups[g].Name))
 		}
 	}
-	waves, werr := o.ComputeWaves()
+	d := &depGraph{
+		o: o, g: order.NewGraph(o), res: res, member: member, node: make([]int, len(res)),
+		override: o.Defaults.ExistingAnnotations == order.OverrideExisting, opts: opts,
+		sets: map[string]int{}, setMem: map[string][]int{},
+	}
+	for i := range d.node {
+		d.node[i] = -1
+	}
+	deps := o.Dependencies
+	if opts.Dependencies != nil {
+		deps = *opts.Dependencies
+	}
+	d.addDependencies(deps)
+	out.Warnings = append(out.Warnings, d.warn...)
+	errs = append(errs, d.errs...)
+	nodes, werr := d.g.Solve()
 	if werr != nil {
 		errs = append(errs, werr)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	waves := &order.Waves{Groups: nodes[:len(o.Groups)]}
 
 	crds := customResourceDefinitions(res)
 	def := o.Defaults.DefaultWave()
 	for i, r := range res {
+		// Kubernetes rejects this key (two slashes): Helm strips it too.
+		r.DeleteAnnotation(HelmDependsOnGroups)
 		if g := member[i]; g >= 0 {
 			out.Placements[i] = applyGroup(o, g, waves, r)
 		} else {
 			applyDefaults(o, def, r)
+			if n := d.node[i]; n >= 0 {
+				w := nodes[n]
+				if !w.Pinned {
+					r.SetAnnotation(SyncWave, strconv.Itoa(w.Wave))
+				}
+				out.Placements[i] = Placement{Reason: reason(w, "its own wave")}
+			}
 		}
 		if crds[r.Group()+"/"+r.Kind] && !argocd.IsCRD(r) {
 			addSyncOptions(r, []string{argocd.SkipDryRunOnMissingResource})
@@ -123,7 +154,7 @@ func applyGroup(o *order.SyncOrder, g int, waves *order.Waves, r *manifest.Resou
 		}
 		addSyncOptions(r, opts)
 	}
-	return Placement{Group: grp.Name, Reason: reason(w)}
+	return Placement{Group: grp.Name, Reason: reason(w, "pinned wave")}
 }
 
 // applyDefaults handles a resource no group selects: it keeps its own
@@ -221,20 +252,15 @@ func checkAnnotations(r *manifest.Resource) []string {
 	return w
 }
 
-// reason explains a group's wave: "after schema (wave 1)", "pinned wave -1",
-// "before api (wave 1)", "default wave 0".
-func reason(w order.GroupWave) string {
+// reason explains a node's wave: "after schema (wave 1)", "pinned wave -1",
+// "before api (wave 1)", "default wave 0"; an edge from an annotation names
+// it: "after Service shop/db (wave 0, config.kubernetes.io/depends-on)".
+func reason(w order.GroupWave, pinned string) string {
 	var b strings.Builder
-	refs := func(rs []order.GroupRef) string {
-		parts := make([]string, len(rs))
-		for i, r := range rs {
-			parts[i] = fmt.Sprintf("%s (wave %d)", r.Name, r.Wave)
-		}
-		return strings.Join(parts, ", ")
-	}
+	refs := refList
 	switch w.Bound {
 	case order.BoundPinned:
-		fmt.Fprintf(&b, "pinned wave %d", w.Wave)
+		fmt.Fprintf(&b, "%s %d", pinned, w.Wave)
 		if len(w.After) > 0 {
 			fmt.Fprintf(&b, ", after %s", refs(w.After))
 		}

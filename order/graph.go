@@ -81,17 +81,17 @@ type Edge struct {
 // the groups of a SyncOrder (nodes 0..len(Groups)-1) and their after and
 // before edges; callers add resources, sets and edges, then Solve.
 type Graph struct {
+	errs  []*FieldError // found while building
 	o     *SyncOrder
 	nodes []Node
 	edges []Edge
 	seen  map[[2]int]int // (from, to) -> edge index
 }
 
-// NewGraph returns the graph of o's groups and edges, and the after/before
-// entries that name no group.
-func NewGraph(o *SyncOrder) (*Graph, []*FieldError) {
+// NewGraph returns the graph of o's groups and edges. After/before entries
+// that name no group are reported by Solve.
+func NewGraph(o *SyncOrder) *Graph {
 	g := &Graph{o: o, seen: map[[2]int]int{}}
-	var errs []*FieldError
 	index := make(map[string]int, len(o.Groups))
 	var names []string
 	for i := range o.Groups {
@@ -112,7 +112,7 @@ func NewGraph(o *SyncOrder) (*Graph, []*FieldError) {
 			if j, ok := index[name]; ok {
 				g.AddEdge(Edge{From: j, To: i, Weight: 1, Origin: Origin{File: o.file, Line: o.Line(p), Path: p}})
 			} else {
-				errs = append(errs, o.Errorf(p, "no group named %q%s", name, didYouMean(name, names)))
+				g.errs = append(g.errs, o.Errorf(p, "no group named %q%s", name, didYouMean(name, names)))
 			}
 		}
 		for k, name := range o.Groups[i].Before {
@@ -120,11 +120,11 @@ func NewGraph(o *SyncOrder) (*Graph, []*FieldError) {
 			if j, ok := index[name]; ok {
 				g.AddEdge(Edge{From: i, To: j, Weight: 1, Before: true, Origin: Origin{File: o.file, Line: o.Line(p), Path: p}})
 			} else {
-				errs = append(errs, o.Errorf(p, "no group named %q%s", name, didYouMean(name, names)))
+				g.errs = append(g.errs, o.Errorf(p, "no group named %q%s", name, didYouMean(name, names)))
 			}
 		}
 	}
-	return g, errs
+	return g
 }
 
 // AddNode adds a node and returns its index.
@@ -405,7 +405,7 @@ func (g *Graph) solve() ([]GroupWave, []*FieldError) {
 	s := &solver{Graph: g}
 	s.out = newAdjacency(n, g.edges, func(e Edge) int { return e.From })
 	s.in = newAdjacency(n, g.edges, func(e Edge) int { return e.To })
-	var errs []*FieldError
+	errs := g.errs
 	s.same = make([]bool, len(g.edges))
 	for ei, e := range g.edges {
 		if err := s.checkPhases(e); err != nil {

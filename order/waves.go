@@ -118,7 +118,6 @@ func (o *SyncOrder) ComputeWaves() (*Waves, error) {
 }
 
 func (o *SyncOrder) computeWaves() (*Waves, []*FieldError) {
-	g, errs := NewGraph(o)
-	w, werrs := g.solve()
-	return &Waves{Groups: w[:len(o.Groups)]}, append(errs, werrs...)
+	w, errs := NewGraph(o).solve()
+	return &Waves{Groups: w[:len(o.Groups)]}, errs
 }

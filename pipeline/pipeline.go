@@ -43,6 +43,9 @@ type Options struct {
 	// accepted; nil leaves it to the ordering file's allowEmpty (default
 	// false). A flag or plugin parameter set to false wins over the file.
 	AllowEmpty *bool
+	// Dependencies, when set, says which dependency annotations become
+	// edges, over the ordering file's dependencies block.
+	Dependencies *order.Dependencies
 
 	// Helm inputs. They apply to every helm source. Like Argo CD's
 	// Application parameters they extend or override the source's entry:
@@ -153,7 +156,7 @@ func run(ctx context.Context, opts Options, out *Output) error {
 	if len(res) == 0 && !allowEmpty {
 		return fmt.Errorf("%w from %s: an empty manifest set makes Argo CD prune the whole application; if that is intended, allow it with allowEmpty: true in the ordering file, --allow-empty on the command line, or the allow-empty plugin parameter", ErrEmpty, displayPath(appRel))
 	}
-	ann, err := annotate.Apply(so, res)
+	ann, err := annotate.ApplyWith(so, res, annotate.Options{Namespace: opts.Namespace, Dependencies: opts.Dependencies})
 	if err != nil {
 		return err
 	}
