@@ -111,11 +111,12 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 
 	crds := customResourceDefinitions(res)
 	def := o.Defaults.DefaultWave()
+	reasons := make([]string, len(o.Groups)) // a group's reason, built once
 	for i, r := range res {
 		// Kubernetes rejects this key (two slashes): Helm strips it too.
 		r.DeleteAnnotation(HelmDependsOnGroups)
 		if g := member[i]; g >= 0 {
-			out.Placements[i] = applyGroup(o, g, waves, r)
+			out.Placements[i] = applyGroup(o, g, waves, r, reasons)
 		} else {
 			applyDefaults(o, def, r)
 			if n := d.node[i]; n >= 0 {
@@ -133,7 +134,7 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 	return out, nil
 }
 
-func applyGroup(o *order.SyncOrder, g int, waves *order.Waves, r *manifest.Resource) Placement {
+func applyGroup(o *order.SyncOrder, g int, waves *order.Waves, r *manifest.Resource, reasons []string) Placement {
 	grp := &o.Groups[g]
 	w := waves.Groups[g]
 	r.SetAnnotation(SyncWave, strconv.Itoa(w.Wave))
@@ -154,7 +155,10 @@ func applyGroup(o *order.SyncOrder, g int, waves *order.Waves, r *manifest.Resou
 		}
 		addSyncOptions(r, opts)
 	}
-	return Placement{Group: grp.Name, Reason: reason(w, "pinned wave")}
+	if reasons[g] == "" {
+		reasons[g] = reason(w, "pinned wave")
+	}
+	return Placement{Group: grp.Name, Reason: reasons[g]}
 }
 
 // applyDefaults handles a resource no group selects: it keeps its own

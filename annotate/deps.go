@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/syncwave/syncwave/argocd"
@@ -95,8 +96,28 @@ func (d *depGraph) phaseOf(r *manifest.Resource) order.Phase {
 }
 
 func origin(r *manifest.Resource, key string) order.Origin {
-	return order.Origin{File: r.Source, Line: r.Line, Path: fmt.Sprintf("metadata.annotations[%q]", key), Via: key}
+	return order.Origin{File: r.Source, Line: r.Line, Path: annotationPath(key), Via: key}
 }
+
+// annotationPath is the field path of an annotation; the fixed keys are
+// built once.
+func annotationPath(key string) string {
+	switch key {
+	case DependsOn:
+		return dependsOnPath
+	case HelmResourceGroup:
+		return helmGroupPath
+	case HelmDependsOnGroups:
+		return helmDepsPath
+	}
+	return "metadata.annotations[" + strconv.Quote(key) + "]"
+}
+
+var (
+	dependsOnPath = "metadata.annotations[" + strconv.Quote(DependsOn) + "]"
+	helmGroupPath = "metadata.annotations[" + strconv.Quote(HelmResourceGroup) + "]"
+	helmDepsPath  = "metadata.annotations[" + strconv.Quote(HelmDependsOnGroups) + "]"
+)
 
 func (d *depGraph) errorf(r *manifest.Resource, key, format string, args ...any) {
 	d.errs = append(d.errs, fmt.Errorf("%s (%s): %s: %s", r, r.Where(), key, fmt.Sprintf(format, args...)))
@@ -156,16 +177,17 @@ func parseObjRef(s string) (objRef, error) {
 }
 
 func (d *depGraph) dependsOn() {
-	var index map[string][]int // group/Kind/name -> resources
+	type gkn struct{ group, kind, name string }
+	var index map[gkn][]int
 	for i, r := range d.res {
 		v, ok := r.Annotation(DependsOn)
 		if !ok {
 			continue
 		}
 		if index == nil {
-			index = make(map[string][]int, len(d.res))
+			index = make(map[gkn][]int, len(d.res))
 			for j, x := range d.res {
-				k := x.Group() + "/" + x.Kind + "/" + x.Name
+				k := gkn{x.Group(), x.Kind, x.Name}
 				index[k] = append(index[k], j)
 			}
 		}
@@ -180,7 +202,7 @@ func (d *depGraph) dependsOn() {
 				continue
 			}
 			found := false
-			for _, j := range index[ref.group+"/"+ref.kind+"/"+ref.name] {
+			for _, j := range index[gkn{ref.group, ref.kind, ref.name}] {
 				x := d.res[j]
 				ns := x.Namespace
 				if ns == "" {
@@ -341,13 +363,19 @@ func (d *depGraph) kapp() {
 // refList renders refs for a reason: "db (wave 1)", with the annotation
 // that made the edge when it is not syncwave.yaml.
 func refList(rs []order.GroupRef) string {
-	parts := make([]string, len(rs))
+	var b strings.Builder
 	for i, r := range rs {
-		if r.Via != "" {
-			parts[i] = fmt.Sprintf("%s (wave %d, %s)", r.Name, r.Wave, r.Via)
-		} else {
-			parts[i] = fmt.Sprintf("%s (wave %d)", r.Name, r.Wave)
+		if i > 0 {
+			b.WriteString(", ")
 		}
+		b.WriteString(r.Name)
+		b.WriteString(" (wave ")
+		b.WriteString(strconv.Itoa(r.Wave))
+		if r.Via != "" {
+			b.WriteString(", ")
+			b.WriteString(r.Via)
+		}
+		b.WriteString(")")
 	}
-	return strings.Join(parts, ", ")
+	return b.String()
 }

@@ -85,13 +85,13 @@ type Graph struct {
 	o     *SyncOrder
 	nodes []Node
 	edges []Edge
-	seen  map[[2]int]int // (from, to) -> edge index
+	seen  map[uint64]int32 // from<<32 | to -> edge index
 }
 
 // NewGraph returns the graph of o's groups and edges. After/before entries
 // that name no group are reported by Solve.
 func NewGraph(o *SyncOrder) *Graph {
-	g := &Graph{o: o, seen: map[[2]int]int{}}
+	g := &Graph{o: o, seen: map[uint64]int32{}}
 	index := make(map[string]int, len(o.Groups))
 	var names []string
 	for i := range o.Groups {
@@ -148,12 +148,12 @@ func (g *Graph) Len() int { return len(g.nodes) }
 // AddEdge adds e unless an edge between the same nodes exists; then the
 // first one written stays, with the larger weight.
 func (g *Graph) AddEdge(e Edge) {
-	k := [2]int{e.From, e.To}
+	k := uint64(uint32(e.From))<<32 | uint64(uint32(e.To))
 	if i, ok := g.seen[k]; ok {
 		g.edges[i].Weight = max(g.edges[i].Weight, e.Weight)
 		return
 	}
-	g.seen[k] = len(g.edges)
+	g.seen[k] = int32(len(g.edges))
 	g.edges = append(g.edges, e)
 }
 
