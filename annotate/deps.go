@@ -233,9 +233,15 @@ func chartScope(r *manifest.Resource) string {
 	return ""
 }
 
+// helm reads HIP-0025: a resource joins the group of helm.sh/resource-group
+// (groups are per chart), and helm.sh/depends-on/resource-groups on any
+// member makes the whole group come after the groups it lists, as Helm
+// deploys a group as one batch. On a resource with no group it orders that
+// resource alone.
 func (d *depGraph) helm() {
 	type dep struct {
 		i     int
+		group string // the set key of i's own group, "" for none
 		names []string
 	}
 	var deps []dep
@@ -246,16 +252,21 @@ func (d *depGraph) helm() {
 			continue
 		}
 		if _, isHook := r.Annotation(argocd.AnnotationHelmHook); isHook {
-			d.warnf(r, HelmResourceGroup, "ignored on a Helm hook (Helm sequences hooks by helm.sh/hook-weight only)")
+			key := HelmResourceGroup
+			if !hasG {
+				key = HelmDependsOnGroups
+			}
+			d.warnf(r, key, "ignored on a Helm hook (Helm sequences hooks by helm.sh/hook-weight only)")
 			continue
 		}
+		own := ""
 		if hasG {
 			if g = strings.TrimSpace(g); g == "" {
 				d.errorf(r, HelmResourceGroup, "empty group name")
 			} else {
-				key := "helm\x00" + chartScope(r) + "\x00" + g
-				s := d.set(key, fmt.Sprintf("Helm resource group %q", g), d.phaseOf(r), origin(r, HelmResourceGroup))
-				d.setMem[key] = append(d.setMem[key], i)
+				own = "helm\x00" + chartScope(r) + "\x00" + g
+				s := d.set(own, fmt.Sprintf("Helm resource group %q", g), d.phaseOf(r), origin(r, HelmResourceGroup))
+				d.setMem[own] = append(d.setMem[own], i)
 				d.g.AddEdge(order.Edge{From: d.nodeOf(i), To: s, Weight: 0, Origin: origin(r, HelmResourceGroup)})
 			}
 		}
@@ -264,12 +275,16 @@ func (d *depGraph) helm() {
 			if err := json.Unmarshal([]byte(v), &names); err != nil {
 				d.errorf(r, HelmDependsOnGroups, "%q is not a JSON array of group names (write it as a quoted string: '[\"database\"]')", v)
 			} else {
-				deps = append(deps, dep{i, names})
+				deps = append(deps, dep{i, own, names})
 			}
 		}
 	}
 	for _, x := range deps {
 		r := d.res[x.i]
+		targets := []int{x.i}
+		if x.group != "" {
+			targets = d.setMem[x.group]
+		}
 		for _, name := range x.names {
 			key := "helm\x00" + chartScope(r) + "\x00" + name
 			s, ok := d.sets[key]
@@ -277,7 +292,9 @@ func (d *depGraph) helm() {
 				d.warnf(r, HelmDependsOnGroups, "no resource of this chart is in Helm resource group %q, so nothing orders this resource (Helm deploys it unsequenced)", name)
 				continue
 			}
-			d.g.AddEdge(order.Edge{From: s, To: d.nodeOf(x.i), Weight: 1, Origin: origin(r, HelmDependsOnGroups)})
+			for _, j := range targets {
+				d.g.AddEdge(order.Edge{From: s, To: d.nodeOf(j), Weight: 1, Origin: origin(r, HelmDependsOnGroups)})
+			}
 		}
 	}
 }

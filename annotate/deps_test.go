@@ -176,7 +176,7 @@ func TestDependencyAnnotations(t *testing.T) {
 				obj("apps/v1", "Deployment", "shop", "cache", HelmResourceGroup, "cache"),
 				obj("v1", "Service", "shop", "app", HelmResourceGroup, "app"),
 			},
-			want:   "Deployment/app=3 StatefulSet/db=0 Service/db=2 Deployment/cache=0 Service/app=0",
+			want:   "Deployment/app=3 StatefulSet/db=0 Service/db=2 Deployment/cache=0 Service/app=3",
 			reason: `after Helm resource group "database" (wave 2, helm.sh/depends-on/resource-groups), Helm resource group "cache" (wave 0, helm.sh/depends-on/resource-groups)`},
 		{name: "helm groups are per chart; unknown group warns",
 			source: "shop/charts/sub/templates/all.yaml",
