@@ -89,55 +89,23 @@ func Run(ctx context.Context, opts Options) (*Output, error) {
 }
 
 func run(ctx context.Context, opts Options, out *Output) error {
-	app, err := filepath.Abs(opts.Path)
+	a, err := Resolve(opts)
 	if err != nil {
 		return err
 	}
-	if fi, err := os.Stat(app); err != nil {
-		return fmt.Errorf("application path %s: %w", opts.Path, unwrap(err))
-	} else if !fi.IsDir() {
-		return fmt.Errorf("application path %s: not a directory", opts.Path)
-	}
-	rootDir := opts.RepoRoot
-	if rootDir == "" {
-		rootDir = gitWorkTree(app)
-	}
-	root, err := render.OpenRoot(rootDir)
-	if err != nil {
-		return err
-	}
-	appRel, err := root.Rel(app)
-	if err != nil {
-		return fmt.Errorf("application path %s is outside the repository root %s", opts.Path, rootDir)
-	}
-	warn := func(s string) { out.Warnings = append(out.Warnings, s) }
-
-	so, orderRel, err := loadOrder(root, appRel, opts)
-	if err != nil {
-		return err
-	}
+	root, appRel, so, orderRel := a.Root, a.Rel, a.Order, a.OrderRel
 	out.Order = so
-
-	var sources []order.Source
-	if so != nil && len(so.Sources) > 0 {
-		sources = so.Sources
-	} else {
-		src, err := detect(root, appRel)
-		if err != nil {
-			return err
-		}
-		sources = []order.Source{src}
-	}
+	warn := func(s string) { out.Warnings = append(out.Warnings, s) }
 	var skip []string
 	if orderRel != "" {
 		skip = append(skip, orderRel)
 	}
 	var res []*manifest.Resource
-	for i, src := range sources {
-		rs, err := renderSource(ctx, root, appRel, src, skip, &opts, warn)
+	for _, src := range a.Sources {
+		rs, err := renderSource(ctx, root, appRel, src.Source, skip, &opts, warn)
 		if err != nil {
-			if so != nil && len(so.Sources) > 0 {
-				return fmt.Errorf("sources[%d]: %w", i, err)
+			if src.Listed() {
+				return fmt.Errorf("sources[%d]: %w", src.Index, err)
 			}
 			return err
 		}
