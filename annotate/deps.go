@@ -177,21 +177,19 @@ func parseObjRef(s string) (objRef, error) {
 }
 
 func (d *depGraph) dependsOn() {
-	type gkn struct{ group, kind, name string }
-	var index map[gkn][]int
+	// First the references, so that only the names they use are indexed.
+	type entry struct {
+		i   int
+		ref objRef
+	}
+	var entries []entry
+	wanted := map[string]int32{} // name -> first resource of that name, -1 for none
 	for i, r := range d.res {
 		v, ok := r.Annotation(DependsOn)
 		if !ok {
 			continue
 		}
-		if index == nil {
-			index = make(map[gkn][]int, len(d.res))
-			for j, x := range d.res {
-				k := gkn{x.Group(), x.Kind, x.Name}
-				index[k] = append(index[k], j)
-			}
-		}
-		for _, item := range strings.Split(v, ",") {
+		for item := range strings.SplitSeq(v, ",") {
 			item = strings.TrimSpace(item)
 			if item == "" {
 				continue
@@ -201,22 +199,42 @@ func (d *depGraph) dependsOn() {
 				d.errorf(r, DependsOn, "%v", err)
 				continue
 			}
-			found := false
-			for _, j := range index[gkn{ref.group, ref.kind, ref.name}] {
-				x := d.res[j]
-				ns := x.Namespace
-				if ns == "" {
-					ns = d.opts.Namespace
-				}
-				if ref.namespaced && ns != "" && ns != ref.ns {
-					continue
-				}
-				found = true
-				d.g.AddEdge(order.Edge{From: d.nodeOf(j), To: d.nodeOf(i), Weight: 1, Origin: origin(r, DependsOn)})
+			entries = append(entries, entry{i, ref})
+			wanted[ref.name] = -1
+		}
+	}
+	if len(entries) == 0 {
+		return
+	}
+	// The resources of each wanted name, chained through next.
+	next := make([]int32, len(d.res))
+	for j := len(d.res) - 1; j >= 0; j-- {
+		if first, ok := wanted[d.res[j].Name]; ok {
+			next[j] = first
+			wanted[d.res[j].Name] = int32(j)
+		}
+	}
+	d.g.Grow(len(entries), len(entries))
+	for _, e := range entries {
+		r, ref := d.res[e.i], e.ref
+		found := false
+		for j := wanted[ref.name]; j >= 0; j = next[j] {
+			x := d.res[j]
+			if x.Kind != ref.kind || x.Group() != ref.group {
+				continue
 			}
-			if !found {
-				d.warnf(r, DependsOn, "%s is not in the output, so syncwave cannot order against it; Argo CD will not wait for it (fine when it already exists in the cluster or another Application creates it)", ref)
+			ns := x.Namespace
+			if ns == "" {
+				ns = d.opts.Namespace
 			}
+			if ref.namespaced && ns != "" && ns != ref.ns {
+				continue
+			}
+			found = true
+			d.g.AddEdge(order.Edge{From: d.nodeOf(int(j)), To: d.nodeOf(e.i), Weight: 1, Origin: origin(r, DependsOn)})
+		}
+		if !found {
+			d.warnf(r, DependsOn, "%s is not in the output, so syncwave cannot order against it; Argo CD will not wait for it (fine when it already exists in the cluster or another Application creates it)", ref)
 		}
 	}
 }

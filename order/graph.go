@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -137,6 +138,19 @@ func (g *Graph) AddNode(n Node) int {
 	}
 	g.nodes = append(g.nodes, n)
 	return len(g.nodes) - 1
+}
+
+// Grow makes room for about nodes more nodes and edges more edges.
+func (g *Graph) Grow(nodes, edges int) {
+	g.nodes = slices.Grow(g.nodes, nodes)
+	g.edges = slices.Grow(g.edges, edges)
+	if edges > len(g.seen) {
+		seen := make(map[uint64]int32, len(g.seen)+edges)
+		for k, v := range g.seen {
+			seen[k] = v
+		}
+		g.seen = seen
+	}
 }
 
 // Node returns node i.
