@@ -7,19 +7,18 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
 )
 
 // The Argo CD annotations syncwave reads and writes.
 const (
-	SyncWave         = "argocd.argoproj.io/sync-wave"
-	Hook             = "argocd.argoproj.io/hook"
-	HookDeletePolicy = "argocd.argoproj.io/hook-delete-policy"
-	SyncOptions      = "argocd.argoproj.io/sync-options"
-	HelmHook         = "helm.sh/hook"
-	HelmHookWeight   = "helm.sh/hook-weight"
-	HelmDeletePolicy = "helm.sh/hook-delete-policy"
+	SyncWave         = argocd.AnnotationSyncWave
+	Hook             = argocd.AnnotationHook
+	HookDeletePolicy = argocd.AnnotationHookDeletePolicy
+	SyncOptions      = argocd.AnnotationSyncOptions
+	HelmHookWeight   = argocd.AnnotationHelmHookWeight
 )
 
 // Placement says why a resource got its ordering annotations.
@@ -38,10 +37,16 @@ type Result struct {
 	Warnings   []string
 }
 
-// Apply assigns every resource its ordering annotations from the ordering
-// file (nil: no groups, default settings). It changes annotations only and
-// returns every problem it finds in one error.
+// Apply is ApplyWith with zero Options.
 func Apply(o *order.SyncOrder, res []*manifest.Resource) (*Result, error) {
+	return ApplyWith(o, res, Options{})
+}
+
+// ApplyWith assigns every resource its ordering annotations from the
+// ordering file (nil: no groups, default settings) and the dependency
+// annotations the resources carry. It changes annotations only and returns
+// every problem it finds in one error.
+func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Result, error) {
 	if o == nil {
 		o = &order.SyncOrder{}
 	}
@@ -80,30 +85,56 @@ func Apply(o *order.SyncOrder, res []*manifest.Resource) (*Result, error) {
 			errs = append(errs, o.Errorf(fmt.Sprintf("groups[%d]", g), "group %q selects no resource; fix its selectors or mark it optional: true", o.Groups[g].Name))
 		}
 	}
-	waves, werr := o.ComputeWaves()
+	d := &depGraph{
+		o: o, g: order.NewGraph(o), res: res, member: member, node: make([]int, len(res)),
+		override: o.Defaults.ExistingAnnotations == order.OverrideExisting, opts: opts,
+		sets: map[string]int{}, setMem: map[string][]int{},
+	}
+	for i := range d.node {
+		d.node[i] = -1
+	}
+	deps := o.Dependencies
+	if opts.Dependencies != nil {
+		deps = *opts.Dependencies
+	}
+	d.addDependencies(deps)
+	out.Warnings = append(out.Warnings, d.warn...)
+	errs = append(errs, d.errs...)
+	nodes, werr := d.g.Solve()
 	if werr != nil {
 		errs = append(errs, werr)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	waves := &order.Waves{Groups: nodes[:len(o.Groups)]}
 
 	crds := customResourceDefinitions(res)
 	def := o.Defaults.DefaultWave()
+	reasons := make([]string, len(o.Groups)) // a group's reason, built once
 	for i, r := range res {
+		// Kubernetes rejects this key (two slashes): Helm strips it too.
+		r.DeleteAnnotation(HelmDependsOnGroups)
 		if g := member[i]; g >= 0 {
-			out.Placements[i] = applyGroup(o, g, waves, r)
+			out.Placements[i] = applyGroup(o, g, waves, r, reasons)
 		} else {
 			applyDefaults(o, def, r)
+			if n := d.node[i]; n >= 0 {
+				w := nodes[n]
+				if !w.Pinned {
+					r.SetAnnotation(SyncWave, strconv.Itoa(w.Wave))
+				}
+				out.Placements[i] = Placement{Reason: reason(w, "its own wave")}
+			}
 		}
-		if crds[r.Group()+"/"+r.Kind] && r.Kind != "CustomResourceDefinition" {
-			addSyncOptions(r, []string{"SkipDryRunOnMissingResource=true"})
+		if crds[r.Group()+"/"+r.Kind] && !argocd.IsCRD(r) {
+			addSyncOptions(r, []string{argocd.SkipDryRunOnMissingResource})
 		}
 	}
 	return out, nil
 }
 
-func applyGroup(o *order.SyncOrder, g int, waves *order.Waves, r *manifest.Resource) Placement {
+func applyGroup(o *order.SyncOrder, g int, waves *order.Waves, r *manifest.Resource, reasons []string) Placement {
 	grp := &o.Groups[g]
 	w := waves.Groups[g]
 	r.SetAnnotation(SyncWave, strconv.Itoa(w.Wave))
@@ -124,7 +155,10 @@ func applyGroup(o *order.SyncOrder, g int, waves *order.Waves, r *manifest.Resou
 		}
 		addSyncOptions(r, opts)
 	}
-	return Placement{Group: grp.Name, Reason: reason(w)}
+	if reasons[g] == "" {
+		reasons[g] = reason(w, "pinned wave")
+	}
+	return Placement{Group: grp.Name, Reason: reasons[g]}
 }
 
 // applyDefaults handles a resource no group selects: it keeps its own
@@ -176,13 +210,8 @@ func addSyncOptions(r *manifest.Resource, add []string) {
 func customResourceDefinitions(res []*manifest.Resource) map[string]bool {
 	m := map[string]bool{}
 	for _, r := range res {
-		if r.Kind != "CustomResourceDefinition" || r.Group() != "apiextensions.k8s.io" {
-			continue
-		}
-		g, _ := r.Field("spec", "group")
-		k, _ := r.Field("spec", "names", "kind")
-		if g != "" && k != "" {
-			m[g+"/"+k] = true
+		if c, ok := argocd.ReadCRD(r); ok && c.Group != "" && c.Kind != "" {
+			m[c.Key()] = true
 		}
 	}
 	return m
@@ -206,14 +235,14 @@ func checkAnnotations(r *manifest.Resource) []string {
 	if v, ok := r.Annotation(Hook); ok {
 		for _, h := range strings.Split(v, ",") {
 			if h = strings.TrimSpace(h); order.HookType(h).Validate() != nil || h == "" {
-				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a hook Argo CD knows (%s); Argo CD never applies it in a sync", r, r.Where(), Hook, h, "PreSync, Sync, PostSync, SyncFail, Skip, PreDelete, PostDelete"))
+				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a hook Argo CD knows (%s); Argo CD never applies it in a sync", r, r.Where(), Hook, h, strings.Join(argocd.HookTypes, ", ")))
 			}
 		}
 	}
 	if v, ok := r.Annotation(HookDeletePolicy); ok {
 		for _, p := range strings.Split(v, ",") {
 			if p = strings.TrimSpace(p); order.DeletePolicy(p).Validate() != nil {
-				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a delete policy Argo CD knows (HookSucceeded, HookFailed, BeforeHookCreation)", r, r.Where(), HookDeletePolicy, p))
+				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a delete policy Argo CD knows (%s)", r, r.Where(), HookDeletePolicy, p, strings.Join(argocd.DeletePolicies, ", ")))
 			}
 		}
 	}
@@ -227,20 +256,15 @@ func checkAnnotations(r *manifest.Resource) []string {
 	return w
 }
 
-// reason explains a group's wave: "after schema (wave 1)", "pinned wave -1",
-// "before api (wave 1)", "default wave 0".
-func reason(w order.GroupWave) string {
+// reason explains a node's wave: "after schema (wave 1)", "pinned wave -1",
+// "before api (wave 1)", "default wave 0"; an edge from an annotation names
+// it: "after Service shop/db (wave 0, config.kubernetes.io/depends-on)".
+func reason(w order.GroupWave, pinned string) string {
 	var b strings.Builder
-	refs := func(rs []order.GroupRef) string {
-		parts := make([]string, len(rs))
-		for i, r := range rs {
-			parts[i] = fmt.Sprintf("%s (wave %d)", r.Name, r.Wave)
-		}
-		return strings.Join(parts, ", ")
-	}
+	refs := refList
 	switch w.Bound {
 	case order.BoundPinned:
-		fmt.Fprintf(&b, "pinned wave %d", w.Wave)
+		fmt.Fprintf(&b, "%s %d", pinned, w.Wave)
 		if len(w.After) > 0 {
 			fmt.Fprintf(&b, ", after %s", refs(w.After))
 		}

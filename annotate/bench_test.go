@@ -5,7 +5,9 @@ import (
 	"math/rand"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
@@ -62,6 +64,8 @@ func synth(tb testing.TB, resources, groups, edges int) (*order.SyncOrder, []byt
 func benchApply(b *testing.B, resources, groups, edges int) {
 	so, stream := synth(b, resources, groups, edges)
 	b.ReportAllocs()
+	var cpu time.Duration
+	n := 0
 	for b.Loop() {
 		b.StopTimer()
 		res, err := manifest.Decode("bench.yaml", stream)
@@ -69,11 +73,18 @@ func benchApply(b *testing.B, resources, groups, edges int) {
 			b.Fatal(err)
 		}
 		runtime.GC()
+		c0 := cpuTime()
 		b.StartTimer()
-		if _, err := Apply(so, res); err != nil {
+		_, err = Apply(so, res)
+		b.StopTimer()
+		cpu += cpuTime() - c0
+		n++
+		b.StartTimer()
+		if err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(n), "cpu-ms/op")
 }
 
 // BenchmarkApply10k: 10,000 resources in 1,000 groups with 2,000 edges.
@@ -111,5 +122,120 @@ func TestSynthWaves(t *testing.T) {
 				t.Fatalf("%s (wave %d) is not after %s (wave %d)", g.Name, wg, a, wa)
 			}
 		}
+	}
+}
+
+// synthDeps is synth with resources/2 resources in groups groups (edges
+// group edges) and resources/2 resources no group selects, each of which
+// depends (config.kubernetes.io/depends-on) on one earlier unselected
+// resource and on one selected resource: resources annotation edges.
+func synthDeps(tb testing.TB, resources, groups, edges int) (*order.SyncOrder, []byte) {
+	half := resources / 2
+	so, stream := synth(tb, half, groups, edges)
+	rng := rand.New(rand.NewSource(2))
+	var m strings.Builder
+	m.Write(stream)
+	selected := func(i int) string { // name and namespace of synth's resource i
+		g := i % groups
+		name := fmt.Sprintf("exact-%d", g)
+		if i/groups%2 == 1 {
+			name = fmt.Sprintf("r%d-%d", g, i)
+		}
+		return fmt.Sprintf("/namespaces/ns%d/ConfigMap/%s", i, name)
+	}
+	for k := 0; k < half; k++ {
+		var deps []string
+		if k > 0 {
+			deps = append(deps, fmt.Sprintf("/namespaces/free/ConfigMap/free-%d", rng.Intn(k)))
+		} else {
+			deps = append(deps, selected(rng.Intn(half)))
+		}
+		deps = append(deps, selected(rng.Intn(half)))
+		fmt.Fprintf(&m, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: free-%d\n  namespace: free\n  annotations:\n    config.kubernetes.io/depends-on: %s\n", k, strings.Join(deps, ","))
+	}
+	return so, []byte(m.String())
+}
+
+func benchApplyDeps(b *testing.B, resources, groups, edges int) {
+	so, stream := synthDeps(b, resources, groups, edges)
+	b.ReportAllocs()
+	var cpu time.Duration // process CPU time (all threads) spent in Apply
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		res, err := manifest.Decode("bench.yaml", stream)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		c0 := cpuTime()
+		b.StartTimer()
+		out, err := Apply(so, res)
+		b.StopTimer()
+		cpu += cpuTime() - c0
+		n++
+		b.StartTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(out.Warnings) > 0 {
+			b.Fatal(out.Warnings[0])
+		}
+	}
+	// On a loaded machine wall time says little; CPU time does.
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(n), "cpu-ms/op")
+}
+
+// cpuTime is the user plus system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkApplyDeps100k: 100,000 resources, 10,000 groups (20,000 group
+// edges) selecting half of them, 100,000 depends-on edges on the other half.
+func BenchmarkApplyDeps100k(b *testing.B) { benchApplyDeps(b, 100_000, 10_000, 20_000) }
+
+// TestSynthDepsWaves checks the dependency benchmark's input: every
+// depends-on edge is respected.
+func TestSynthDepsWaves(t *testing.T) {
+	so, stream := synthDeps(t, 4_000, 200, 400)
+	res, err := manifest.Decode("bench.yaml", stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Apply(so, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Warnings) > 0 {
+		t.Fatal(out.Warnings[0])
+	}
+	wave := map[string]int{}
+	for _, r := range out.Resources {
+		var w int
+		s, _ := r.Annotation(SyncWave)
+		fmt.Sscan(s, &w)
+		wave["/namespaces/"+r.Namespace+"/ConfigMap/"+r.Name] = w
+	}
+	n := 0
+	for _, r := range out.Resources {
+		v, ok := r.Annotation(DependsOn)
+		if !ok {
+			continue
+		}
+		me := wave["/namespaces/"+r.Namespace+"/ConfigMap/"+r.Name]
+		for _, d := range strings.Split(v, ",") {
+			n++
+			if wave[d] >= me {
+				t.Fatalf("%s (wave %d) is not after %s (wave %d)", r, me, d, wave[d])
+			}
+		}
+	}
+	if n != 4_000 {
+		t.Fatalf("%d edges, want 4000", n)
 	}
 }

@@ -11,5 +11,8 @@
 //
 // The pipeline is Decode (apiVersion and kind first, then unknown and
 // duplicate keys, then types) -> Default -> Validate (every problem, joined)
-// -> ComputeWaves and NewIndex.
+// -> ComputeWaves and NewIndex. ComputeWaves solves the graph of the groups
+// alone; NewGraph starts the same graph for a caller (annotate) that adds
+// resources, sets of resources and edges from annotations, each edge with
+// its Origin, before Solve.
 package order

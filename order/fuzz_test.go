@@ -63,3 +63,26 @@ func FuzzSelector(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseSyntaxList: the --dependency-annotations value either parses, and
+// then says exactly which syntaxes it names, or is an error naming the
+// offending entry.
+func FuzzParseSyntaxList(f *testing.F) {
+	for _, s := range []string{"none", "depends-on,helm,kapp", " helm ", "helm,", "bogus"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseSyntaxList(s)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error text")
+			}
+			return
+		}
+		for _, syn := range Syntaxes {
+			if d.Enabled(syn) && s == "none" {
+				t.Fatalf("%q enables %s", s, syn)
+			}
+		}
+	})
+}

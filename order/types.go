@@ -1,6 +1,10 @@
 package order
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // APIVersion and Kind identify an ordering file.
 const (
@@ -19,6 +23,9 @@ type SyncOrder struct {
 	Groups   []Group  `yaml:"groups,omitempty" json:"groups,omitempty"`
 	// AllowEmpty accepts a rendering that produces no resources.
 	AllowEmpty bool `yaml:"allowEmpty,omitempty" json:"allowEmpty,omitempty"`
+	// Dependencies says which dependency annotations on the resources
+	// become ordering edges.
+	Dependencies Dependencies `yaml:"dependencies,omitempty" json:"dependencies,omitempty"`
 
 	file  string         // as given to Decode
 	lines map[string]int // field path -> line, filled by Decode
@@ -204,4 +211,58 @@ func parentPath(p string) string {
 		}
 	}
 	return ""
+}
+
+// The dependency annotation syntaxes syncwave reads, by the names the
+// dependencies block, the --dependency-annotations flag and the
+// dependency-annotations plugin parameter use.
+const (
+	SyntaxDependsOn = "depends-on" // config.kubernetes.io/depends-on (kpt, cli-utils, Config Sync)
+	SyntaxHelm      = "helm"       // Helm resource sequencing (HIP-0025)
+	SyntaxKapp      = "kapp"       // Carvel kapp change groups and rules
+)
+
+// Syntaxes lists the dependency annotation syntaxes.
+var Syntaxes = []string{SyntaxDependsOn, SyntaxHelm, SyntaxKapp}
+
+// Dependencies switches each dependency annotation syntax on or off; an
+// unset one is on.
+type Dependencies struct {
+	DependsOn *bool `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty"`
+	Helm      *bool `yaml:"helm,omitempty" json:"helm,omitempty"`
+	Kapp      *bool `yaml:"kapp,omitempty" json:"kapp,omitempty"`
+}
+
+// Enabled reports whether a syntax (SyntaxDependsOn, ...) is read.
+func (d Dependencies) Enabled(syntax string) bool {
+	var p *bool
+	switch syntax {
+	case SyntaxDependsOn:
+		p = d.DependsOn
+	case SyntaxHelm:
+		p = d.Helm
+	case SyntaxKapp:
+		p = d.Kapp
+	default:
+		return false
+	}
+	return p == nil || *p
+}
+
+// ParseSyntaxList reads the value of --dependency-annotations: a comma
+// list of the syntaxes to read ("depends-on,helm"), or "none". Every
+// syntax it does not name is switched off.
+func ParseSyntaxList(s string) (Dependencies, error) {
+	on := map[string]bool{}
+	if strings.TrimSpace(s) != "none" {
+		for _, item := range strings.Split(s, ",") {
+			item = strings.TrimSpace(item)
+			if !slices.Contains(Syntaxes, item) {
+				return Dependencies{}, fmt.Errorf("unknown dependency annotation syntax %q%s; expected a comma list of %s, or \"none\"", item, didYouMean(item, Syntaxes), quoteList(Syntaxes))
+			}
+			on[item] = true
+		}
+	}
+	b := func(k string) *bool { v := on[k]; return &v }
+	return Dependencies{DependsOn: b(SyntaxDependsOn), Helm: b(SyntaxHelm), Kapp: b(SyntaxKapp)}, nil
 }

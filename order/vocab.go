@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // HookType is the value of argocd.argoproj.io/hook a group writes. The empty
@@ -15,17 +17,17 @@ type HookType string
 // The hook types Argo CD knows.
 const (
 	HookNone       HookType = ""
-	HookPreSync    HookType = "PreSync"
-	HookSync       HookType = "Sync"
-	HookPostSync   HookType = "PostSync"
-	HookSyncFail   HookType = "SyncFail"
-	HookSkip       HookType = "Skip"
-	HookPreDelete  HookType = "PreDelete"
-	HookPostDelete HookType = "PostDelete"
+	HookPreSync    HookType = argocd.HookPreSync
+	HookSync       HookType = argocd.HookSync
+	HookPostSync   HookType = argocd.HookPostSync
+	HookSyncFail   HookType = argocd.HookSyncFail
+	HookSkip       HookType = argocd.HookSkip
+	HookPreDelete  HookType = argocd.HookPreDelete
+	HookPostDelete HookType = argocd.HookPostDelete
 )
 
-// HookTypes lists the valid hook types in Argo CD's order.
-var HookTypes = []HookType{HookPreSync, HookSync, HookPostSync, HookSyncFail, HookSkip, HookPreDelete, HookPostDelete}
+// HookTypes lists the valid hook types in Argo CD's order (argocd.HookTypes).
+var HookTypes = fromStrings[HookType](argocd.HookTypes)
 
 // Validate reports whether h is empty or a hook type Argo CD knows.
 func (h HookType) Validate() error {
@@ -103,13 +105,13 @@ type DeletePolicy string
 
 // The delete policies Argo CD knows.
 const (
-	HookSucceeded      DeletePolicy = "HookSucceeded"
-	HookFailed         DeletePolicy = "HookFailed"
-	BeforeHookCreation DeletePolicy = "BeforeHookCreation"
+	HookSucceeded      DeletePolicy = argocd.HookSucceeded
+	HookFailed         DeletePolicy = argocd.HookFailed
+	BeforeHookCreation DeletePolicy = argocd.BeforeHookCreation
 )
 
-// DeletePolicyValues lists the valid delete policies.
-var DeletePolicyValues = []DeletePolicy{HookSucceeded, HookFailed, BeforeHookCreation}
+// DeletePolicyValues lists the valid delete policies (argocd.DeletePolicies).
+var DeletePolicyValues = fromStrings[DeletePolicy](argocd.DeletePolicies)
 
 // Validate reports whether p is a delete policy Argo CD knows.
 func (p DeletePolicy) Validate() error {
@@ -185,30 +187,8 @@ func (ps *DeletePolicies) UnmarshalText(b []byte) error {
 // Argo CD matches them exactly, so they are case-sensitive strings.
 type SyncOption string
 
-// The resource-level sync options Argo CD knows.
-const (
-	PruneFalse                      SyncOption = "Prune=false"
-	PruneConfirm                    SyncOption = "Prune=confirm"
-	DeleteFalse                     SyncOption = "Delete=false"
-	DeleteConfirm                   SyncOption = "Delete=confirm"
-	ValidateFalse                   SyncOption = "Validate=false"
-	SkipDryRunOnMissingResourceTrue SyncOption = "SkipDryRunOnMissingResource=true"
-	ReplaceTrue                     SyncOption = "Replace=true"
-	ForceTrue                       SyncOption = "Force=true"
-	ServerSideApplyTrue             SyncOption = "ServerSideApply=true"
-	ServerSideApplyFalse            SyncOption = "ServerSideApply=false"
-	PruneLastTrue                   SyncOption = "PruneLast=true"
-)
-
-// SyncOptionValues lists the resource-level sync options.
-var SyncOptionValues = []SyncOption{
-	PruneFalse, PruneConfirm, DeleteFalse, DeleteConfirm, ValidateFalse,
-	SkipDryRunOnMissingResourceTrue, ReplaceTrue, ForceTrue,
-	ServerSideApplyTrue, ServerSideApplyFalse, PruneLastTrue,
-}
-
-// appLevelOptions are sync options Argo CD reads only from the Application.
-var appLevelOptions = []string{"ApplyOutOfSyncOnly", "CreateNamespace", "PrunePropagationPolicy", "RespectIgnoreDifferences", "FailOnSharedResource"}
+// SyncOptionValues lists the resource-level sync options (argocd.SyncOptions).
+var SyncOptionValues = fromStrings[SyncOption](argocd.SyncOptions)
 
 // Key is the part before "=".
 func (o SyncOption) Key() string {
@@ -221,10 +201,18 @@ func (o SyncOption) Validate() error {
 	if slices.Contains(SyncOptionValues, o) {
 		return nil
 	}
-	if slices.Contains(appLevelOptions, strings.TrimSpace(o.Key())) {
+	if slices.Contains(argocd.AppLevelSyncOptions, strings.TrimSpace(o.Key())) {
 		return fmt.Errorf("sync option %q is read only from the Application; set it in the Application's spec.syncPolicy.syncOptions, not on resources", string(o))
 	}
 	return fmt.Errorf("unknown sync option %q%s; expected one of %s", string(o), didYouMean(string(o), toStrings(SyncOptionValues)), quoteList(SyncOptionValues))
+}
+
+func fromStrings[S ~string](xs []string) []S {
+	s := make([]S, len(xs))
+	for i, x := range xs {
+		s[i] = S(x)
+	}
+	return s
 }
 
 func toStrings[S ~string](xs []S) []string {

@@ -75,9 +75,9 @@ func TestComputeWaves(t *testing.T) {
 			"f1=SyncFail/0 f2=SyncFail/1 d1=PreDelete/0 d2=PreDelete/1"},
 
 		{"cycle", 0, []string{"backend after=schema", "schema after=backend"},
-			`groups[0].after[0]: cycle: backend -> schema -> backend`},
+			`groups[0].after[0]: cycle: backend -> schema (groups[0].after[0]) -> backend (groups[1].after[0])`},
 		{"cycle of three and downstream", 0, []string{"a after=c", "b after=a", "c after=b", "d after=c"},
-			`groups[0].after[0]: cycle: a -> c -> b -> a`},
+			`groups[0].after[0]: cycle: a -> c (groups[0].after[0]) -> b (groups[2].after[0]) -> a (groups[1].after[0])`},
 		{"later phase", 0, []string{"a hook=PreSync after=b", "b"},
 			`groups[0].after[0]: "a" (phase PreSync) cannot come after "b" (phase Sync)`},
 		{"special with ordered", 0, []string{"a hook=SyncFail", "b before=a"},
@@ -123,14 +123,14 @@ func TestComputeWavesReasons(t *testing.T) {
 		t.Fatal(err)
 	}
 	certs, _ := w.Get("certs")
-	if certs.Bound != BoundBefore || certs.Limit == nil || *certs.Limit != (GroupRef{"webhook", -1}) || len(certs.Before) != 1 || certs.Before[0] != (GroupRef{"webhook", -1}) {
+	if certs.Bound != BoundBefore || certs.Limit == nil || *certs.Limit != (GroupRef{Name: "webhook", Wave: -1}) || len(certs.Before) != 1 || certs.Before[0] != (GroupRef{Name: "webhook", Wave: -1}) {
 		t.Errorf("certs = %+v", certs)
 	}
 	app, _ := w.Get("app")
-	if app.Bound != BoundAfter || app.Wave != 2 || fmt.Sprint(app.After) != "[{db 0} {schema 1}]" {
+	if app.Bound != BoundAfter || app.Wave != 2 || fmt.Sprint(app.After) != "[{db 0 } {schema 1 }]" {
 		t.Errorf("app = %+v", app)
 	}
-	if db, _ := w.Get("db"); db.Bound != BoundDefault || fmt.Sprint(db.Before) != "[{schema 1} {app 2}]" {
+	if db, _ := w.Get("db"); db.Bound != BoundDefault || fmt.Sprint(db.Before) != "[{schema 1 } {app 2 }]" {
 		t.Errorf("db = %+v", db)
 	}
 	if wh, _ := w.Get("webhook"); !wh.Pinned || wh.Bound != BoundPinned {

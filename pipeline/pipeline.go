@@ -43,6 +43,9 @@ type Options struct {
 	// accepted; nil leaves it to the ordering file's allowEmpty (default
 	// false). A flag or plugin parameter set to false wins over the file.
 	AllowEmpty *bool
+	// Dependencies, when set, says which dependency annotations become
+	// edges, over the ordering file's dependencies block.
+	Dependencies *order.Dependencies
 
 	// Helm inputs. They apply to every helm source. Like Argo CD's
 	// Application parameters they extend or override the source's entry:
@@ -86,55 +89,23 @@ func Run(ctx context.Context, opts Options) (*Output, error) {
 }
 
 func run(ctx context.Context, opts Options, out *Output) error {
-	app, err := filepath.Abs(opts.Path)
+	a, err := Resolve(opts)
 	if err != nil {
 		return err
 	}
-	if fi, err := os.Stat(app); err != nil {
-		return fmt.Errorf("application path %s: %w", opts.Path, unwrap(err))
-	} else if !fi.IsDir() {
-		return fmt.Errorf("application path %s: not a directory", opts.Path)
-	}
-	rootDir := opts.RepoRoot
-	if rootDir == "" {
-		rootDir = gitWorkTree(app)
-	}
-	root, err := render.OpenRoot(rootDir)
-	if err != nil {
-		return err
-	}
-	appRel, err := root.Rel(app)
-	if err != nil {
-		return fmt.Errorf("application path %s is outside the repository root %s", opts.Path, rootDir)
-	}
-	warn := func(s string) { out.Warnings = append(out.Warnings, s) }
-
-	so, orderRel, err := loadOrder(root, appRel, opts)
-	if err != nil {
-		return err
-	}
+	root, appRel, so, orderRel := a.Root, a.Rel, a.Order, a.OrderRel
 	out.Order = so
-
-	var sources []order.Source
-	if so != nil && len(so.Sources) > 0 {
-		sources = so.Sources
-	} else {
-		src, err := detect(root, appRel)
-		if err != nil {
-			return err
-		}
-		sources = []order.Source{src}
-	}
+	warn := func(s string) { out.Warnings = append(out.Warnings, s) }
 	var skip []string
 	if orderRel != "" {
 		skip = append(skip, orderRel)
 	}
 	var res []*manifest.Resource
-	for i, src := range sources {
-		rs, err := renderSource(ctx, root, appRel, src, skip, &opts, warn)
+	for _, src := range a.Sources {
+		rs, err := renderSource(ctx, root, appRel, src.Source, skip, &opts, warn)
 		if err != nil {
-			if so != nil && len(so.Sources) > 0 {
-				return fmt.Errorf("sources[%d]: %w", i, err)
+			if src.Listed() {
+				return fmt.Errorf("sources[%d]: %w", src.Index, err)
 			}
 			return err
 		}
@@ -153,7 +124,7 @@ func run(ctx context.Context, opts Options, out *Output) error {
 	if len(res) == 0 && !allowEmpty {
 		return fmt.Errorf("%w from %s: an empty manifest set makes Argo CD prune the whole application; if that is intended, allow it with allowEmpty: true in the ordering file, --allow-empty on the command line, or the allow-empty plugin parameter", ErrEmpty, displayPath(appRel))
 	}
-	ann, err := annotate.Apply(so, res)
+	ann, err := annotate.ApplyWith(so, res, annotate.Options{Namespace: opts.Namespace, Dependencies: opts.Dependencies})
 	if err != nil {
 		return err
 	}

@@ -5,18 +5,19 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 )
 
-// Annotation keys the sync engine reads.
+// Annotation keys the sync engine reads (the argocd package's).
 const (
-	AnnotationHook             = "argocd.argoproj.io/hook"
-	AnnotationHookDeletePolicy = "argocd.argoproj.io/hook-delete-policy"
-	AnnotationSyncWave         = "argocd.argoproj.io/sync-wave"
-	AnnotationSyncOptions      = "argocd.argoproj.io/sync-options"
-	AnnotationHelmHook         = "helm.sh/hook"
-	AnnotationHelmHookWeight   = "helm.sh/hook-weight"
-	AnnotationHelmDeletePolicy = "helm.sh/hook-delete-policy"
+	AnnotationHook             = argocd.AnnotationHook
+	AnnotationHookDeletePolicy = argocd.AnnotationHookDeletePolicy
+	AnnotationSyncWave         = argocd.AnnotationSyncWave
+	AnnotationSyncOptions      = argocd.AnnotationSyncOptions
+	AnnotationHelmHook         = argocd.AnnotationHelmHook
+	AnnotationHelmHookWeight   = argocd.AnnotationHelmHookWeight
+	AnnotationHelmDeletePolicy = argocd.AnnotationHelmDeletePolicy
 )
 
 // Phase is a sync phase of the engine.
@@ -25,10 +26,10 @@ type Phase string
 // The sync phases, in the engine's order. SyncFail hooks run only when the
 // sync fails.
 const (
-	PreSync  Phase = "PreSync"
-	Sync     Phase = "Sync"
-	PostSync Phase = "PostSync"
-	SyncFail Phase = "SyncFail"
+	PreSync  Phase = argocd.HookPreSync
+	Sync     Phase = argocd.HookSync
+	PostSync Phase = argocd.HookPostSync
+	SyncFail Phase = argocd.HookSyncFail
 )
 
 // phaseOrder is gitops-engine's syncPhaseOrder (pkg/sync/sync_tasks.go).
@@ -60,48 +61,21 @@ type DeletePolicy string
 
 // The hook delete policies.
 const (
-	HookSucceeded      DeletePolicy = "HookSucceeded"
-	HookFailed         DeletePolicy = "HookFailed"
-	BeforeHookCreation DeletePolicy = "BeforeHookCreation"
+	HookSucceeded      DeletePolicy = argocd.HookSucceeded
+	HookFailed         DeletePolicy = argocd.HookFailed
+	BeforeHookCreation DeletePolicy = argocd.BeforeHookCreation
 )
 
 // Validate reports whether d is a delete policy the engine knows.
 func (d DeletePolicy) Validate() error {
-	switch d {
-	case HookSucceeded, HookFailed, BeforeHookCreation:
+	if contains(argocd.DeletePolicies, string(d)) {
 		return nil
 	}
 	return fmt.Errorf("unknown hook delete policy %q (expected HookSucceeded, HookFailed or BeforeHookCreation)", string(d))
 }
 
-var helmDeletePolicies = map[string]DeletePolicy{
-	"before-hook-creation": BeforeHookCreation,
-	"hook-succeeded":       HookSucceeded,
-	"hook-failed":          HookFailed,
-}
-
-var helmHookPhases = map[string]Phase{
-	"pre-install":  PreSync,
-	"pre-upgrade":  PreSync,
-	"post-install": PostSync,
-	"post-upgrade": PostSync,
-}
-
-// csv splits an annotation value as gitops-engine's GetAnnotationCSVs does:
-// comma separated, each item trimmed, empty items dropped, duplicates removed.
-// Unlike the engine (which returns map order) the first occurrence order is
-// kept, so the output is deterministic.
-func csv(v string) []string {
-	var out []string
-	for _, item := range strings.Split(v, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" || contains(out, item) {
-			continue
-		}
-		out = append(out, item)
-	}
-	return out
-}
+// csv is argocd.CSV (gitops-engine's GetAnnotationCSVs, in a fixed order).
+func csv(v string) []string { return argocd.CSV(v) }
 
 func contains(list []string, s string) bool {
 	for _, x := range list {
@@ -127,34 +101,16 @@ type hookInfo struct {
 
 func readHook(r *manifest.Resource) hookInfo {
 	var h hookInfo
-	argoValue, hasArgo := r.Annotations[AnnotationHook]
-	helmValue, hasHelm := r.Annotations[AnnotationHelmHook]
-	h.argo = csv(argoValue)
-	h.helm = csv(helmValue)
-	for _, v := range h.argo {
-		switch Phase(v) {
-		case PreSync, Sync, PostSync, SyncFail, "Skip":
-			h.argoOK = append(h.argoOK, v)
-		}
-	}
+	h.argo = csv(r.Annotations[AnnotationHook])
+	h.helm = csv(r.Annotations[AnnotationHelmHook])
 	// hook.Types: the valid Argo values, else the mapped Helm values.
-	var types []string
-	if len(h.argoOK) > 0 {
-		types = h.argoOK
-	} else {
-		for _, v := range h.helm {
-			if p, ok := helmHookPhases[v]; ok {
-				types = append(types, string(p))
-				h.helmUsed = true
-			}
-		}
+	types, fromHelm, isHook := argocd.HookTypesOf(r.Annotations)
+	if !fromHelm {
+		h.argoOK = types
 	}
-	h.skip = len(types) == 1 && types[0] == "Skip"
-	if hasArgo {
-		h.hook = !h.skip
-	} else {
-		h.hook = hasHelm && helmValue != "crd-install"
-	}
+	h.helmUsed = fromHelm
+	h.skip = len(types) == 1 && types[0] == argocd.HookSkip
+	h.hook = isHook
 	h.ignored = h.hook && len(types) == 0
 	switch {
 	case h.skip || h.ignored:
@@ -239,8 +195,8 @@ func deletePolicies(r *manifest.Resource) []DeletePolicy {
 		}
 	}
 	for _, v := range csv(r.Annotations[AnnotationHelmDeletePolicy]) {
-		if p, ok := helmDeletePolicies[v]; ok {
-			add(p)
+		if p, ok := argocd.HelmDeletePolicies[v]; ok {
+			add(DeletePolicy(p))
 		}
 	}
 	if len(out) == 0 {

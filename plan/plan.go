@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 )
 
@@ -258,22 +259,13 @@ func namespaceDep(t *task) (string, bool) {
 func namespaceRef(t *task) (string, bool) { return t.ns, t.ns != "" }
 
 func crdDep(t *task) (string, bool) {
-	if !isCRD(t.res) {
-		return "", false
-	}
-	g, ok1 := t.res.Field("spec", "group")
-	k, ok2 := t.res.Field("spec", "names", "kind")
-	if !ok1 || !ok2 {
-		return "", false
-	}
-	return g + "/" + k, true
+	c, ok := argocd.ReadCRD(t.res)
+	return c.Key(), ok
 }
 
 func crdRef(t *task) (string, bool) { return t.res.Group() + "/" + t.res.Kind, true }
 
-func isCRD(r *manifest.Resource) bool {
-	return r.Kind == "CustomResourceDefinition" && r.Group() == "apiextensions.k8s.io"
-}
+func isCRD(r *manifest.Resource) bool { return argocd.IsCRD(r) }
 
 // adjustDeps is the engine's syncTasks.adjustDeps: walking the sorted list,
 // a dependency found after the first task that needs it is moved in front of
@@ -401,7 +393,7 @@ func (t *task) phaseWhy() []string {
 		}
 		var from []string
 		for _, v := range h.helm {
-			if helmHookPhases[v] == t.phase {
+			if Phase(argocd.HelmHookPhases[v]) == t.phase {
 				from = append(from, v)
 			}
 		}

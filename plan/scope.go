@@ -1,6 +1,9 @@
 package plan
 
-import "github.com/syncwave/syncwave/manifest"
+import (
+	"github.com/syncwave/syncwave/argocd"
+	"github.com/syncwave/syncwave/manifest"
+)
 
 // clusterScoped lists the cluster-scoped kinds of Kubernetes 1.31 by
 // "group/Kind". Argo CD's controller asks the cluster; the plan has no
@@ -43,14 +46,8 @@ func newScopes(res []*manifest.Resource) scopes {
 		s[k] = v
 	}
 	for _, r := range res {
-		if !isCRD(r) {
-			continue
-		}
-		g, ok1 := r.Field("spec", "group")
-		k, ok2 := r.Field("spec", "names", "kind")
-		sc, _ := r.Field("spec", "scope")
-		if ok1 && ok2 && sc == "Cluster" {
-			s[g+"/"+k] = true
+		if c, ok := argocd.ReadCRD(r); ok && c.Scope == "Cluster" {
+			s[c.Key()] = true
 		}
 	}
 	return s

@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/pipeline"
-	"github.com/syncwave/syncwave/render"
 )
 
 // Dynamic is the dynamic parameter announcement of `syncwave parameters`:
@@ -27,18 +24,15 @@ import (
 // missing or leaves the root is skipped with a warning, as Argo CD skips
 // it. An ordering file that does not decode is an error.
 func Dynamic(in Inputs) ([]Announcement, []string, error) {
-	root, err := render.OpenRoot(in.RepoRoot)
+	opts := in.PipelineOptions()
+	if opts.Path == "" {
+		opts.Path = "."
+	}
+	a, err := pipeline.Resolve(opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	appRel, err := root.Rel(in.AppDir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("application path %s is outside the repository root %s", in.AppDir, in.RepoRoot)
-	}
-	charts, err := helmSources(root, appRel, in)
-	if err != nil {
-		return nil, nil, err
-	}
+	charts := a.Charts()
 	out := []Announcement{}
 	if len(charts) == 0 {
 		return out, nil, nil
@@ -48,18 +42,15 @@ func Dynamic(in Inputs) ([]Announcement, []string, error) {
 	// earlier charts win: flatten the last one first
 	for i := len(charts) - 1; i >= 0; i-- {
 		h := charts[i]
-		files := []string{path.Join(h.dir, "values.yaml")}
-		for _, f := range append(append([]string(nil), h.valueFiles...), in.ValueFiles...) {
-			if strings.HasPrefix(f, "/") {
-				files = append(files, path.Clean(strings.TrimPrefix(f, "/")))
-			} else {
-				files = append(files, path.Join(h.dir, f))
-			}
+		own := path.Join(h.Dir, "values.yaml")
+		files, errs := a.ValueFiles(h, in.ValueFiles)
+		for _, err := range errs {
+			warnings = append(warnings, fmt.Sprintf("%v: skipped", err))
 		}
-		for _, f := range files {
-			data, err := root.ReadFile(f)
+		for _, f := range append([]string{own}, files...) {
+			data, err := a.Root.ReadFile(f)
 			if err != nil {
-				if !errors.Is(err, fs.ErrNotExist) || f != path.Join(h.dir, "values.yaml") {
+				if !errors.Is(err, fs.ErrNotExist) || f != own {
 					warnings = append(warnings, fmt.Sprintf("values file %s skipped: %v", f, err))
 				}
 				continue
@@ -70,61 +61,9 @@ func Dynamic(in Inputs) ([]Announcement, []string, error) {
 		}
 	}
 	p, _ := Lookup(ParamHelmParameters)
-	a := p.Announce()
-	a.Map = flat
-	return append(out, a), warnings, nil
-}
-
-type chartRef struct {
-	dir        string // root-relative
-	valueFiles []string
-}
-
-// helmSources finds the charts of the application the way the pipeline
-// does: the ordering file's sources when it lists any, else Chart.yaml in
-// the application directory.
-func helmSources(root *render.Root, appRel string, in Inputs) ([]chartRef, error) {
-	var so *order.SyncOrder
-	var err error
-	switch {
-	case in.Order != nil:
-		so, err = order.Decode("inline order", in.Order)
-	case in.OrderFile != "":
-		rel, rerr := root.Rel(in.OrderFile)
-		if rerr != nil {
-			return nil, fmt.Errorf("ordering file %s: %w", in.OrderFile, rerr)
-		}
-		so, err = decodeFile(root, rel)
-	default:
-		rel := path.Join(appRel, pipeline.DefaultOrderFile)
-		if _, serr := root.Stat(rel); serr == nil {
-			so, err = decodeFile(root, rel)
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if so != nil && len(so.Sources) > 0 {
-		var out []chartRef
-		for _, s := range so.Sources {
-			if s.Helm != nil {
-				out = append(out, chartRef{dir: path.Join(appRel, s.Helm.Path), valueFiles: s.Helm.ValueFiles})
-			}
-		}
-		return out, nil
-	}
-	if _, err := root.Stat(path.Join(appRel, "Chart.yaml")); err == nil {
-		return []chartRef{{dir: appRel}}, nil
-	}
-	return nil, nil
-}
-
-func decodeFile(root *render.Root, rel string) (*order.SyncOrder, error) {
-	data, err := root.ReadFile(rel)
-	if err != nil {
-		return nil, fmt.Errorf("ordering file %s: %w", rel, err)
-	}
-	return order.Decode(rel, data)
+	ann := p.Announce()
+	ann.Map = flat
+	return append(out, ann), warnings, nil
 }
 
 // flattenBudget bounds the nodes visited, so that aliases cannot make a

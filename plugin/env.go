@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncwave/syncwave/order"
 )
 
 // DefaultTimeout is syncwave's own deadline for one generation. The
@@ -58,6 +60,8 @@ type Inputs struct {
 	// AllowEmptySet says allow-empty was given (by a parameter or a
 	// variable), so that it overrides the ordering file's allowEmpty.
 	AllowEmptySet bool
+	// Dependencies is dependency-annotations, nil when not given.
+	Dependencies *order.Dependencies
 
 	// From Argo CD's build environment.
 	AppName     string // may be "<namespace>_<name>"
@@ -171,6 +175,13 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 	}
 	in.AllowEmpty = b
 	in.AllowEmptySet = in.Origins[ParamAllowEmpty] != "default"
+	if s := values[ParamDependencies].String; s != "" {
+		d, err := order.ParseSyntaxList(s)
+		if err != nil {
+			return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamDependencies, in.Origins[ParamDependencies], err)
+		}
+		in.Dependencies = &d
+	}
 	return in, nil
 }
 

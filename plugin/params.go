@@ -67,6 +67,7 @@ const (
 	ParamHelmParameters = "helm-parameters"
 	ParamReleaseName    = "release-name"
 	ParamAllowEmpty     = "allow-empty"
+	ParamDependencies   = "dependency-annotations"
 )
 
 // Parameters is the table of plugin parameters. The static announcement in
@@ -121,6 +122,12 @@ var Parameters = []Parameter{
 		Collection: String,
 		ItemType:   "boolean",
 		Default:    Value{String: "false"},
+	},
+	{
+		Name:       ParamDependencies,
+		Title:      "Dependency annotations",
+		Tooltip:    "Which dependency annotations on the resources become ordering edges: a comma list of depends-on (config.kubernetes.io/depends-on), helm (Helm resource sequencing, HIP-0025) and kapp (kapp.k14s.io/change-group and change-rule), or none. Default: all of them, unless the ordering file's dependencies block switches some off.",
+		Collection: String,
 	},
 }
 

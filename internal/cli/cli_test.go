@@ -92,6 +92,10 @@ func TestExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Examples ordered by annotations alone have no syncwave.yaml.
+	for _, d := range []string{"depends-on", "helm-sequencing"} {
+		examples = append(examples, filepath.Join("../../examples", d, "syncwave.yaml"))
+	}
 	if len(examples) < 2 {
 		t.Fatalf("found %d examples", len(examples))
 	}

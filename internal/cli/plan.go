@@ -50,7 +50,10 @@ pull request), dot (Graphviz).`,
 			default:
 				return usageError{fmt.Errorf("--output %q: expected table, json, mermaid or dot", format)}
 			}
-			opts := f.options(args)
+			opts, err := f.runOptions(args)
+			if err != nil {
+				return err
+			}
 			out, err := pipeline.Run(c.Context(), opts)
 			printWarnings(stderr, out.Warnings)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/render"
 )
@@ -16,6 +17,7 @@ type renderFlags struct {
 	order      string
 	repoRoot   string
 	allowEmpty bool
+	deps       string
 	flags      *pflag.FlagSet // to tell a flag given as false from one not given
 
 	// Helm inputs, mirroring Argo CD's parameters and environment.
@@ -36,6 +38,7 @@ func (f *renderFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root no path may leave (default: the git work tree holding PATH, else PATH)")
 	f.flags = fl
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "accept a rendering with no resources (Argo CD then prunes everything)")
+	fl.StringVar(&f.deps, "dependency-annotations", "", "dependency annotations read as ordering edges: a comma list of depends-on, helm, kapp, or none (default: all, unless the ordering file's dependencies block switches some off)")
 	fl.StringArrayVarP(&f.valueFiles, "values", "f", nil, "Helm value file, read after the source's valueFiles (repeatable; relative to the chart, an absolute path is relative to the repository root)")
 	fl.StringArrayVar(&f.set, "set", nil, "Helm value key=value, as helm --set (repeatable)")
 	fl.StringArrayVar(&f.setString, "set-string", nil, "Helm string value key=value, as helm --set-string (repeatable)")
@@ -63,6 +66,19 @@ func (f *renderFlags) options(args []string) pipeline.Options {
 	}
 }
 
+// runOptions is options with --dependency-annotations checked and applied.
+func (f *renderFlags) runOptions(args []string) (pipeline.Options, error) {
+	o := f.options(args)
+	if f.flags != nil && f.flags.Changed("dependency-annotations") {
+		d, err := order.ParseSyntaxList(f.deps)
+		if err != nil {
+			return o, usageError{fmt.Errorf("--dependency-annotations: %w", err)}
+		}
+		o.Dependencies = &d
+	}
+	return o, nil
+}
+
 func newRender(stdout, stderr io.Writer) *cobra.Command {
 	var f renderFlags
 	c := &cobra.Command{
@@ -78,7 +94,11 @@ error goes to stderr and the exit code is 1 (2 for a usage error).`,
   syncwave render --order ordering/prod.yaml apps/shop`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			out, err := pipeline.Run(c.Context(), f.options(args))
+			opts, err := f.runOptions(args)
+			if err != nil {
+				return err
+			}
+			out, err := pipeline.Run(c.Context(), opts)
 			printWarnings(stderr, out.Warnings)
 			if err != nil {
 				return err

@@ -69,6 +69,54 @@ func TestSyncHookWave(t *testing.T) {
 	}
 }
 
+// TestDependsOn: examples/depends-on, a directory with no syncwave.yaml whose
+// order comes only from config.kubernetes.io/depends-on annotations, through
+// the plugin. Creation order matches the plan, and every dependency is
+// created (and, for the Job, completed) before what depends on it.
+func TestDependsOn(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(env.root, "examples/depends-on/syncwave.yaml")); err == nil {
+		t.Fatal("examples/depends-on must not have a syncwave.yaml")
+	}
+	repo.copyDir(t, "examples/depends-on", "examples/depends-on")
+	rev := repo.commit(t, "examples/depends-on")
+	a := appSpec{name: "depends-on", path: "examples/depends-on", destNS: "depends-on"}
+	p := planFor(t, a.path, a.destNS, "--app-name", a.name)
+	evs := syncFirst(t, a, rev, p)
+	ws := writes(evs, p, nil)
+
+	key := func(group, kind, name string) objKey { return objKey{group, kind, "depends-on", name} }
+	// Every edge of the example: the dependency, then what depends on it.
+	edges := [][2]objKey{
+		{key("", "Secret", "db-credentials"), key("apps", "Deployment", "postgresql")},
+		{key("apps", "Deployment", "postgresql"), key("batch", "Job", "migrate-schema")},
+		{key("", "Service", "postgresql"), key("batch", "Job", "migrate-schema")},
+		{key("batch", "Job", "migrate-schema"), key("apps", "Deployment", "backend")},
+		{key("", "ConfigMap", "backend-config"), key("apps", "Deployment", "backend")},
+		{key("apps", "Deployment", "backend"), key("apps", "Deployment", "frontend")},
+	}
+	for _, e := range edges {
+		dep, ok1 := first(ws, watch.Added, e[0])
+		user, ok2 := first(ws, watch.Added, e[1])
+		switch {
+		case !ok1 || !ok2:
+			t.Errorf("%s or %s was never created", e[0], e[1])
+		case p.byKey[e[0]].Wave >= p.byKey[e[1]].Wave:
+			t.Errorf("planned %s in wave %d, not before %s (wave %d)", e[0], p.byKey[e[0]].Wave, e[1], p.byKey[e[1]].Wave)
+		case dep.rv > user.rv:
+			t.Errorf("%s created at rv %d, after %s (rv %d) that depends on it", e[0], dep.rv, e[1], user.rv)
+		}
+	}
+	// The backend waits for the migration to finish, not only to start.
+	migrate := key("batch", "Job", "migrate-schema")
+	done, ok := completedAt(evs, migrate)
+	if !ok {
+		t.Fatalf("%s never completed", migrate)
+	}
+	if b, ok := first(ws, watch.Added, key("apps", "Deployment", "backend")); ok && b.rv < done.rv {
+		t.Errorf("backend created at rv %d, before %s completed (rv %d)", b.rv, migrate, done.rv)
+	}
+}
+
 // TestChartWithHooks: examples/chart-with-hooks (a Helm chart plus the team's
 // hooks). The PreSync backup Job runs before any chart resource, after its
 // ServiceAccount and RBAC exist; the PostSync validation Job runs last.

@@ -1,0 +1,416 @@
+package annotate
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/syncwave/syncwave/argocd"
+	"github.com/syncwave/syncwave/manifest"
+	"github.com/syncwave/syncwave/order"
+)
+
+// The dependency annotations syncwave reads as edges.
+const (
+	// DependsOn is kpt's and cli-utils' dependency list:
+	// "<group>/namespaces/<namespace>/<Kind>/<name>" or "<group>/<Kind>/<name>",
+	// comma-separated, the core group empty.
+	DependsOn = "config.kubernetes.io/depends-on"
+	// HelmResourceGroup puts a resource in a Helm resource group (HIP-0025).
+	HelmResourceGroup = "helm.sh/resource-group"
+	// HelmDependsOnGroups lists, as a JSON array, the resource groups of the
+	// same chart a resource comes after. Kubernetes rejects the key (two
+	// slashes), so it never reaches the output.
+	HelmDependsOnGroups = "helm.sh/depends-on/resource-groups"
+	// KappChangeGroup (and KappChangeGroup + ".<suffix>") put a resource in
+	// a kapp change group.
+	KappChangeGroup = "kapp.k14s.io/change-group"
+	// KappChangeRule (and KappChangeRule + ".<suffix>") order a resource
+	// against a change group: "upsert after upserting <group>".
+	KappChangeRule = "kapp.k14s.io/change-rule"
+)
+
+// Options are the inputs of ApplyWith beyond the ordering file.
+type Options struct {
+	// Namespace is the Application's destination namespace: a resource
+	// without metadata.namespace is in it. "" matches any namespace.
+	Namespace string
+	// Dependencies, when set, replaces the ordering file's dependencies
+	// block (a flag or plugin parameter).
+	Dependencies *order.Dependencies
+}
+
+// depGraph builds the resource-level graph on top of the groups' one.
+type depGraph struct {
+	o        *order.SyncOrder
+	g        *order.Graph
+	res      []*manifest.Resource
+	member   []int // resource -> group, -1 for none
+	node     []int // resource -> its own node, -1 until needed
+	override bool
+	opts     Options
+	sets     map[string]int // "helm\x00scope\x00name" or "kapp\x00name" -> set node
+	setMem   map[string][]int
+	warn     []string
+	errs     []error
+}
+
+// nodeOf returns the node that orders resource i: its group's, else its
+// own (created on first use).
+func (d *depGraph) nodeOf(i int) int {
+	if g := d.member[i]; g >= 0 {
+		return g
+	}
+	if d.node[i] >= 0 {
+		return d.node[i]
+	}
+	r := d.res[i]
+	n := order.Node{Name: r.String(), Phase: d.phaseOf(r), Where: order.Origin{File: r.Source, Line: r.Line}}
+	if !d.override {
+		if w, src := argocd.Wave(r.Annotations); src != argocd.WaveDefault {
+			n.Pin = &w
+		}
+	}
+	d.node[i] = d.g.AddNode(n)
+	return d.node[i]
+}
+
+// phaseOf is the phase Argo CD runs an unselected resource in (its first
+// one, for a hook of several types).
+func (d *depGraph) phaseOf(r *manifest.Resource) order.Phase {
+	if d.override {
+		return order.PhaseSync
+	}
+	types, _, isHook := argocd.HookTypesOf(r.Annotations)
+	switch {
+	case !isHook && len(types) == 1 && types[0] == argocd.HookSkip:
+		return order.PhaseSkip
+	case !isHook:
+		return order.PhaseSync
+	case len(types) == 0:
+		return order.PhaseSkip
+	}
+	return order.HookType(types[0]).Phase()
+}
+
+func origin(r *manifest.Resource, key string) order.Origin {
+	return order.Origin{File: r.Source, Line: r.Line, Path: annotationPath(key), Via: key}
+}
+
+// annotationPath is the field path of an annotation; the fixed keys are
+// built once.
+func annotationPath(key string) string {
+	switch key {
+	case DependsOn:
+		return dependsOnPath
+	case HelmResourceGroup:
+		return helmGroupPath
+	case HelmDependsOnGroups:
+		return helmDepsPath
+	}
+	return "metadata.annotations[" + strconv.Quote(key) + "]"
+}
+
+var (
+	dependsOnPath = "metadata.annotations[" + strconv.Quote(DependsOn) + "]"
+	helmGroupPath = "metadata.annotations[" + strconv.Quote(HelmResourceGroup) + "]"
+	helmDepsPath  = "metadata.annotations[" + strconv.Quote(HelmDependsOnGroups) + "]"
+)
+
+func (d *depGraph) errorf(r *manifest.Resource, key, format string, args ...any) {
+	d.errs = append(d.errs, fmt.Errorf("%s (%s): %s: %s", r, r.Where(), key, fmt.Sprintf(format, args...)))
+}
+
+func (d *depGraph) warnf(r *manifest.Resource, key, format string, args ...any) {
+	d.warn = append(d.warn, fmt.Sprintf("%s (%s): %s: %s", r, r.Where(), key, fmt.Sprintf(format, args...)))
+}
+
+// set returns the node of a set of resources, creating it.
+func (d *depGraph) set(key, noun string, phase order.Phase, where order.Origin) int {
+	if n, ok := d.sets[key]; ok {
+		return n
+	}
+	n := d.g.AddNode(order.Node{Name: noun, Label: noun, Noun: noun, Phase: phase, Set: true, Where: where})
+	d.sets[key] = n
+	return n
+}
+
+// addDependencies adds the edges of every enabled dependency annotation.
+func (d *depGraph) addDependencies(deps order.Dependencies) {
+	if deps.Enabled(order.SyntaxDependsOn) {
+		d.dependsOn()
+	}
+	if deps.Enabled(order.SyntaxHelm) {
+		d.helm()
+	}
+	if deps.Enabled(order.SyntaxKapp) {
+		d.kapp()
+	}
+}
+
+// objRef is one config.kubernetes.io/depends-on entry.
+type objRef struct {
+	group, ns, kind, name string
+	namespaced            bool
+}
+
+func (o objRef) String() string {
+	if o.namespaced {
+		return o.group + "/namespaces/" + o.ns + "/" + o.kind + "/" + o.name
+	}
+	return o.group + "/" + o.kind + "/" + o.name
+}
+
+// parseObjRef reads "<group>/namespaces/<ns>/<Kind>/<name>" or
+// "<group>/<Kind>/<name>" (cli-utils' ObjMetadata string form).
+func parseObjRef(s string) (objRef, error) {
+	p := strings.Split(s, "/")
+	switch {
+	case len(p) == 3 && p[1] != "" && p[2] != "":
+		return objRef{group: p[0], kind: p[1], name: p[2]}, nil
+	case len(p) == 5 && p[1] == "namespaces" && p[2] != "" && p[3] != "" && p[4] != "":
+		return objRef{group: p[0], ns: p[2], kind: p[3], name: p[4], namespaced: true}, nil
+	}
+	return objRef{}, fmt.Errorf("%q is not <group>/namespaces/<namespace>/<Kind>/<name> or <group>/<Kind>/<name> (the core group is empty: /namespaces/shop/Secret/db)", s)
+}
+
+func (d *depGraph) dependsOn() {
+	// First the references, so that only the names they use are indexed.
+	type entry struct {
+		i   int
+		ref objRef
+	}
+	var entries []entry
+	wanted := map[string]int32{} // name -> first resource of that name, -1 for none
+	for i, r := range d.res {
+		v, ok := r.Annotation(DependsOn)
+		if !ok {
+			continue
+		}
+		for item := range strings.SplitSeq(v, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				continue
+			}
+			ref, err := parseObjRef(item)
+			if err != nil {
+				d.errorf(r, DependsOn, "%v", err)
+				continue
+			}
+			entries = append(entries, entry{i, ref})
+			wanted[ref.name] = -1
+		}
+	}
+	if len(entries) == 0 {
+		return
+	}
+	// The resources of each wanted name, chained through next.
+	next := make([]int32, len(d.res))
+	for j := len(d.res) - 1; j >= 0; j-- {
+		if first, ok := wanted[d.res[j].Name]; ok {
+			next[j] = first
+			wanted[d.res[j].Name] = int32(j)
+		}
+	}
+	d.g.Grow(len(entries), len(entries))
+	for _, e := range entries {
+		r, ref := d.res[e.i], e.ref
+		found := false
+		for j := wanted[ref.name]; j >= 0; j = next[j] {
+			x := d.res[j]
+			if x.Kind != ref.kind || x.Group() != ref.group {
+				continue
+			}
+			ns := x.Namespace
+			if ns == "" {
+				ns = d.opts.Namespace
+			}
+			if ref.namespaced && ns != "" && ns != ref.ns {
+				continue
+			}
+			found = true
+			d.g.AddEdge(order.Edge{From: d.nodeOf(int(j)), To: d.nodeOf(e.i), Weight: 1, Origin: origin(r, DependsOn)})
+		}
+		if !found {
+			d.warnf(r, DependsOn, "%s is not in the output, so syncwave cannot order against it; Argo CD will not wait for it (fine when it already exists in the cluster or another Application creates it)", ref)
+		}
+	}
+}
+
+// chartScope is the chart a rendered resource comes from: its source path
+// up to "/templates/" ("" for resources not rendered from a chart).
+func chartScope(r *manifest.Resource) string {
+	if i := strings.LastIndex(r.Source, "/templates/"); i >= 0 {
+		return r.Source[:i]
+	}
+	if strings.HasPrefix(r.Source, "templates/") {
+		return "."
+	}
+	return ""
+}
+
+// helm reads HIP-0025: a resource joins the group of helm.sh/resource-group
+// (groups are per chart), and helm.sh/depends-on/resource-groups on any
+// member makes the whole group come after the groups it lists, as Helm
+// deploys a group as one batch. On a resource with no group it orders that
+// resource alone.
+func (d *depGraph) helm() {
+	type dep struct {
+		i     int
+		group string // the set key of i's own group, "" for none
+		names []string
+	}
+	var deps []dep
+	for i, r := range d.res {
+		g, hasG := r.Annotation(HelmResourceGroup)
+		v, hasD := r.Annotation(HelmDependsOnGroups)
+		if !hasG && !hasD {
+			continue
+		}
+		if _, isHook := r.Annotation(argocd.AnnotationHelmHook); isHook {
+			key := HelmResourceGroup
+			if !hasG {
+				key = HelmDependsOnGroups
+			}
+			d.warnf(r, key, "ignored on a Helm hook (Helm sequences hooks by helm.sh/hook-weight only)")
+			continue
+		}
+		own := ""
+		if hasG {
+			if g = strings.TrimSpace(g); g == "" {
+				d.errorf(r, HelmResourceGroup, "empty group name")
+			} else {
+				own = "helm\x00" + chartScope(r) + "\x00" + g
+				s := d.set(own, fmt.Sprintf("Helm resource group %q", g), d.phaseOf(r), origin(r, HelmResourceGroup))
+				d.setMem[own] = append(d.setMem[own], i)
+				d.g.AddEdge(order.Edge{From: d.nodeOf(i), To: s, Weight: 0, Origin: origin(r, HelmResourceGroup)})
+			}
+		}
+		if hasD {
+			var names []string
+			if err := json.Unmarshal([]byte(v), &names); err != nil {
+				d.errorf(r, HelmDependsOnGroups, "%q is not a JSON array of group names (write it as a quoted string: '[\"database\"]')", v)
+			} else {
+				deps = append(deps, dep{i, own, names})
+			}
+		}
+	}
+	for _, x := range deps {
+		r := d.res[x.i]
+		targets := []int{x.i}
+		if x.group != "" {
+			targets = d.setMem[x.group]
+		}
+		for _, name := range x.names {
+			key := "helm\x00" + chartScope(r) + "\x00" + name
+			s, ok := d.sets[key]
+			if !ok {
+				d.warnf(r, HelmDependsOnGroups, "no resource of this chart is in Helm resource group %q, so nothing orders this resource (Helm deploys it unsequenced)", name)
+				continue
+			}
+			for _, j := range targets {
+				d.g.AddEdge(order.Edge{From: s, To: d.nodeOf(j), Weight: 1, Origin: origin(r, HelmDependsOnGroups)})
+			}
+		}
+	}
+}
+
+// kappGroupName expands kapp's placeholders in a change group name.
+func kappGroupName(v string, r *manifest.Resource) string {
+	if !strings.Contains(v, "{") {
+		return v
+	}
+	crdKind, crdGroup := "", ""
+	if c, ok := argocd.ReadCRD(r); ok {
+		crdKind, crdGroup = c.Kind, c.Group
+	}
+	return strings.NewReplacer("{api-group}", r.Group(), "{kind}", r.Kind, "{name}", r.Name,
+		"{namespace}", r.Namespace, "{crd-kind}", crdKind, "{crd-group}", crdGroup).Replace(v)
+}
+
+// kappKeys returns the annotation keys of r that are key or key.<suffix>,
+// sorted.
+func kappKeys(r *manifest.Resource, key string) []string {
+	var ks []string
+	for k := range r.Annotations {
+		if k == key || strings.HasPrefix(k, key+".") {
+			ks = append(ks, k)
+		}
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func (d *depGraph) kapp() {
+	type rule struct {
+		i      int
+		key    string
+		before bool
+		group  string
+	}
+	var rules []rule
+	for i, r := range d.res {
+		for _, k := range kappKeys(r, KappChangeGroup) {
+			name := kappGroupName(strings.TrimSpace(r.Annotations[k]), r)
+			if name == "" {
+				d.errorf(r, k, "empty change group name")
+				continue
+			}
+			key := "kapp\x00" + name
+			s := d.set(key, fmt.Sprintf("kapp change group %q", name), d.phaseOf(r), origin(r, k))
+			d.setMem[key] = append(d.setMem[key], i)
+			d.g.AddEdge(order.Edge{From: d.nodeOf(i), To: s, Weight: 0, Origin: origin(r, k)})
+		}
+		for _, k := range kappKeys(r, KappChangeRule) {
+			f := strings.Fields(kappGroupName(r.Annotations[k], r))
+			if len(f) != 4 || (f[0] != "upsert" && f[0] != "delete") || (f[1] != "after" && f[1] != "before") || (f[2] != "upserting" && f[2] != "deleting") {
+				d.errorf(r, k, "%q is not \"(upsert|delete) (after|before) (upserting|deleting) <change group>\"", r.Annotations[k])
+				continue
+			}
+			if f[0] != "upsert" || f[2] != "upserting" {
+				d.warnf(r, k, "%q ignored: a rule about deletion has no Argo CD sync equivalent", r.Annotations[k])
+				continue
+			}
+			rules = append(rules, rule{i, k, f[1] == "before", f[3]})
+		}
+	}
+	for _, x := range rules {
+		r := d.res[x.i]
+		key := "kapp\x00" + x.group
+		s, ok := d.sets[key]
+		if !ok {
+			d.warnf(r, x.key, "no resource in the output is in change group %q, so syncwave cannot order against it", x.group)
+			continue
+		}
+		if !x.before {
+			d.g.AddEdge(order.Edge{From: s, To: d.nodeOf(x.i), Weight: 1, Origin: origin(r, x.key)})
+			continue
+		}
+		// "upsert before upserting g": before every member of g.
+		for _, j := range d.setMem[key] {
+			d.g.AddEdge(order.Edge{From: d.nodeOf(x.i), To: d.nodeOf(j), Weight: 1, Origin: origin(r, x.key)})
+		}
+	}
+}
+
+// refList renders refs for a reason: "db (wave 1)", with the annotation
+// that made the edge when it is not syncwave.yaml.
+func refList(rs []order.GroupRef) string {
+	var b strings.Builder
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(r.Name)
+		b.WriteString(" (wave ")
+		b.WriteString(strconv.Itoa(r.Wave))
+		if r.Via != "" {
+			b.WriteString(", ")
+			b.WriteString(r.Via)
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}

@@ -1,0 +1,64 @@
+package argocd
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/syncwave/syncwave/manifest"
+)
+
+func TestWave(t *testing.T) {
+	for _, tc := range []struct {
+		ann  map[string]string
+		want string
+	}{
+		{nil, "0 0"},
+		{map[string]string{AnnotationSyncWave: "3"}, "3 1"},
+		{map[string]string{AnnotationSyncWave: "1.0", AnnotationHelmHookWeight: "-2"}, "-2 2"},
+		{map[string]string{AnnotationSyncWave: "x", AnnotationHelmHookWeight: "y"}, "0 0"},
+		{map[string]string{AnnotationSyncWave: "-1", AnnotationHelmHookWeight: "5"}, "-1 1"},
+	} {
+		w, src := Wave(tc.ann)
+		if got := fmt.Sprint(w, " ", int(src)); got != tc.want {
+			t.Errorf("Wave(%v) = %s, want %s", tc.ann, got, tc.want)
+		}
+	}
+}
+
+func TestHookTypesOf(t *testing.T) {
+	for _, tc := range []struct {
+		ann  map[string]string
+		want string
+	}{
+		{nil, "[] false false"},
+		{map[string]string{AnnotationHook: "PostSync, PreSync"}, "[PostSync PreSync] false true"},
+		{map[string]string{AnnotationHook: "Skip"}, "[Skip] false false"},
+		{map[string]string{AnnotationHook: "bogus", AnnotationHelmHook: "pre-install,post-upgrade"}, "[PreSync PostSync] true true"},
+		{map[string]string{AnnotationHelmHook: "crd-install"}, "[] false false"},
+		{map[string]string{AnnotationHelmHook: "test"}, "[] false true"},
+	} {
+		types, helm, hook := HookTypesOf(tc.ann)
+		if got := fmt.Sprint(types, " ", helm, " ", hook); got != tc.want {
+			t.Errorf("HookTypesOf(%v) = %s, want %s", tc.ann, got, tc.want)
+		}
+	}
+}
+
+func TestReadCRD(t *testing.T) {
+	res, err := manifest.Decode("crd.yaml", []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  scope: Cluster\n  names: {kind: Widget}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := ReadCRD(res[0]); !ok || c.Key() != "example.com/Widget" || c.Scope != "Cluster" {
+		t.Errorf("ReadCRD = %+v, %v", c, ok)
+	}
+	if _, ok := ReadCRD(res[1]); ok {
+		t.Error("a ConfigMap read as a CRD")
+	}
+}
+
+func TestCSV(t *testing.T) {
+	if got := fmt.Sprint(CSV(" a, b,,a ,c")); got != "[a b c]" {
+		t.Errorf("CSV = %s", got)
+	}
+}

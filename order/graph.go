@@ -1,0 +1,541 @@
+package order
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Node is one node of an ordering graph: a group of syncwave.yaml, a
+// resource that a dependency annotation names or carries, or a set of
+// resources another deployer defines (a Helm resource group, a kapp change
+// group, a subchart).
+type Node struct {
+	// Name is how reasons name the node: "db", "Deployment shop/api".
+	Name string
+	// Label is how messages name it: `"db"` for a group, else Name.
+	Label string
+	// Noun is Label with what it is: `group "db"`, `Helm resource group
+	// "db"`.
+	Noun  string
+	Phase Phase
+	// Pin fixes the node's wave; nil lets the graph choose it.
+	Pin *int
+	// Set marks a node that stands for a set of resources: it is never
+	// written on anything, takes the wave of its latest member (edges from
+	// its members have weight 0) and passes it on to what comes after it.
+	Set bool
+	// Where is the place that defines the node.
+	Where Origin
+}
+
+// Origin is where an edge (or a node) is written: a syncwave.yaml line and
+// field path, or a resource's file, line and annotation.
+type Origin struct {
+	File string
+	Line int
+	// Path is a field path: groups[3].after[0], or
+	// metadata.annotations["config.kubernetes.io/depends-on"].
+	Path string
+	// Via names the syntax of an edge that is not an after or before entry
+	// of syncwave.yaml: "config.kubernetes.io/depends-on", ...; "" for those.
+	Via string
+}
+
+// String is "file:line path", leaving out what is unknown.
+func (o Origin) String() string {
+	var b strings.Builder
+	if o.File != "" {
+		b.WriteString(o.File)
+		if o.Line > 0 {
+			b.WriteString(":" + strconv.Itoa(o.Line))
+		}
+	} else if o.Line > 0 {
+		b.WriteString("line " + strconv.Itoa(o.Line))
+	}
+	if o.Path != "" {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString(o.Path)
+	}
+	return b.String()
+}
+
+func (o Origin) errorf(format string, args ...any) *FieldError {
+	return NewFieldError(o.File, o.Line, o.Path, format, args...)
+}
+
+// Edge is "To comes after From": To's wave is at least From's plus Weight
+// (1, or 0 from a member to its Set node).
+type Edge struct {
+	From, To int
+	Weight   int
+	Origin   Origin
+	// Before says the edge is written on From (a before entry), which
+	// words messages from From's side.
+	Before bool
+}
+
+// Graph is an ordering graph under construction. NewGraph starts it with
+// the groups of a SyncOrder (nodes 0..len(Groups)-1) and their after and
+// before edges; callers add resources, sets and edges, then Solve.
+type Graph struct {
+	errs  []*FieldError // found while building
+	o     *SyncOrder
+	nodes []Node
+	edges []Edge
+	seen  map[uint64]int32 // from<<32 | to -> edge index
+}
+
+// NewGraph returns the graph of o's groups and edges. After/before entries
+// that name no group are reported by Solve.
+func NewGraph(o *SyncOrder) *Graph {
+	g := &Graph{o: o, seen: map[uint64]int32{}}
+	index := make(map[string]int, len(o.Groups))
+	var names []string
+	for i := range o.Groups {
+		name := o.Groups[i].Name
+		g.nodes = append(g.nodes, Node{
+			Name: name, Label: strconv.Quote(name), Noun: "group " + strconv.Quote(name),
+			Phase: o.Groups[i].Phase(), Pin: o.Groups[i].Wave,
+			Where: Origin{File: o.file, Line: o.GroupLine(i), Path: groupPath(i)},
+		})
+		if _, dup := index[name]; !dup {
+			index[name] = i
+			names = append(names, name)
+		}
+	}
+	for i := range o.Groups {
+		for k, name := range o.Groups[i].After {
+			p := fmt.Sprintf("%s.after[%d]", groupPath(i), k)
+			if j, ok := index[name]; ok {
+				g.AddEdge(Edge{From: j, To: i, Weight: 1, Origin: Origin{File: o.file, Line: o.Line(p), Path: p}})
+			} else {
+				g.errs = append(g.errs, o.Errorf(p, "no group named %q%s", name, didYouMean(name, names)))
+			}
+		}
+		for k, name := range o.Groups[i].Before {
+			p := fmt.Sprintf("%s.before[%d]", groupPath(i), k)
+			if j, ok := index[name]; ok {
+				g.AddEdge(Edge{From: i, To: j, Weight: 1, Before: true, Origin: Origin{File: o.file, Line: o.Line(p), Path: p}})
+			} else {
+				g.errs = append(g.errs, o.Errorf(p, "no group named %q%s", name, didYouMean(name, names)))
+			}
+		}
+	}
+	return g
+}
+
+// AddNode adds a node and returns its index.
+func (g *Graph) AddNode(n Node) int {
+	if n.Label == "" {
+		n.Label = n.Name
+	}
+	if n.Noun == "" {
+		n.Noun = n.Label
+	}
+	g.nodes = append(g.nodes, n)
+	return len(g.nodes) - 1
+}
+
+// Grow makes room for about nodes more nodes and edges more edges.
+func (g *Graph) Grow(nodes, edges int) {
+	g.nodes = slices.Grow(g.nodes, nodes)
+	g.edges = slices.Grow(g.edges, edges)
+	if edges > len(g.seen) {
+		seen := make(map[uint64]int32, len(g.seen)+edges)
+		for k, v := range g.seen {
+			seen[k] = v
+		}
+		g.seen = seen
+	}
+}
+
+// Node returns node i.
+func (g *Graph) Node(i int) Node { return g.nodes[i] }
+
+// Len is the number of nodes.
+func (g *Graph) Len() int { return len(g.nodes) }
+
+// AddEdge adds e unless an edge between the same nodes exists; then the
+// first one written stays, with the larger weight.
+func (g *Graph) AddEdge(e Edge) {
+	k := uint64(uint32(e.From))<<32 | uint64(uint32(e.To))
+	if i, ok := g.seen[k]; ok {
+		g.edges[i].Weight = max(g.edges[i].Weight, e.Weight)
+		return
+	}
+	g.seen[k] = int32(len(g.edges))
+	g.edges = append(g.edges, e)
+}
+
+// Solve computes every node's phase and wave (one GroupWave per node, at
+// its index) and reports every cycle, contradicting pin and phase, each at
+// the origin of an edge that causes it.
+func (g *Graph) Solve() ([]GroupWave, error) {
+	w, errs := g.solve()
+	if err := errorList(errs).join(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// adjacency is a compressed edge list per node.
+type adjacency struct {
+	start []int32 // node -> first position in list; len n+1
+	list  []int32 // edge indices
+}
+
+func (a *adjacency) of(v int) []int32 { return a.list[a.start[v]:a.start[v+1]] }
+
+func newAdjacency(n int, edges []Edge, key func(Edge) int) adjacency {
+	a := adjacency{start: make([]int32, n+1), list: make([]int32, len(edges))}
+	for _, e := range edges {
+		a.start[key(e)+1]++
+	}
+	for i := 1; i <= n; i++ {
+		a.start[i] += a.start[i-1]
+	}
+	pos := make([]int32, n)
+	copy(pos, a.start[:n])
+	for ei, e := range edges {
+		k := key(e)
+		a.list[pos[k]] = int32(ei)
+		pos[k]++
+	}
+	return a
+}
+
+type solver struct {
+	*Graph
+	out, in adjacency
+	same    []bool // edge is inside one phase (it constrains waves)
+}
+
+// checkPhases reports an edge that the phases contradict.
+func (s *solver) checkPhases(e Edge) *FieldError {
+	pf, pt := s.nodes[e.From].Phase, s.nodes[e.To].Phase
+	if pf == pt || (pf.Ordered() && pt.Ordered() && pf < pt) {
+		return nil
+	}
+	from, to := s.nodes[e.From].Label, s.nodes[e.To].Label
+	if !pf.Ordered() || !pt.Ordered() {
+		// Name the declaring node first when it is the special one.
+		special, sp, other, op := to, pt, from, pf
+		if pt.Ordered() || (e.Before && !pf.Ordered()) {
+			special, sp, other, op = from, pf, to, pt
+		}
+		what := "group"
+		if e.Origin.Via != "" {
+			what = "resource"
+		}
+		return e.Origin.errorf("%s is a %s %s, which can be ordered only among %s %ss, but %s is in phase %s", special, sp, what, sp, what, other, op)
+	}
+	if e.Before {
+		return e.Origin.errorf("%s (phase %s) cannot come before %s (phase %s): the %s phase runs after the %s phase", from, pf, to, pt, pf, pt)
+	}
+	return e.Origin.errorf("%s (phase %s) cannot come after %s (phase %s): the %s phase runs after the %s phase", to, pt, from, pf, pf, pt)
+}
+
+// topo returns the nodes in topological order (Kahn, lowest index first
+// among the ready ones) over all edges. Nodes on or behind a cycle are
+// missing from it.
+func (s *solver) topo() []int {
+	n := len(s.nodes)
+	indeg := make([]int32, n)
+	for _, e := range s.edges {
+		indeg[e.To]++
+	}
+	order := make([]int, 0, n)
+	for i := range n {
+		if indeg[i] == 0 {
+			order = append(order, i)
+		}
+	}
+	for k := 0; k < len(order); k++ {
+		for _, ei := range s.out.of(order[k]) {
+			t := s.edges[ei].To
+			if indeg[t]--; indeg[t] == 0 {
+				order = append(order, t)
+			}
+		}
+	}
+	return order
+}
+
+// cycles reports one cycle per strongly connected component that has one,
+// as the shortest cycle through its lowest-index node, with the origin of
+// each edge.
+func (s *solver) cycles(done []bool) []*FieldError {
+	n := len(s.nodes)
+	comp := s.sccs(done)
+	var errs []*FieldError
+	reported := make([]bool, n+1)
+	for src := range n {
+		c := comp[src]
+		if done[src] || c < 0 || reported[c] {
+			continue
+		}
+		// BFS from src along "comes after" (edges backwards) inside the
+		// component until an edge leads back to src.
+		prev := make(map[int]int32) // node -> edge index used to reach it
+		queue := []int{src}
+		closing := int32(-1)
+	bfs:
+		for k := 0; k < len(queue); k++ {
+			u := queue[k]
+			for _, ei := range s.in.of(u) {
+				v := s.edges[ei].From
+				if comp[v] != c {
+					continue
+				}
+				if v == src {
+					closing = ei
+					break bfs
+				}
+				if _, ok := prev[v]; !ok {
+					prev[v] = ei
+					queue = append(queue, v)
+				}
+			}
+		}
+		if closing < 0 {
+			continue // a single node without a self-edge
+		}
+		reported[c] = true
+		rev := []int32{closing} // edges from the end of the cycle back to src
+		for u := s.edges[closing].To; u != src; {
+			ei := prev[u]
+			rev = append(rev, ei)
+			u = s.edges[ei].To
+		}
+		// Read as "comes after": src, then the From of each edge in
+		// reverse, each followed by the origin of the edge that says so.
+		var b strings.Builder
+		b.WriteString(s.nodes[src].Name)
+		for k := len(rev) - 1; k >= 0; k-- {
+			e := s.edges[rev[k]]
+			fmt.Fprintf(&b, " -> %s (%s)", s.nodes[e.From].Name, describeOrigin(e.Origin))
+		}
+		first := s.edges[rev[len(rev)-1]]
+		errs = append(errs, first.Origin.errorf("cycle: %s", b.String()))
+	}
+	return errs
+}
+
+// describeOrigin is the field path for syncwave.yaml (whose file the error
+// already names) and "app.yaml:3 metadata.annotations[...]" for the rest.
+func describeOrigin(o Origin) string {
+	if o.Via == "" {
+		return o.Path
+	}
+	return o.String()
+}
+
+// sccs labels the strongly connected components of the nodes not in done
+// (Tarjan, iterative). Components of one node without a self-edge get -1.
+func (s *solver) sccs(done []bool) []int {
+	n := len(s.nodes)
+	index := make([]int, n)
+	low := make([]int, n)
+	onStack := make([]bool, n)
+	comp := make([]int, n)
+	for i := range comp {
+		index[i] = -1
+		comp[i] = -1
+	}
+	var stack []int
+	next, ncomp := 0, 0
+	type frame struct{ v, k int }
+	for root := range n {
+		if done[root] || index[root] >= 0 {
+			continue
+		}
+		call := []frame{{root, 0}}
+		index[root], low[root] = next, next
+		next++
+		stack = append(stack, root)
+		onStack[root] = true
+		for len(call) > 0 {
+			f := &call[len(call)-1]
+			v := f.v
+			if out := s.out.of(v); f.k < len(out) {
+				w := s.edges[out[f.k]].To
+				f.k++
+				if done[w] {
+					continue
+				}
+				if index[w] < 0 {
+					index[w], low[w] = next, next
+					next++
+					stack = append(stack, w)
+					onStack[w] = true
+					call = append(call, frame{w, 0})
+				} else if onStack[w] {
+					low[v] = min(low[v], index[w])
+				}
+				continue
+			}
+			call = call[:len(call)-1]
+			if len(call) > 0 {
+				p := call[len(call)-1].v
+				low[p] = min(low[p], low[v])
+			}
+			if low[v] == index[v] {
+				var members []int
+				for {
+					w := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					onStack[w] = false
+					members = append(members, w)
+					if w == v {
+						break
+					}
+				}
+				selfLoop := false
+				if len(members) == 1 {
+					for _, ei := range s.out.of(v) {
+						if s.edges[ei].To == v {
+							selfLoop = true
+						}
+					}
+				}
+				if len(members) > 1 || selfLoop {
+					for _, w := range members {
+						comp[w] = ncomp
+					}
+					ncomp++
+				}
+			}
+		}
+	}
+	return comp
+}
+
+func (g *Graph) solve() ([]GroupWave, []*FieldError) {
+	n := len(g.nodes)
+	s := &solver{Graph: g}
+	s.out = newAdjacency(n, g.edges, func(e Edge) int { return e.From })
+	s.in = newAdjacency(n, g.edges, func(e Edge) int { return e.To })
+	errs := g.errs
+	s.same = make([]bool, len(g.edges))
+	for ei, e := range g.edges {
+		if err := s.checkPhases(e); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.same[ei] = g.nodes[e.From].Phase == g.nodes[e.To].Phase
+	}
+	order := s.topo()
+	if len(order) < n {
+		done := make([]bool, n)
+		for _, v := range order {
+			done[v] = true
+		}
+		errs = append(errs, s.cycles(done)...)
+	}
+
+	def := g.o.Defaults.DefaultWave()
+	pin := func(i int) *int { return g.nodes[i].Pin }
+
+	// Upper bounds, in reverse topological order.
+	hasHi := make([]bool, n)
+	hi := make([]int, n)
+	limit := make([]int, n) // the pinned node at the end of the tightest path
+	for k := len(order) - 1; k >= 0; k-- {
+		v := order[k]
+		if p := pin(v); p != nil {
+			hasHi[v], hi[v], limit[v] = true, *p, v
+			continue
+		}
+		for _, ei := range s.out.of(v) {
+			e := g.edges[ei]
+			if !s.same[ei] || !hasHi[e.To] {
+				continue
+			}
+			if b := hi[e.To] - e.Weight; !hasHi[v] || b < hi[v] {
+				hasHi[v], hi[v], limit[v] = true, b, limit[e.To]
+			}
+		}
+	}
+
+	// Waves, in topological order.
+	w := make([]GroupWave, n)
+	for i := range g.nodes {
+		w[i] = GroupWave{Name: g.nodes[i].Name, Phase: g.nodes[i].Phase, Wave: def, Bound: BoundDefault}
+	}
+	// failed marks nodes whose wave is not trustworthy (a conflict at or
+	// before them), so that one conflict is reported once.
+	failed := make([]bool, n)
+	for _, v := range order {
+		gw := &w[v]
+		nv := &g.nodes[v]
+		if nv.Pin != nil {
+			gw.Wave, gw.Pinned, gw.Bound = *nv.Pin, true, BoundPinned
+			for _, ei := range s.in.of(v) {
+				e := g.edges[ei]
+				d := e.From
+				if !s.same[ei] || failed[d] || pin(d) == nil || *pin(d)+e.Weight <= gw.Wave {
+					continue
+				}
+				if e.Before {
+					errs = append(errs, e.Origin.errorf("pinned waves contradict this edge: %s (wave %d) must come before %s (wave %d)",
+						g.nodes[d].Label, *pin(d), nv.Label, gw.Wave))
+				} else {
+					errs = append(errs, e.Origin.errorf("pinned waves contradict this edge: %s (wave %d) must come after %s (wave %d)",
+						nv.Label, gw.Wave, g.nodes[d].Label, *pin(d)))
+				}
+			}
+			continue
+		}
+		hasLo, lo, loFrom, tainted := false, 0, -1, false
+		for _, ei := range s.in.of(v) {
+			e := g.edges[ei]
+			if !s.same[ei] {
+				continue
+			}
+			tainted = tainted || failed[e.From]
+			if b := w[e.From].Wave + e.Weight; !hasLo || b > lo {
+				hasLo, lo, loFrom = true, b, e.From
+			}
+		}
+		wave, bound := def, BoundDefault
+		switch {
+		case nv.Set && hasLo:
+			wave, bound = lo, BoundAfter
+		case nv.Set && hasHi[v]:
+			wave, bound = hi[v], BoundBefore
+		default:
+			if hasHi[v] && hi[v] < def {
+				wave, bound = hi[v], BoundBefore
+			}
+			if hasLo && lo > wave {
+				wave, bound = lo, BoundAfter
+			}
+		}
+		gw.Wave, gw.Bound = wave, bound
+		if bound == BoundBefore {
+			gw.Limit = &GroupRef{Name: g.nodes[limit[v]].Name, Wave: hi[limit[v]]}
+		}
+		if hasLo && hasHi[v] && lo > hi[v] {
+			failed[v] = true
+			if !tainted {
+				l := limit[v]
+				errs = append(errs, nv.Where.errorf("no wave fits %s: it comes after %s (wave %d), so it needs wave %d or later, and it comes before %s (pinned at wave %d), so it needs wave %d or earlier",
+					nv.Noun, g.nodes[loFrom].Label, w[loFrom].Wave, lo, g.nodes[l].Label, *pin(l), hi[v]))
+			}
+		} else if tainted {
+			failed[v] = true
+		}
+	}
+	for ei, e := range g.edges {
+		if !s.same[ei] || e.Weight == 0 {
+			continue
+		}
+		w[e.To].After = append(w[e.To].After, GroupRef{Name: g.nodes[e.From].Name, Wave: w[e.From].Wave, Via: e.Origin.Via})
+		w[e.From].Before = append(w[e.From].Before, GroupRef{Name: g.nodes[e.To].Name, Wave: w[e.To].Wave, Via: e.Origin.Via})
+	}
+	return w, errs
+}
