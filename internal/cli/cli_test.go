@@ -114,6 +114,12 @@ func TestExamples(t *testing.T) {
 				}
 				golden(t, filepath.Join(testdataDir(t), "examples", name+".plan."+ext), pout)
 			}
+			// lint: the examples have no errors or warnings, only information
+			lout, lerr, code := run(t, dir, "lint", "--strict", ".")
+			if code != 0 || lerr != "" {
+				t.Errorf("lint --strict: exit %d: %s\n%s", code, lerr, lout)
+			}
+			golden(t, filepath.Join(testdataDir(t), "examples", name+".lint.txt"), lout)
 		})
 	}
 }
