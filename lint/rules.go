@@ -174,12 +174,19 @@ func (c *ctx) references() []Finding {
 					fmt.Sprintf("make %s a hook of the same phase in an earlier wave (a syncwave group with hook: %s placed before the hook's group), or run the hook later", name(t), s.Phase)))
 				continue
 			}
-			what := "cannot start"
-			if binding {
-				what = "grants nothing"
+			var what string
+			switch {
+			case binding:
+				what = "until then it grants nothing"
+			case r.Optional:
+				what = "it starts without it (optional) and does not see it until restarted"
+			case c.in.Health.Judge(groupOf(s.APIVersion), s.Kind, c.in.ConfigMap).Waits():
+				what = "it cannot become healthy before then, and Argo CD starts that wave only once this one is healthy, so the sync stalls until it times out"
+			default:
+				what = "it fails until then"
 			}
 			out = append(out, c.finding("reference-planned-later", sev, i,
-				fmt.Sprintf("it is applied in %s but uses %s (%s), planned in %s: until then it %s and the wave waits for it", place(s), name(t), r.Via, place(t), what),
+				fmt.Sprintf("it is applied in %s but uses %s (%s), planned in %s: %s", place(s), name(t), r.Via, place(t), what),
 				fmt.Sprintf("plan %s in %s or earlier (in syncwave.yaml: a group for it that this resource's group comes after)", name(t), place(s))))
 		}
 		if s.Hook {
@@ -371,7 +378,7 @@ func (c *ctx) waveCost() []Finding {
 	}
 	return []Finding{{
 		Rule: "wave-cost", Severity: Info, step: -1,
-		Reason: fmt.Sprintf("%d waves (phases and sync waves): Argo CD pauses %s (ARGOCD_SYNC_WAVE_DELAY) between waves, so every sync takes at least %s before anything is healthy", n, d, d*time.Duration(n-1)),
+		Reason: fmt.Sprintf("%d waves (phases and sync waves): Argo CD pauses %s (ARGOCD_SYNC_WAVE_DELAY) between waves, which adds at least %s to every sync", n, d, d*time.Duration(n-1)),
 		Fix:    "nothing to fix; merge groups that need no order between them to save time",
 	}}
 }
