@@ -3,6 +3,7 @@ package health
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -28,13 +29,49 @@ var customizationTypes = map[string]bool{
 	"ignoreResourceUpdates": true, "knownTypeFields": true,
 }
 
-// ReadConfigMap reads an argocd-cm ConfigMap file.
+// ReadConfigMap reads an argocd-cm ConfigMap: a YAML file, or a directory
+// as a configMap volume mounts it (one file per data key; Kubernetes' own
+// "..data" entries are skipped).
 func ReadConfigMap(file string) (*ConfigMap, error) {
+	fi, err := os.Stat(file)
+	if err != nil {
+		return nil, fmt.Errorf("argocd-cm %w", err)
+	}
+	if fi.IsDir() {
+		return readConfigMapDir(file)
+	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("argocd-cm %w", err)
 	}
 	return ParseConfigMap(file, b)
+}
+
+func readConfigMapDir(dir string) (*ConfigMap, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("argocd-cm %w", err)
+	}
+	data := map[string]string{}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "..") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		fi, err := os.Stat(p) // follows the volume's symbolic links
+		if err != nil {
+			return nil, fmt.Errorf("argocd-cm %w", err)
+		}
+		if !fi.Mode().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("argocd-cm %w", err)
+		}
+		data[e.Name()] = string(b)
+	}
+	return fromData(dir, data)
 }
 
 // ParseConfigMap reads the health checks of an argocd-cm ConfigMap the way
@@ -54,6 +91,11 @@ func ParseConfigMap(file string, data []byte) (*ConfigMap, error) {
 	if doc.Kind != "ConfigMap" || doc.APIVersion != "v1" {
 		return nil, fmt.Errorf("argocd-cm %s: expected a v1 ConfigMap, found %s %q", file, doc.APIVersion, doc.Kind)
 	}
+	return fromData(file, doc.Data)
+}
+
+func fromData(file string, data map[string]string) (*ConfigMap, error) {
+	doc := struct{ Data map[string]string }{data}
 	cm := &ConfigMap{checks: map[string]string{}}
 	if block := doc.Data[customizationsKey]; block != "" {
 		var overrides map[string]struct {

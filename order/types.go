@@ -19,6 +19,8 @@ type SyncOrder struct {
 	Groups   []Group  `yaml:"groups,omitempty" json:"groups,omitempty"`
 	// AllowEmpty accepts a rendering that produces no resources.
 	AllowEmpty bool `yaml:"allowEmpty,omitempty" json:"allowEmpty,omitempty"`
+	// Lint says what `syncwave lint` findings do when the plugin renders.
+	Lint Lint `yaml:"lint,omitempty" json:"lint,omitempty"`
 
 	file  string         // as given to Decode
 	lines map[string]int // field path -> line, filled by Decode
@@ -204,4 +206,13 @@ func parentPath(p string) string {
 		}
 	}
 	return ""
+}
+
+// Lint configures the lint findings of the plugin's generate: they are
+// printed as warnings (to the repo-server's log) and fail the rendering only
+// at or above FailOn.
+type Lint struct {
+	// FailOn is "error", "warning" or "" (never fail: the default, so that a
+	// false positive cannot block a deploy).
+	FailOn string `yaml:"failOn,omitempty" json:"failOn,omitempty"`
 }
