@@ -20,6 +20,7 @@ import (
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/plan"
+	"github.com/syncwave/syncwave/refs"
 )
 
 // Severity of a finding.
@@ -112,6 +113,16 @@ func GroupsAfter(so *order.SyncOrder) map[string]map[string]bool {
 
 // DefaultWaveDelay is Argo CD's default ARGOCD_SYNC_WAVE_DELAY.
 const DefaultWaveDelay = 2 * time.Second
+
+// NeedsObject reports whether the rules read more of a step's resource than
+// the plan holds: pod templates, RBAC bindings, CRDs and hooks. Input.Objects
+// needs only these.
+func NeedsObject(s plan.Step) bool {
+	g := groupOf(s.APIVersion)
+	return s.Hook || refs.PodSpecPath(g, s.Kind) != nil ||
+		g == "rbac.authorization.k8s.io" && (s.Kind == "RoleBinding" || s.Kind == "ClusterRoleBinding") ||
+		g == "apiextensions.k8s.io" && s.Kind == "CustomResourceDefinition"
+}
 
 // Rule describes one rule for documentation.
 type Rule struct {

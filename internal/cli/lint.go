@@ -2,9 +2,10 @@ package cli
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
@@ -108,14 +109,39 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// lintOf lints a rendering: the plan of exactly what render prints, with the
-// full objects read back from the same stream.
+// lintOf lints a rendering: the plan of exactly the stream render prints
+// (as planOf computes it), with the full objects the rules need read back
+// from the same stream's documents.
 func lintOf(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) ([]lint.Finding, error) {
-	p, err := planOf(out, plan.Options{Namespace: opts.Namespace})
-	if err != nil {
+	var buf bytes.Buffer
+	if err := out.Write(&buf); err != nil {
 		return nil, err
 	}
-	objs, err := fullObjects(p)
+	printed, err := manifest.DecodeFast("rendered output", buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("read back the rendered stream: %w", err)
+	}
+	if len(printed) != len(out.Resources) {
+		return nil, fmt.Errorf("read back %d resources from the rendered stream, expected %d", len(printed), len(out.Resources))
+	}
+	var docs []manifest.Document
+	for _, d := range manifest.SplitYAML(buf.Bytes()) {
+		if len(bytes.TrimSpace(d.Text)) > 0 {
+			docs = append(docs, d)
+		}
+	}
+	if len(docs) != len(printed) {
+		return nil, fmt.Errorf("read back %d documents from the rendered stream, expected %d", len(docs), len(printed))
+	}
+	text := map[*manifest.Resource][]byte{}
+	origins := make([]plan.Origin, len(printed))
+	for i, r := range printed {
+		r.Source, r.Line = out.Resources[i].Source, out.Resources[i].Line
+		origins[i] = plan.Origin{Group: out.Placements[i].Group, Reason: out.Placements[i].Reason}
+		text[r] = docs[i].Text
+	}
+	p := plan.ComputeWith(printed, origins, plan.Options{Namespace: opts.Namespace})
+	objs, err := readObjects(p, text)
 	if err != nil {
 		return nil, err
 	}
@@ -128,32 +154,39 @@ func lintOf(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) (
 	}), nil
 }
 
-// fullObjects decodes every resource of the plan (steps and excluded) as a
-// whole object.
-func fullObjects(p *plan.Plan) (map[*manifest.Resource]map[string]any, error) {
-	objs := map[*manifest.Resource]map[string]any{}
-	add := func(r *manifest.Resource) error {
-		if r == nil || objs[r] != nil {
-			return nil
-		}
-		var buf bytes.Buffer
-		if err := manifest.Write(&buf, []*manifest.Resource{r}); err != nil {
-			return err
-		}
-		var m map[string]any
-		if err := yaml.Unmarshal(buf.Bytes(), &m); err != nil {
-			return fmt.Errorf("%s: read back %s: %w", r.Where(), r, err)
-		}
-		if m == nil {
-			return errors.New(r.Where() + ": read back an empty document")
-		}
-		objs[r] = m
-		return nil
-	}
+// readObjects decodes the documents of the resources the rules read, in
+// parallel.
+func readObjects(p *plan.Plan, text map[*manifest.Resource][]byte) (map[*manifest.Resource]map[string]any, error) {
+	var need []*manifest.Resource
+	seen := map[*manifest.Resource]bool{}
 	for _, s := range p.Steps {
-		if err := add(s.Resource); err != nil {
-			return nil, err
+		if lint.NeedsObject(s) && !seen[s.Resource] {
+			seen[s.Resource] = true
+			need = append(need, s.Resource)
 		}
+	}
+	decoded := make([]map[string]any, len(need))
+	errs := make([]error, len(need))
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(need))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(need); i += workers {
+				if err := yaml.Unmarshal(text[need[i]], &decoded[i]); err != nil || decoded[i] == nil {
+					errs[i] = fmt.Errorf("%s: read back %s: %v", need[i].Where(), need[i], err)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	objs := make(map[*manifest.Resource]map[string]any, len(need))
+	for i, r := range need {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		objs[r] = decoded[i]
 	}
 	return objs, nil
 }
