@@ -114,10 +114,23 @@ func TestExamples(t *testing.T) {
 				}
 				golden(t, filepath.Join(testdataDir(t), "examples", name+".plan."+ext), pout)
 			}
+			// An example with Argo CD's argocd-cm: what the waves wait for
+			// without it (above) and with it.
+			lintArgs := []string{"lint", "--strict", "."}
+			if _, err := os.Stat(filepath.Join(dir, "argocd-cm.yaml")); err == nil {
+				pout, perr, code := run(t, dir, "plan", "--argocd-cm", "argocd-cm.yaml", ".")
+				if code != 0 || perr != "" {
+					t.Fatalf("plan --argocd-cm: exit %d: %s", code, perr)
+				}
+				golden(t, filepath.Join(testdataDir(t), "examples", name+".plan-argocd-cm.txt"), pout)
+				lout, _, _ := run(t, dir, "lint", ".")
+				golden(t, filepath.Join(testdataDir(t), "examples", name+".lint-without-argocd-cm.txt"), lout)
+				lintArgs = []string{"lint", "--strict", "--argocd-cm", "argocd-cm.yaml", "."}
+			}
 			// lint: the examples have no errors or warnings, only information
-			lout, lerr, code := run(t, dir, "lint", "--strict", ".")
+			lout, lerr, code := run(t, dir, lintArgs...)
 			if code != 0 || lerr != "" {
-				t.Errorf("lint --strict: exit %d: %s\n%s", code, lerr, lout)
+				t.Errorf("%s: exit %d: %s\n%s", strings.Join(lintArgs, " "), code, lerr, lout)
 			}
 			golden(t, filepath.Join(testdataDir(t), "examples", name+".lint.txt"), lout)
 		})
