@@ -113,6 +113,9 @@ func (p *Plan) gateTo(i int) *Gate {
 // most five named) or that nothing is.
 func (g *Gate) edgeLabel() string {
 	wait := g.Waiting()
+	if len(wait) == 0 && len(g.Members) == 1 {
+		return "waits for nothing: its only resource has no health check"
+	}
 	if len(wait) == 0 {
 		return fmt.Sprintf("waits for nothing: none of its %d resources has a health check", len(g.Members))
 	}
