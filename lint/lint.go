@@ -133,7 +133,7 @@ type Rule struct {
 
 // Rules are the rules Run applies, in order.
 var Rules = []Rule{
-	{"gate-without-health", Warning, "a wave that gates the next holds a custom resource or Application without a health check: the next wave does not wait for it"},
+	{"gate-without-health", Warning, "a custom resource or Application without a health check is ordered before something (a group after its group, or a later sync-wave in its phase): nothing waits for it to be ready"},
 	{"reference-planned-later", Error, "a pod template uses a ServiceAccount, ConfigMap, Secret or PersistentVolumeClaim planned in a later wave or phase (a RoleBinding whose Role or ServiceAccount comes later: warning)"},
 	{"hook-identity", Error, "a hook's ServiceAccount, RBAC or referenced objects are created in a later phase or wave"},
 	{"named-hook-runs-once", Warning, "a hook with a fixed name and without BeforeHookCreation: Argo CD does not create it again while the old one exists"},

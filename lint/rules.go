@@ -127,15 +127,21 @@ func (c *ctx) gateWithoutHealth() []Finding {
 }
 
 // gates reports whether something later is ordered after step i on
-// purpose: a later step whose group comes after i's group (any later step
-// when i has no group or the groups' order is unknown).
+// purpose: a later step whose group comes after i's group; for a step no
+// group placed, a step of the same phase in a later wave (a sync-wave
+// annotation). A phase boundary alone is Argo CD's, not a choice: every
+// Sync resource comes before every PostSync hook.
 func (c *ctx) gates(i int) bool {
 	gi := c.steps[i].Group
-	if gi == "" || c.in.After == nil {
-		return true
-	}
 	for k := i + 1; k < len(c.steps); k++ {
-		if c.later(k, i) && c.in.After[c.steps[k].Group][gi] {
+		if !c.later(k, i) {
+			continue
+		}
+		if gi == "" || c.in.After == nil {
+			if c.steps[k].Phase == c.steps[i].Phase {
+				return true
+			}
+		} else if c.in.After[c.steps[k].Group][gi] {
 			return true
 		}
 	}
