@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Ref is one reference from an object to another.
@@ -190,4 +192,15 @@ func binding(obj map[string]any, kind, ns string) []Ref {
 		}
 	}
 	return out
+}
+
+// OfDocument decodes one YAML or JSON document and returns its references
+// (Of). For callers that hold a resource's text, such as a dependency graph
+// turning references into edges.
+func OfDocument(text []byte) ([]Ref, error) {
+	var obj map[string]any
+	if err := yaml.Unmarshal(text, &obj); err != nil {
+		return nil, err
+	}
+	return Of(obj), nil
 }

@@ -119,3 +119,13 @@ func FuzzOf(f *testing.F) {
 		}
 	})
 }
+
+func TestOfDocument(t *testing.T) {
+	rs, err := OfDocument([]byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"namespace":"n"},"spec":{"serviceAccountName":"sa"}}`))
+	if err != nil || len(rs) != 1 || rs[0].String() != "ServiceAccount n/sa" {
+		t.Errorf("%v %v", rs, err)
+	}
+	if _, err := OfDocument([]byte("a: [")); err == nil {
+		t.Error("no error for bad YAML")
+	}
+}
