@@ -26,6 +26,8 @@ type SyncOrder struct {
 	// Dependencies says which dependency annotations on the resources
 	// become ordering edges.
 	Dependencies Dependencies `yaml:"dependencies,omitempty" json:"dependencies,omitempty"`
+	// Lint says what `syncwave lint` findings do when the plugin renders.
+	Lint Lint `yaml:"lint,omitempty" json:"lint,omitempty"`
 
 	file  string         // as given to Decode
 	lines map[string]int // field path -> line, filled by Decode
@@ -265,4 +267,13 @@ func ParseSyntaxList(s string) (Dependencies, error) {
 	}
 	b := func(k string) *bool { v := on[k]; return &v }
 	return Dependencies{DependsOn: b(SyntaxDependsOn), Helm: b(SyntaxHelm), Kapp: b(SyntaxKapp)}, nil
+}
+
+// Lint configures the lint findings of the plugin's generate: they are
+// printed as warnings (to the repo-server's log) and fail the rendering only
+// at or above FailOn.
+type Lint struct {
+	// FailOn is "error", "warning" or "" (never fail: the default, so that a
+	// false positive cannot block a deploy).
+	FailOn string `yaml:"failOn,omitempty" json:"failOn,omitempty"`
 }

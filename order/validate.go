@@ -74,6 +74,11 @@ func (o *SyncOrder) validate() []*FieldError {
 		add("defaults.existingAnnotations", o.Defaults.ExistingAnnotations.Validate())
 	}
 	add("defaults.hookDeletePolicy", o.Defaults.HookDeletePolicy.Validate())
+	switch o.Lint.FailOn {
+	case "", "error", "warning":
+	default:
+		addf("lint.failOn", "expected \"error\" or \"warning\", found %q", o.Lint.FailOn)
+	}
 
 	first := map[string]int{}
 	for i := range o.Groups {

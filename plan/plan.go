@@ -36,6 +36,8 @@ type Plan struct {
 	Steps []Step `json:"steps"`
 	// Excluded are the resources the engine never applies in a sync.
 	Excluded []Excluded `json:"excluded"`
+	// Waits is what each wave waits for; nil until ComputeWaits.
+	Waits *Waits `json:"waits,omitempty"`
 }
 
 // Step is one task of the engine.

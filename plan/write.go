@@ -62,6 +62,7 @@ func (p *Plan) WriteTable(w io.Writer) error {
 		rows = append(rows, []string{"-", "", "", "(no resources to apply)", "", ""})
 	}
 	writeRows(bw, rows, breaks)
+	p.writeWaitsTable(bw)
 	if len(p.Excluded) > 0 {
 		fmt.Fprintln(bw)
 		rows = [][]string{{"EXCLUDED", "KIND", "NAMESPACE/NAME", "REASON"}}
@@ -186,7 +187,11 @@ func (p *Plan) WriteMermaid(w io.Writer) error {
 		case ws[0].Phase == SyncFail:
 		default:
 			if lastOK != "" {
-				links = append(links, fmt.Sprintf("  %s --> %s", lastOK, id))
+				arrow := "-->"
+				if g := p.gateTo(i); g != nil {
+					arrow = fmt.Sprintf("-->|\"%s\"|", mermaidText(g.edgeLabel()))
+				}
+				links = append(links, fmt.Sprintf("  %s %s %s", lastOK, arrow, id))
 			}
 			lastOK = id
 		}
@@ -239,7 +244,11 @@ func (p *Plan) WriteDot(w io.Writer) error {
 		case ws[0].Phase == SyncFail:
 		default:
 			if lastOK >= 0 {
-				links = append(links, fmt.Sprintf("  s%d -> s%d [ltail=cluster_w%d, lhead=cluster_w%d];", first[lastOK], first[i], lastOK, i))
+				label := ""
+				if g := p.gateTo(i); g != nil {
+					label = ", label=" + dotText(g.edgeLabel())
+				}
+				links = append(links, fmt.Sprintf("  s%d -> s%d [ltail=cluster_w%d, lhead=cluster_w%d%s];", first[lastOK], first[i], lastOK, i, label))
 			}
 			lastOK = i
 		}

@@ -37,6 +37,10 @@ const (
 	EnvAppParameters = "ARGOCD_APP_PARAMETERS"
 	// EnvTimeout is syncwave's own deadline, set in the sidecar.
 	EnvTimeout = "SYNCWAVE_TIMEOUT"
+	// EnvArgoCDCM names Argo CD's argocd-cm ConfigMap in the sidecar (a
+	// YAML file, or the directory a configMap volume mounts): its health
+	// checks count in what lint reports.
+	EnvArgoCDCM = "SYNCWAVE_ARGOCD_CM"
 )
 
 // Inputs is everything one plugin command takes from Argo CD, already
@@ -75,6 +79,8 @@ type Inputs struct {
 
 	// Timeout bounds one generation.
 	Timeout time.Duration
+	// ArgoCDCM is the argocd-cm file or directory (SYNCWAVE_ARGOCD_CM), "" for none.
+	ArgoCDCM string
 
 	// Origins says where each parameter's value came from: "parameter",
 	// the variable name, or "default".
@@ -132,6 +138,7 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 		}
 		in.Timeout = d
 	}
+	in.ArgoCDCM = env[EnvArgoCDCM]
 	unknown, warnings := unknownVariables(env)
 	errs = append(errs, unknown...)
 	in.Warnings = warnings
@@ -455,7 +462,7 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 // that environment may hold other tools' variables (the cmp-server passes
 // all of it).
 func unknownVariables(env map[string]string) (errs []error, warnings []string) {
-	known := map[string]bool{EnvTimeout: true}
+	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true}
 	for _, p := range Parameters {
 		known[p.EnvName()] = true
 		known[p.AppEnvName()] = true
@@ -489,7 +496,7 @@ func knownEnvNames() []string {
 	for _, p := range Parameters {
 		names = append(names, p.EnvName())
 	}
-	return append(names, EnvTimeout)
+	return append(names, EnvTimeout, EnvArgoCDCM)
 }
 
 // RepoRoot is the repository root under Argo CD: the working directory with

@@ -50,6 +50,11 @@ func mainWith(ctx context.Context, args []string, stdout, stderr io.Writer, h ho
 			}
 			return ExitUsage
 		}
+		var fe findingsError
+		if errors.As(err, &fe) {
+			// lint: the findings are the output even when they fail the command
+			_, _ = stdout.Write(out.Bytes())
+		}
 		return ExitError
 	}
 	if _, err := stdout.Write(out.Bytes()); err != nil {
@@ -87,6 +92,6 @@ sidecar), with the same code path.`,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newRender(stdout, stderr), newPlan(stdout, stderr), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr))
+	root.AddCommand(newRender(stdout, stderr), newPlan(stdout, stderr), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr), newLint(stdout, stderr))
 	return root
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/lint"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plugin"
 )
@@ -50,7 +51,13 @@ defaults for Helm sources. The repository root is the working directory less
 ARGOCD_APP_SOURCE_PATH.
 
 SYNCWAVE_TIMEOUT (default 45s) bounds the rendering, so that it fails with a
-clear message before the repo-server's 60 s deadline kills it.`,
+clear message before the repo-server's 60 s deadline kills it.
+
+The rendering is linted as "syncwave lint" does: findings of severity error
+are printed as warnings (they reach the repo-server's log) and fail the
+rendering only when the ordering file says lint: {failOn: error} (or
+warning). SYNCWAVE_ARGOCD_CM names an argocd-cm file, or the directory a
+configMap volume of argocd-cm is mounted at, whose health checks count.`,
 		Example: `  # what the sidecar runs (plugin.yaml), in the application directory:
   ARGOCD_APP_NAME=shop ARGOCD_APP_SOURCE_PATH=apps/shop syncwave generate`,
 		Args: cobra.NoArgs,
@@ -70,9 +77,47 @@ clear message before the repo-server's 60 s deadline kills it.`,
 			if err != nil {
 				return err
 			}
+			if err := lintInPlugin(stderr, out, opts, in.ArgoCDCM); err != nil {
+				return err
+			}
 			return out.Write(stdout)
 		},
 	}
+}
+
+// lintInPlugin prints the lint findings of severity error (and warning,
+// when the ordering file fails on warnings) as warnings: they reach the
+// repo-server's log. It fails only when the ordering file's lint.failOn
+// asks for it; a failure of lint itself is only a warning.
+func lintInPlugin(stderr io.Writer, out *pipeline.Output, opts pipeline.Options, cmFile string) error {
+	failOn := ""
+	if out.Order != nil {
+		failOn = out.Order.Lint.FailOn
+	}
+	cm, err := readArgoCDCM(cmFile)
+	if err != nil {
+		printWarnings(stderr, []string{fmt.Sprintf("lint skipped: %s: %v", plugin.EnvArgoCDCM, err)})
+		return nil
+	}
+	fs, err := lintOf(out, opts, cm)
+	if err != nil {
+		printWarnings(stderr, []string{"lint skipped: " + err.Error()})
+		return nil
+	}
+	failing := 0
+	for _, f := range fs {
+		if f.Severity != lint.Error && (f.Severity != lint.Warning || failOn != "warning") {
+			continue
+		}
+		if failOn != "" {
+			failing++
+		}
+		printWarnings(stderr, []string{fmt.Sprintf("lint %s %s %s (%s): %s; fix: %s", f.Severity, f.Rule, f.Resource, f.Source, f.Reason, f.Fix)})
+	}
+	if failing > 0 {
+		return fmt.Errorf("lint: %d %s at or above lint.failOn %q in the ordering file", failing, plural(failing, "finding", "findings"), failOn)
+	}
+	return nil
 }
 
 // runWithin runs the pipeline under syncwave's own deadline. It runs in its

@@ -14,7 +14,7 @@ import (
 
 func newPlan(stdout, stderr io.Writer) *cobra.Command {
 	var f renderFlags
-	var format string
+	var format, cmFile string
 	c := &cobra.Command{
 		Use:   "plan [PATH]",
 		Short: "Print the order Argo CD's sync engine will apply PATH in, and why",
@@ -29,6 +29,12 @@ PostDelete hooks) are listed as excluded, with the reason.
 Steps the engine cannot tell apart (same phase, wave, kind and name) are
 applied in an unspecified order; the plan prints them by namespace, then API
 group, and marks them.
+
+After the steps, the plan shows what each wave waits for: at every wave
+boundary, the resources of the wave before it and how Argo CD judges their
+health (a check built into Argo CD, a Lua check Argo CD ships, a check of
+--argocd-cm, or none: ready once applied). The next wave starts only when
+every resource with a check is healthy.
 
 Output formats: table (default), json, mermaid (a flowchart to paste into a
 pull request), dot (Graphviz).`,
@@ -50,6 +56,10 @@ pull request), dot (Graphviz).`,
 			default:
 				return usageError{fmt.Errorf("--output %q: expected table, json, mermaid or dot", format)}
 			}
+			cm, err := readArgoCDCM(cmFile)
+			if err != nil {
+				return err
+			}
 			opts, err := f.runOptions(args)
 			if err != nil {
 				return err
@@ -63,11 +73,13 @@ pull request), dot (Graphviz).`,
 			if err != nil {
 				return err
 			}
+			p.ComputeWaits(healthTable(), cm)
 			return write(p, stdout)
 		},
 	}
 	f.register(c)
 	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table, json, mermaid or dot")
+	c.Flags().StringVar(&cmFile, "argocd-cm", "", "Argo CD's argocd-cm ConfigMap (YAML file): its resource.customizations health checks count in what each wave waits for")
 	return c
 }
 

@@ -89,7 +89,7 @@ func TestSyncHookWave(t *testing.T) {
 		{"Job", "upgrade-schema", "argocd.argoproj.io/sync-wave", "1"},
 		{"Deployment", "frontend", "argocd.argoproj.io/sync-wave", "3"},
 		{"Job", "slack-info", "argocd.argoproj.io/hook", "PostSync"},
-		{"Job", "slack-info", "argocd.argoproj.io/hook-delete-policy", "HookSucceeded"},
+		{"Job", "slack-info", "argocd.argoproj.io/hook-delete-policy", "BeforeHookCreation,HookSucceeded"},
 	} {
 		if v := find(t, got, c.kind, c.name).GetAnnotations()[c.ann]; v != c.want {
 			t.Errorf("%s %s: %s = %q, want %q", c.kind, c.name, c.ann, v, c.want)

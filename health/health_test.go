@@ -1,0 +1,120 @@
+package health
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestJudge(t *testing.T) {
+	cm, err := ParseConfigMap("argocd-cm.yaml", []byte(`apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: argocd-cm
+data:
+  resource.customizations: |
+    example.com/Widget:
+      health.lua: |
+        return {status = "Healthy"}
+    example.com/NoHealth:
+      actions: "x"
+  resource.customizations.health.argoproj.io_Application: |
+    return {status = "Healthy"}
+  resource.customizations.health.*.acme.io_*: |
+    return {status = "Healthy"}
+  resource.customizations.ignoreDifferences.all: |
+    jsonPointers: [/status]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cm.Len() != 3 {
+		t.Errorf("Len %d, want 3", cm.Len())
+	}
+	v3, err := ForVersion("3.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v30, err := ForVersion("v3.0.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		table       *Table
+		group, kind string
+		cm          *ConfigMap
+		how         How
+		detail      string
+	}{
+		{Default, "apps", "Deployment", nil, BuiltIn, "built-in check: until rolled out"},
+		{Default, "", "ConfigMap", nil, None, "no health check: ready once applied"},
+		{Default, "argoproj.io", "Application", nil, None, "since Argo CD 1.8"},
+		{Default, "argoproj.io", "Application", cm, User, "resource.customizations.health.argoproj.io_Application"},
+		{Default, "example.com", "Widget", cm, User, "resource.customizations example.com/Widget"},
+		{Default, "example.com", "NoHealth", cm, None, "ready once applied"},
+		{Default, "x.acme.io", "Thing", cm, User, "*.acme.io_*"},
+		{Default, "cert-manager.io", "Certificate", nil, Lua, "Lua check of Argo CD 2.14"},
+		{Default, "apiextensions.k8s.io", "CustomResourceDefinition", nil, None, "ready once applied"},
+		{v3, "apiextensions.k8s.io", "CustomResourceDefinition", nil, Lua, "until Established"},
+		{v3, "s3.aws.upbound.io", "Bucket", nil, Lua, "*.upbound.io/*"},
+		{v30, "s3.aws.upbound.io", "Bucket", nil, None, "ready once applied"},
+		{Default, "s3.aws.upbound.io", "Bucket", nil, None, "ready once applied"},
+	} {
+		j := tc.table.Judge(tc.group, tc.kind, tc.cm)
+		if j.How != tc.how || !strings.Contains(j.Detail, tc.detail) {
+			t.Errorf("%s %s/%s: %+v, want %s containing %q", tc.table.Line, tc.group, tc.kind, j, tc.how, tc.detail)
+		}
+	}
+}
+
+func TestForVersion(t *testing.T) {
+	for v, want := range map[string]string{"": "2.14", "2.14": "2.14", "v2.14.21": "2.14", "3": "3.x", "3.x": "3.x", "v3.2.1": "3.x"} {
+		tb, err := ForVersion(v)
+		if err != nil || tb.Line != want {
+			t.Errorf("ForVersion(%q) = %v, %v; want %s", v, tb, err, want)
+		}
+	}
+	for _, v := range []string{"2.13", "1.8", "4.0", "latest"} {
+		if _, err := ForVersion(v); err == nil {
+			t.Errorf("ForVersion(%q): no error", v)
+		}
+	}
+	_, l30 := mustVersion(t, "3.0").Count()
+	_, l3 := mustVersion(t, "3.x").Count()
+	if l30 >= l3 {
+		t.Errorf("3.0 has %d scripts, 3.x %d: expected fewer in 3.0", l30, l3)
+	}
+}
+
+func mustVersion(t *testing.T, v string) *Table {
+	tb, err := ForVersion(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
+func TestParseConfigMapErrors(t *testing.T) {
+	for name, tc := range map[string]struct{ doc, err string }{
+		"not a configmap": {"apiVersion: v1\nkind: Secret\n", `expected a v1 ConfigMap, found v1 "Secret"`},
+		"bad yaml":        {"data: [", "argocd-cm f.yaml"},
+		"bad block":       {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations: '[1'\n", "data.resource.customizations"},
+		"bad type":        {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations.bogus.apps_Deployment: x\n", `type "bogus"`},
+		"bad key":         {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations.health.a_b_c: x\n", `data.resource.customizations.health.a_b_c: expected <group>_<kind>`},
+	} {
+		_, err := ParseConfigMap("f.yaml", []byte(tc.doc))
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%s: error %v, want %q", name, err, tc.err)
+		}
+	}
+}
+
+func FuzzParseConfigMap(f *testing.F) {
+	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations.health.a_B: x\n"))
+	f.Add([]byte("apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations: |\n    a/B:\n      health.lua: x\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cm, err := ParseConfigMap("f", b)
+		if err == nil {
+			Default.Judge("a", "B", cm)
+		}
+	})
+}

@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/syncwave/syncwave/health"
+	"github.com/syncwave/syncwave/lint"
+	"github.com/syncwave/syncwave/manifest"
+	"github.com/syncwave/syncwave/pipeline"
+	"github.com/syncwave/syncwave/plan"
+)
+
+// findingsError fails a command whose output (the findings) must still be
+// printed.
+type findingsError struct{ msg string }
+
+func (e findingsError) Error() string { return e.msg }
+
+// healthTable is the Argo CD line whose health checks plan and lint use.
+// Seam for the Argo CD version setting (issue 14): select it with
+// health.ForVersion(version) here.
+func healthTable() *health.Table { return health.Default }
+
+// readArgoCDCM reads --argocd-cm ("" for none).
+func readArgoCDCM(file string) (*health.ConfigMap, error) {
+	if file == "" {
+		return nil, nil
+	}
+	return health.ReadConfigMap(file)
+}
+
+func newLint(stdout, stderr io.Writer) *cobra.Command {
+	var f renderFlags
+	var format, cmFile string
+	var strict bool
+	c := &cobra.Command{
+		Use:   "lint [PATH]",
+		Short: "Find ordering traps in PATH before Argo CD meets them",
+		Long: `Render PATH exactly as "syncwave render" does, compute the plan and report
+ordering traps: a wave that gates the next without a health check, a workload
+or hook whose ServiceAccount, ConfigMaps, Secrets, claims or RBAC come later,
+a named hook that runs only once, custom resources whose CRD comes later or
+nowhere, and what the waves cost in time.
+
+Each finding has a rule id, a severity (error, warning, info), the resource,
+the reason and a fix. The exit code is 1 when there are errors (with
+--strict: errors or warnings); the findings are printed either way.
+
+Health checks are Argo CD 2.14's (the version syncwave is tested against)
+plus the user-defined checks of --argocd-cm. Custom resources count as served
+by the cluster when --api-versions lists them.`,
+		Example: `  syncwave lint examples/chart-with-hooks
+  syncwave lint --argocd-cm argocd-cm.yaml -o json apps/root`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return usageError{fmt.Errorf("--output %q: expected table or json", format)}
+			}
+			cm, err := readArgoCDCM(cmFile)
+			if err != nil {
+				return err
+			}
+			opts, err := f.runOptions(args)
+			if err != nil {
+				return err
+			}
+			out, err := pipeline.Run(c.Context(), opts)
+			printWarnings(stderr, out.Warnings)
+			if err != nil {
+				return err
+			}
+			fs, err := lintOf(out, opts, cm)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				err = lint.WriteJSON(stdout, fs)
+			} else {
+				err = lint.WriteTable(stdout, fs)
+			}
+			if err != nil {
+				return err
+			}
+			e, w, _ := lint.Count(fs)
+			switch {
+			case e > 0:
+				return findingsError{fmt.Sprintf("lint: %d %s", e, plural(e, "error", "errors"))}
+			case strict && w > 0:
+				return findingsError{fmt.Sprintf("lint: %d %s (--strict)", w, plural(w, "warning", "warnings"))}
+			}
+			return nil
+		},
+	}
+	f.register(c)
+	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table or json")
+	c.Flags().BoolVar(&strict, "strict", false, "exit 1 on warnings too")
+	c.Flags().StringVar(&cmFile, "argocd-cm", "", "Argo CD's argocd-cm ConfigMap (YAML file): its resource.customizations health checks count")
+	return c
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// lintOf lints a rendering: the plan of exactly the stream render prints
+// (as planOf computes it), with the full objects the rules need read back
+// from the same stream's documents.
+func lintOf(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) ([]lint.Finding, error) {
+	var buf bytes.Buffer
+	if err := out.Write(&buf); err != nil {
+		return nil, err
+	}
+	printed, err := manifest.DecodeFast("rendered output", buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("read back the rendered stream: %w", err)
+	}
+	if len(printed) != len(out.Resources) {
+		return nil, fmt.Errorf("read back %d resources from the rendered stream, expected %d", len(printed), len(out.Resources))
+	}
+	var docs []manifest.Document
+	for _, d := range manifest.SplitYAML(buf.Bytes()) {
+		if len(bytes.TrimSpace(d.Text)) > 0 {
+			docs = append(docs, d)
+		}
+	}
+	if len(docs) != len(printed) {
+		return nil, fmt.Errorf("read back %d documents from the rendered stream, expected %d", len(docs), len(printed))
+	}
+	text := map[*manifest.Resource][]byte{}
+	origins := make([]plan.Origin, len(printed))
+	for i, r := range printed {
+		r.Source, r.Line = out.Resources[i].Source, out.Resources[i].Line
+		origins[i] = plan.Origin{Group: out.Placements[i].Group, Reason: out.Placements[i].Reason}
+		text[r] = docs[i].Text
+	}
+	p := plan.ComputeWith(printed, origins, plan.Options{Namespace: opts.Namespace})
+	objs, err := readObjects(p, text)
+	if err != nil {
+		return nil, err
+	}
+	t := healthTable()
+	p.ComputeWaits(t, cm)
+	return lint.Run(lint.Input{
+		Plan: p, Objects: objs, Health: t, ConfigMap: cm,
+		APIVersions: opts.APIVersions, Namespace: opts.Namespace,
+		After: lint.GroupsAfter(out.Order),
+	}), nil
+}
+
+// readObjects decodes the documents of the resources the rules read, in
+// parallel.
+func readObjects(p *plan.Plan, text map[*manifest.Resource][]byte) (map[*manifest.Resource]map[string]any, error) {
+	var need []*manifest.Resource
+	seen := map[*manifest.Resource]bool{}
+	for _, s := range p.Steps {
+		if lint.NeedsObject(s) && !seen[s.Resource] {
+			seen[s.Resource] = true
+			need = append(need, s.Resource)
+		}
+	}
+	decoded := make([]map[string]any, len(need))
+	errs := make([]error, len(need))
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(need))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(need); i += workers {
+				if err := yaml.Unmarshal(text[need[i]], &decoded[i]); err != nil || decoded[i] == nil {
+					errs[i] = fmt.Errorf("%s: read back %s: %v", need[i].Where(), need[i], err)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	objs := make(map[*manifest.Resource]map[string]any, len(need))
+	for i, r := range need {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		objs[r] = decoded[i]
+	}
+	return objs, nil
+}
