@@ -196,11 +196,25 @@ func (o objRef) String() string {
 // parseObjRef reads "<group>/namespaces/<ns>/<Kind>/<name>" or
 // "<group>/<Kind>/<name>" (cli-utils' ObjMetadata string form).
 func parseObjRef(s string) (objRef, error) {
-	p := strings.Split(s, "/")
+	var p [5]string
+	n := 0
+	for rest := s; ; n++ {
+		if n == len(p) {
+			n = -1 // too many parts
+			break
+		}
+		part, tail, more := strings.Cut(rest, "/")
+		p[n] = part
+		if !more {
+			n++
+			break
+		}
+		rest = tail
+	}
 	switch {
-	case len(p) == 3 && p[1] != "" && p[2] != "":
+	case n == 3 && p[1] != "" && p[2] != "":
 		return objRef{group: p[0], kind: p[1], name: p[2]}, nil
-	case len(p) == 5 && p[1] == "namespaces" && p[2] != "" && p[3] != "" && p[4] != "":
+	case n == 5 && p[1] == "namespaces" && p[2] != "" && p[3] != "" && p[4] != "":
 		return objRef{group: p[0], ns: p[2], kind: p[3], name: p[4], namespaced: true}, nil
 	}
 	return objRef{}, fmt.Errorf("%q is not <group>/namespaces/<namespace>/<Kind>/<name> or <group>/<Kind>/<name> (the core group is empty: /namespaces/shop/Secret/db)", s)

@@ -343,3 +343,27 @@ func FuzzDependencyAnnotations(f *testing.F) {
 func quoteYAML(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s) + `"`
 }
+
+func TestParseObjRef(t *testing.T) {
+	for in, want := range map[string]string{
+		"/namespaces/shop/Secret/db":              "/namespaces/shop/Secret/db",
+		"apps/namespaces/a/Deployment/b":          "apps/namespaces/a/Deployment/b",
+		"rbac.authorization.k8s.io/ClusterRole/r": "rbac.authorization.k8s.io/ClusterRole/r",
+		"/Namespace/shop":                         "/Namespace/shop",
+		"Secret/db":                               "error",
+		"a/b/c/d/e/f":                             "error",
+		"/namespaces//Secret/db":                  "error",
+		"/ns/shop/Secret/db":                      "error",
+		"//x":                                     "error",
+		"":                                        "error",
+	} {
+		r, err := parseObjRef(in)
+		got := r.String()
+		if err != nil {
+			got = "error"
+		}
+		if got != want {
+			t.Errorf("parseObjRef(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
