@@ -24,6 +24,9 @@ const (
 	// same chart a resource comes after. Kubernetes rejects the key (two
 	// slashes), so it never reaches the output.
 	HelmDependsOnGroups = "helm.sh/depends-on/resource-groups"
+	// HelmDependsOnSubcharts is the Chart.yaml annotation that orders a
+	// chart's own resources after some of its subcharts (a JSON array).
+	HelmDependsOnSubcharts = "helm.sh/depends-on/subcharts"
 	// KappChangeGroup (and KappChangeGroup + ".<suffix>") put a resource in
 	// a kapp change group.
 	KappChangeGroup = "kapp.k14s.io/change-group"
@@ -40,6 +43,32 @@ type Options struct {
 	// Dependencies, when set, replaces the ordering file's dependencies
 	// block (a flag or plugin parameter).
 	Dependencies *order.Dependencies
+	// Charts is the subchart ordering of the Helm charts rendered (HIP-0025),
+	// read from their Chart.yaml files by the caller.
+	Charts []ChartOrder
+}
+
+// ChartOrder is the subchart ordering one Chart.yaml declares.
+type ChartOrder struct {
+	// File is the Chart.yaml, for messages.
+	File string
+	// Scope is the chart's prefix in the source paths of its rendered
+	// resources ("shop", "shop/charts/db").
+	Scope string
+	// Subcharts maps each dependency's name (its alias when it has one) to
+	// its scope.
+	Subcharts map[string]string
+	// DependsOn are the depends-on entries of the dependencies.
+	DependsOn []ChartEdge
+	// ParentDependsOn is helm.sh/depends-on/subcharts: the subcharts the
+	// chart's own resources come after.
+	ParentDependsOn []string
+}
+
+// ChartEdge is "subchart To comes after subchart From", written at Path
+// (dependencies[i].depends-on[j]) of the Chart.yaml.
+type ChartEdge struct {
+	From, To, Path string
 }
 
 // depGraph builds the resource-level graph on top of the groups' one.
@@ -144,6 +173,7 @@ func (d *depGraph) addDependencies(deps order.Dependencies) {
 	}
 	if deps.Enabled(order.SyntaxHelm) {
 		d.helm()
+		d.subcharts()
 	}
 	if deps.Enabled(order.SyntaxKapp) {
 		d.kapp()
@@ -166,11 +196,25 @@ func (o objRef) String() string {
 // parseObjRef reads "<group>/namespaces/<ns>/<Kind>/<name>" or
 // "<group>/<Kind>/<name>" (cli-utils' ObjMetadata string form).
 func parseObjRef(s string) (objRef, error) {
-	p := strings.Split(s, "/")
+	var p [5]string
+	n := 0
+	for rest := s; ; n++ {
+		if n == len(p) {
+			n = -1 // too many parts
+			break
+		}
+		part, tail, more := strings.Cut(rest, "/")
+		p[n] = part
+		if !more {
+			n++
+			break
+		}
+		rest = tail
+	}
 	switch {
-	case len(p) == 3 && p[1] != "" && p[2] != "":
+	case n == 3 && p[1] != "" && p[2] != "":
 		return objRef{group: p[0], kind: p[1], name: p[2]}, nil
-	case len(p) == 5 && p[1] == "namespaces" && p[2] != "" && p[3] != "" && p[4] != "":
+	case n == 5 && p[1] == "namespaces" && p[2] != "" && p[3] != "" && p[4] != "":
 		return objRef{group: p[0], ns: p[2], kind: p[3], name: p[4], namespaced: true}, nil
 	}
 	return objRef{}, fmt.Errorf("%q is not <group>/namespaces/<namespace>/<Kind>/<name> or <group>/<Kind>/<name> (the core group is empty: /namespaces/shop/Secret/db)", s)
@@ -312,6 +356,80 @@ func (d *depGraph) helm() {
 			}
 			for _, j := range targets {
 				d.g.AddEdge(order.Edge{From: s, To: d.nodeOf(j), Weight: 1, Origin: origin(r, HelmDependsOnGroups)})
+			}
+		}
+	}
+}
+
+// subcharts reads the subchart ordering of HIP-0025: a subchart (with its
+// own subcharts) is a set of resources; "B depends-on A" puts every resource
+// of B after all of A, and helm.sh/depends-on/subcharts puts the chart's
+// own resources after the subcharts it names. Hooks take no part.
+func (d *depGraph) subcharts() {
+	if len(d.opts.Charts) == 0 {
+		return
+	}
+	inScope := func(r *manifest.Resource, scope string) bool {
+		return len(r.Source) > len(scope) && r.Source[len(scope)] == '/' && strings.HasPrefix(r.Source, scope)
+	}
+	members := func(scope string, own bool) []int {
+		var out []int
+		for i, r := range d.res {
+			if _, hook := r.Annotation(argocd.AnnotationHelmHook); hook {
+				continue
+			}
+			if (own && chartScope(r) == scope) || (!own && inScope(r, scope)) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	// chartSet is the set node of a subchart, -1 when nothing of it is
+	// rendered.
+	chartSet := func(scope string, where order.Origin) int {
+		key := "chart\x00" + scope
+		if n, ok := d.sets[key]; ok {
+			return n
+		}
+		ms := members(scope, false)
+		if len(ms) == 0 {
+			return -1
+		}
+		n := d.set(key, fmt.Sprintf("subchart %s", scope), d.phaseOf(d.res[ms[0]]), where)
+		for _, i := range ms {
+			d.g.AddEdge(order.Edge{From: d.nodeOf(i), To: n, Weight: 0, Origin: where})
+		}
+		return n
+	}
+	after := func(co ChartOrder, what, from string, targets []int, where order.Origin) {
+		scope, ok := co.Subcharts[from]
+		if !ok {
+			d.warn = append(d.warn, fmt.Sprintf("%s: %s: %s names no dependency of this chart (%q); ignored", co.File, where.Path, what, from))
+			return
+		}
+		s := chartSet(scope, where)
+		if s < 0 {
+			d.warn = append(d.warn, fmt.Sprintf("%s: %s: subchart %q renders nothing, so nothing is ordered after it", co.File, where.Path, from))
+			return
+		}
+		for _, j := range targets {
+			d.g.AddEdge(order.Edge{From: s, To: d.nodeOf(j), Weight: 1, Origin: where})
+		}
+	}
+	for _, co := range d.opts.Charts {
+		for _, e := range co.DependsOn {
+			where := order.Origin{File: co.File, Path: e.Path, Via: "Chart.yaml depends-on"}
+			to, ok := co.Subcharts[e.To]
+			if !ok {
+				continue
+			}
+			after(co, "depends-on", e.From, members(to, false), where)
+		}
+		if len(co.ParentDependsOn) > 0 {
+			own := members(co.Scope, true)
+			for k, name := range co.ParentDependsOn {
+				where := order.Origin{File: co.File, Path: fmt.Sprintf("annotations[%q][%d]", HelmDependsOnSubcharts, k), Via: HelmDependsOnSubcharts}
+				after(co, HelmDependsOnSubcharts, name, own, where)
 			}
 		}
 	}

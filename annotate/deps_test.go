@@ -262,6 +262,60 @@ func TestDependencyAnnotations(t *testing.T) {
 	}
 }
 
+func TestSubchartOrdering(t *testing.T) {
+	resources := func() []*manifest.Resource {
+		var res []*manifest.Resource
+		for _, f := range []struct{ src, name string }{
+			{"shop/templates/own.yaml", "own"},
+			{"shop/charts/queue/templates/q.yaml", "queue"},
+			{"shop/charts/queue/charts/inner/templates/i.yaml", "inner"},
+			{"shop/charts/worker/templates/w.yaml", "worker"},
+			{"shop/charts/idle/templates/x.yaml", "idle"},
+		} {
+			rs, err := manifest.Decode(f.src, []byte("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: "+f.name+"}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res = append(res, rs...)
+		}
+		return res
+	}
+	charts := []ChartOrder{{
+		File: "shop/Chart.yaml", Scope: "shop",
+		Subcharts:       map[string]string{"queue": "shop/charts/queue", "worker": "shop/charts/worker", "idle": "shop/charts/idle", "empty": "shop/charts/empty"},
+		DependsOn:       []ChartEdge{{From: "queue", To: "worker", Path: "dependencies[1].depends-on[0]"}, {From: "nope", To: "worker", Path: "dependencies[1].depends-on[1]"}},
+		ParentDependsOn: []string{"worker", "empty"},
+	}}
+	out, err := ApplyWith(nil, resources(), Options{Charts: charts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// inner is part of queue; own comes after worker, which comes after queue.
+	if got := wavesOfResources(out.Resources); got != "ConfigMap/own=2 ConfigMap/queue=0 ConfigMap/inner=0 ConfigMap/worker=1 ConfigMap/idle=-" {
+		t.Errorf("waves %s", got)
+	}
+	w := strings.Join(out.Warnings, "\n")
+	for _, want := range []string{`dependencies[1].depends-on[1]: depends-on names no dependency of this chart ("nope")`, `subchart "empty" renders nothing`} {
+		if !strings.Contains(w, want) {
+			t.Errorf("warnings %q lack %q", out.Warnings, want)
+		}
+	}
+	if r := out.Placements[0].Reason; r != "after subchart shop/charts/worker (wave 1, helm.sh/depends-on/subcharts)" {
+		t.Errorf("reason %q", r)
+	}
+	if r := out.Placements[3].Reason; r != "after subchart shop/charts/queue (wave 0, Chart.yaml depends-on)" {
+		t.Errorf("reason %q", r)
+	}
+	// Switched off with the rest of Helm's sequencing.
+	out, err = ApplyWith(nil, resources(), Options{Charts: charts, Dependencies: &order.Dependencies{Helm: new(bool)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := wavesOfResources(out.Resources); strings.Contains(got, "=0") || strings.Contains(got, "=1") {
+		t.Errorf("helm: false still orders subcharts: %s", got)
+	}
+}
+
 // FuzzDependencyAnnotations feeds arbitrary annotation values to the three
 // parsers: no panic, and either an error or every edge respected.
 func FuzzDependencyAnnotations(f *testing.F) {
@@ -288,4 +342,28 @@ func FuzzDependencyAnnotations(f *testing.F) {
 
 func quoteYAML(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s) + `"`
+}
+
+func TestParseObjRef(t *testing.T) {
+	for in, want := range map[string]string{
+		"/namespaces/shop/Secret/db":              "/namespaces/shop/Secret/db",
+		"apps/namespaces/a/Deployment/b":          "apps/namespaces/a/Deployment/b",
+		"rbac.authorization.k8s.io/ClusterRole/r": "rbac.authorization.k8s.io/ClusterRole/r",
+		"/Namespace/shop":                         "/Namespace/shop",
+		"Secret/db":                               "error",
+		"a/b/c/d/e/f":                             "error",
+		"/namespaces//Secret/db":                  "error",
+		"/ns/shop/Secret/db":                      "error",
+		"//x":                                     "error",
+		"":                                        "error",
+	} {
+		r, err := parseObjRef(in)
+		got := r.String()
+		if err != nil {
+			got = "error"
+		}
+		if got != want {
+			t.Errorf("parseObjRef(%q) = %s, want %s", in, got, want)
+		}
+	}
 }

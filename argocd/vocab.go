@@ -169,6 +169,9 @@ func ReadCRD(r *manifest.Resource) (c CRD, ok bool) {
 func HookTypesOf(annotations map[string]string) (types []string, fromHelm, isHook bool) {
 	argo, hasArgo := annotations[AnnotationHook]
 	helm, hasHelm := annotations[AnnotationHelmHook]
+	if !hasArgo && !hasHelm {
+		return nil, false, false
+	}
 	for _, v := range CSV(argo) {
 		if contains(SyncHookTypes, v) || v == HookSkip {
 			types = append(types, v)

@@ -124,7 +124,11 @@ func run(ctx context.Context, opts Options, out *Output) error {
 	if len(res) == 0 && !allowEmpty {
 		return fmt.Errorf("%w from %s: an empty manifest set makes Argo CD prune the whole application; if that is intended, allow it with allowEmpty: true in the ordering file, --allow-empty on the command line, or the allow-empty plugin parameter", ErrEmpty, displayPath(appRel))
 	}
-	ann, err := annotate.ApplyWith(so, res, annotate.Options{Namespace: opts.Namespace, Dependencies: opts.Dependencies})
+	var charts []annotate.ChartOrder
+	for _, c := range a.Charts() {
+		charts = append(charts, chartOrders(root, c.Dir, "", 0, warn)...)
+	}
+	ann, err := annotate.ApplyWith(so, res, annotate.Options{Namespace: opts.Namespace, Dependencies: opts.Dependencies, Charts: charts})
 	if err != nil {
 		return err
 	}
