@@ -35,6 +35,10 @@ const (
 	EnvAppParameters = "ARGOCD_APP_PARAMETERS"
 	// EnvTimeout is syncwave's own deadline, set in the sidecar.
 	EnvTimeout = "SYNCWAVE_TIMEOUT"
+	// EnvMaxMemory and EnvMaxOutput are the memory budget and the output
+	// size limit of a rendering, set in the sidecar (read by the CLI).
+	EnvMaxMemory = "SYNCWAVE_MAX_MEMORY"
+	EnvMaxOutput = "SYNCWAVE_MAX_OUTPUT"
 )
 
 // Inputs is everything one plugin command takes from Argo CD, already
@@ -444,7 +448,7 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 // that environment may hold other tools' variables (the cmp-server passes
 // all of it).
 func unknownVariables(env map[string]string) (errs []error, warnings []string) {
-	known := map[string]bool{EnvTimeout: true}
+	known := map[string]bool{EnvTimeout: true, EnvMaxMemory: true, EnvMaxOutput: true}
 	for _, p := range Parameters {
 		known[p.EnvName()] = true
 		known[p.AppEnvName()] = true
@@ -478,7 +482,7 @@ func knownEnvNames() []string {
 	for _, p := range Parameters {
 		names = append(names, p.EnvName())
 	}
-	return append(names, EnvTimeout)
+	return append(names, EnvTimeout, EnvMaxMemory, EnvMaxOutput)
 }
 
 // RepoRoot is the repository root under Argo CD: the working directory with
@@ -503,7 +507,9 @@ func RepoRoot(workDir, sourcePath string) string {
 
 var kubeVersionRe = regexp.MustCompile(`^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+][0-9A-Za-z.+-]*)?$`)
 
-// parseTimeout accepts a Go duration (45s, 1m30s) or a number of seconds.
+// ParseTimeout accepts a Go duration (45s, 1m30s) or a number of seconds.
+func ParseTimeout(s string) (time.Duration, error) { return parseTimeout(s) }
+
 func parseTimeout(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	var d time.Duration
