@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -399,6 +400,9 @@ func (o *SyncOrder) computeWaves() (*Waves, []*FieldError) {
 	hasHi := make([]bool, n)
 	hi := make([]int, n)
 	limit := make([]int, n) // the pinned group at the end of the tightest path
+	// bottom marks groups that must come before a group at the lowest wave
+	// Argo CD reads (strconv.Atoi: the int range): no wave fits them.
+	bottom := make([]bool, n)
 	for k := len(order) - 1; k >= 0; k-- {
 		v := order[k]
 		if pinned(v) {
@@ -408,6 +412,10 @@ func (o *SyncOrder) computeWaves() (*Waves, []*FieldError) {
 		for _, ei := range g.out[v] {
 			s := g.edges[ei].to
 			if !g.same[ei] || !hasHi[s] {
+				continue
+			}
+			if hi[s] == math.MinInt || bottom[s] {
+				bottom[v], limit[v] = true, limit[s]
 				continue
 			}
 			if b := hi[s] - 1; !hasHi[v] || b < hi[v] {
@@ -444,16 +452,34 @@ func (o *SyncOrder) computeWaves() (*Waves, []*FieldError) {
 			}
 			continue
 		}
-		hasLo, lo, loFrom, tainted := false, 0, -1, false
+		hasLo, lo, loFrom, tainted, top := false, 0, -1, false, -1
 		for _, ei := range g.in[v] {
 			d := g.edges[ei].from
 			if !g.same[ei] {
 				continue
 			}
 			tainted = tainted || failed[d]
+			if w.Groups[d].Wave == math.MaxInt {
+				top = d
+				continue
+			}
 			if b := w.Groups[d].Wave + 1; !hasLo || b > lo {
 				hasLo, lo, loFrom = true, b, d
 			}
+		}
+		if top >= 0 || bottom[v] {
+			failed[v] = true
+			if !tainted {
+				if top >= 0 {
+					errs = append(errs, o.Errorf(groupPath(v), "no wave fits group %q: it comes after %q (wave %d), the highest wave Argo CD reads (a 64-bit integer)",
+						o.Groups[v].Name, o.Groups[top].Name, w.Groups[top].Wave))
+				} else {
+					l := limit[v]
+					errs = append(errs, o.Errorf(groupPath(v), "no wave fits group %q: it comes before %q (pinned at wave %d), the lowest wave Argo CD reads (a 64-bit integer)",
+						o.Groups[v].Name, o.Groups[l].Name, *o.Groups[l].Wave))
+				}
+			}
+			continue
 		}
 		wave, bound := def, BoundDefault
 		if hasHi[v] && hi[v] < def {
