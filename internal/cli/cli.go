@@ -43,7 +43,7 @@ func mainWith(ctx context.Context, args []string, stdout, stderr io.Writer, h ho
 	ran := markRuns(root)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "Error: %s\n", strings.TrimRight(err.Error(), "\n"))
+		fmt.Fprintf(stderr, "Error: %s\n", shorten(strings.TrimRight(err.Error(), "\n")))
 		var ue usageError
 		if errors.As(err, &ue) || !*ran {
 			if cmd != nil {
@@ -58,6 +58,20 @@ func mainWith(ctx context.Context, args []string, stdout, stderr io.Writer, h ho
 		return ExitError
 	}
 	return ExitOK
+}
+
+// maxMessage bounds an error message: Argo CD stores a plugin's error in
+// the Application's status, and a template error can nest without end.
+const maxMessage = 16 << 10
+
+// shorten keeps the start and the end of a message longer than
+// maxMessage.
+func shorten(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	head, tail := msg[:maxMessage-2048], msg[len(msg)-2048:]
+	return fmt.Sprintf("%s … (%d bytes omitted) … %s", strings.ToValidUTF8(head, ""), len(msg)-len(head)-len(tail), strings.ToValidUTF8(tail, ""))
 }
 
 // markRuns wraps the RunE of every command so that the returned flag
