@@ -49,7 +49,9 @@ defaults for Helm sources. The repository root is the working directory less
 ARGOCD_APP_SOURCE_PATH.
 
 SYNCWAVE_TIMEOUT (default 45s) bounds the rendering, so that it fails with a
-clear message before the repo-server's 60 s deadline kills it.`,
+clear message before the repo-server's 60 s deadline kills it.
+SYNCWAVE_MAX_MEMORY (default 1Gi) and SYNCWAVE_MAX_OUTPUT (default 128Mi) are
+its memory budget and output limit. The network is refused while rendering.`,
 		Example: `  # what the sidecar runs (plugin.yaml), in the application directory:
   ARGOCD_APP_NAME=shop ARGOCD_APP_SOURCE_PATH=apps/shop syncwave generate`,
 		Args: cobra.NoArgs,

@@ -78,7 +78,11 @@ sync phase, wave, hook, delete policy and sync options from the ordering file,
 and print the YAML stream to stdout.
 
 Output is all or nothing: on any error nothing is printed on stdout, the
-error goes to stderr and the exit code is 1 (2 for a usage error).`,
+error goes to stderr and the exit code is 1 (2 for a usage error).
+
+The rendering never uses the network and runs under a deadline (--timeout),
+a memory budget (--max-memory) and an output limit (--max-output); each
+defaults to its SYNCWAVE_* variable, else 45s, 1Gi and 128Mi.`,
 		Example: `  syncwave render examples/sync-hook-wave
   syncwave render --order ordering/prod.yaml apps/shop`,
 		Args: cobra.MaximumNArgs(1),
