@@ -193,7 +193,7 @@ func ParseSize(s string) (int64, error) {
 	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
 	f, err := strconv.ParseFloat(num, 64)
 	if err != nil || num == "" {
-		return 0, fmt.Errorf("%q: expected a size such as 512Mi, 1Gi or a number of bytes", s)
+		return 0, errors.New("expected a size such as 512Mi, 1Gi, a number of bytes, or off")
 	}
 	mult := map[string]float64{
 		"": 1, "b": 1,
@@ -203,11 +203,11 @@ func ParseSize(s string) (int64, error) {
 		"t": 1 << 40, "ti": 1 << 40, "tib": 1 << 40, "tb": 1e12,
 	}[unit]
 	if mult == 0 {
-		return 0, fmt.Errorf("%q: unknown unit %q (expected Ki, Mi, Gi, Ti, KB, MB, GB or TB)", s, t[i:])
+		return 0, fmt.Errorf("unknown unit %q (expected Ki, Mi, Gi, Ti, KB, MB, GB or TB)", t[i:])
 	}
 	v := f * mult
 	if v < 1 || v > 1<<62 {
-		return 0, fmt.Errorf("%q: out of range", s)
+		return 0, errors.New("out of range")
 	}
 	return int64(v), nil
 }
