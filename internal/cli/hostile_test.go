@@ -26,9 +26,9 @@ import (
 // memory: a kill switch, not a benchmark.
 
 const (
-	hostileKill   = 90 * time.Second // the process is killed past this
-	hostileMaxRSS = 1536 << 20       // peak RSS bound of one case
-	hostileBudget = "512Mi"          // SYNCWAVE_MAX_MEMORY of the cases
+	hostileKill   = 150 * time.Second // the process is killed past this
+	hostileMaxRSS = 1536 << 20        // peak RSS bound of one case
+	hostileBudget = "256Mi"           // SYNCWAVE_MAX_MEMORY of the cases
 )
 
 var (
@@ -121,7 +121,7 @@ func deep(n int) string {
 }
 
 func hostileCases() []hostileCase {
-	memErr := []string{"memory budget of 512Mi exceeded", "--max-memory", "SYNCWAVE_MAX_MEMORY"}
+	memErr := []string{"memory budget of 256Mi exceeded", "--max-memory", "SYNCWAVE_MAX_MEMORY"}
 	outside := "{{OUTSIDE}}/secret.txt"
 	return []hostileCase{
 		// 1. The network, through every kustomization field that takes a
@@ -266,7 +266,7 @@ func TestHostileInputs(t *testing.T) {
 			if args == "" {
 				args = "render ."
 			}
-			env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + base, "SYNCWAVE_MAX_MEMORY=" + hostileBudget, "SYNCWAVE_TIMEOUT=60s",
+			env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + base, "SYNCWAVE_MAX_MEMORY=" + hostileBudget, "SYNCWAVE_TIMEOUT=120s",
 				"ARGOCD_APP_NAME=app", "ARGOCD_APP_NAMESPACE=ns", "ARGOCD_APP_SOURCE_PATH=."}
 			for _, e := range tc.env {
 				env = append(env, subst.Replace(e))
