@@ -38,8 +38,13 @@ var (
 )
 
 // syncwaveBinary builds cmd/syncwave once per test run.
+// SYNCWAVE_HOSTILE_BIN runs the table against another build instead (an
+// older release, to see which cases it fails).
 func syncwaveBinary(t *testing.T) string {
 	t.Helper()
+	if b := os.Getenv("SYNCWAVE_HOSTILE_BIN"); b != "" {
+		return b
+	}
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "syncwave-hostile-")
 		if err != nil {
@@ -271,7 +276,11 @@ func TestHostileInputs(t *testing.T) {
 			for _, e := range tc.env {
 				env = append(env, subst.Replace(e))
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), hostileKill)
+			kill := hostileKill
+			if d, err := time.ParseDuration(os.Getenv("SYNCWAVE_HOSTILE_KILL")); err == nil {
+				kill = d
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), kill)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, strings.Fields(subst.Replace(args))...)
 			cmd.Dir, cmd.Env = repo, env
@@ -281,7 +290,7 @@ func TestHostileInputs(t *testing.T) {
 			err := cmd.Run()
 			took := time.Since(start)
 			if ctx.Err() != nil {
-				t.Fatalf("killed after %s: it hangs", hostileKill)
+				t.Fatalf("killed after %s: it hangs", kill)
 			}
 			code := 0
 			if ee, ok := err.(*exec.ExitError); ok {
