@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -444,6 +445,9 @@ func (g *Graph) solve() ([]GroupWave, []*FieldError) {
 	hasHi := make([]bool, n)
 	hi := make([]int, n)
 	limit := make([]int, n) // the pinned node at the end of the tightest path
+	// bottom marks nodes that must come before a node at the lowest wave
+	// Argo CD reads (strconv.Atoi: the int range): no wave fits them.
+	bottom := make([]bool, n)
 	for k := len(order) - 1; k >= 0; k-- {
 		v := order[k]
 		if p := pin(v); p != nil {
@@ -453,6 +457,10 @@ func (g *Graph) solve() ([]GroupWave, []*FieldError) {
 		for _, ei := range s.out.of(v) {
 			e := g.edges[ei]
 			if !s.same[ei] || !hasHi[e.To] {
+				continue
+			}
+			if bottom[e.To] || (e.Weight > 0 && hi[e.To] == math.MinInt) {
+				bottom[v], limit[v] = true, limit[e.To]
 				continue
 			}
 			if b := hi[e.To] - e.Weight; !hasHi[v] || b < hi[v] {
@@ -490,16 +498,34 @@ func (g *Graph) solve() ([]GroupWave, []*FieldError) {
 			}
 			continue
 		}
-		hasLo, lo, loFrom, tainted := false, 0, -1, false
+		hasLo, lo, loFrom, tainted, top := false, 0, -1, false, -1
 		for _, ei := range s.in.of(v) {
 			e := g.edges[ei]
 			if !s.same[ei] {
 				continue
 			}
 			tainted = tainted || failed[e.From]
+			if e.Weight > 0 && w[e.From].Wave == math.MaxInt {
+				top = e.From
+				continue
+			}
 			if b := w[e.From].Wave + e.Weight; !hasLo || b > lo {
 				hasLo, lo, loFrom = true, b, e.From
 			}
+		}
+		if top >= 0 || bottom[v] {
+			failed[v] = true
+			if !tainted {
+				if top >= 0 {
+					errs = append(errs, nv.Where.errorf("no wave fits %s: it comes after %s (wave %d), the highest wave Argo CD reads (a 64-bit integer)",
+						nv.Noun, g.nodes[top].Label, w[top].Wave))
+				} else {
+					l := limit[v]
+					errs = append(errs, nv.Where.errorf("no wave fits %s: it comes before %s (pinned at wave %d), the lowest wave Argo CD reads (a 64-bit integer)",
+						nv.Noun, g.nodes[l].Label, *pin(l)))
+				}
+			}
+			continue
 		}
 		wave, bound := def, BoundDefault
 		switch {

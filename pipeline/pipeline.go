@@ -227,7 +227,7 @@ func renderSource(ctx context.Context, root *render.Root, appRel string, src ord
 		if escapes(dir) {
 			return nil, fmt.Errorf("kustomization %s: %w", src.Kustomize.Path, render.ErrEscape)
 		}
-		rs, err := render.Kustomize(ctx, root, render.KustomizeOptions{Path: dir})
+		rs, err := render.Kustomize(ctx, root, render.KustomizeOptions{Path: dir, Warn: warn})
 		if err != nil {
 			return nil, fmt.Errorf("kustomization %s: %w", displayPath(dir), err)
 		}

@@ -68,7 +68,7 @@ func Dynamic(in Inputs) ([]Announcement, []string, error) {
 
 // flattenBudget bounds the nodes visited, so that aliases cannot make a
 // small values file expensive.
-const flattenBudget = 1 << 20
+const flattenBudget = 100_000
 
 // FlattenValues adds the leaves of a Helm values document to out the way
 // Argo CD's Helm parameter view flattens them: nested keys joined with
@@ -83,7 +83,9 @@ func FlattenValues(data []byte, out map[string]string) error {
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil
 	}
-	f := flattener{out: out, budget: flattenBudget}
+	// Flatten into a scratch map, merged only when the whole file fits
+	// the budget: a file that is skipped adds nothing.
+	f := flattener{out: map[string]string{}, budget: flattenBudget}
 	n := deref(doc.Content[0])
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -97,6 +99,9 @@ func FlattenValues(data []byte, out map[string]string) error {
 	}
 	if f.budget < 0 {
 		return errors.New("too many nodes (aliases?)")
+	}
+	for k, v := range f.out {
+		out[k] = v
 	}
 	return nil
 }

@@ -41,6 +41,10 @@ const (
 	// YAML file, or the directory a configMap volume mounts): its health
 	// checks count in what lint reports.
 	EnvArgoCDCM = "SYNCWAVE_ARGOCD_CM"
+	// EnvMaxMemory and EnvMaxOutput are the memory budget and the output
+	// size limit of a rendering, set in the sidecar (read by the CLI).
+	EnvMaxMemory = "SYNCWAVE_MAX_MEMORY"
+	EnvMaxOutput = "SYNCWAVE_MAX_OUTPUT"
 )
 
 // Inputs is everything one plugin command takes from Argo CD, already
@@ -157,7 +161,7 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 		values[p.Name] = v
 		in.Origins[p.Name] = origin
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := summarise(errs); err != nil {
 		return Inputs{}, err
 	}
 
@@ -278,6 +282,7 @@ func ParseParameters(data []byte) (map[string]Value, error) {
 	}
 	out := map[string]Value{}
 	var errs []error
+	var unknown []string
 	for i, raw := range list {
 		var rp rawParameter
 		if err := json.Unmarshal(raw, &rp); err != nil {
@@ -290,7 +295,7 @@ func ParseParameters(data []byte) (map[string]Value, error) {
 		}
 		p, ok := Lookup(rp.Name)
 		if !ok {
-			errs = append(errs, fmt.Errorf("unknown parameter %q (known: %s)", rp.Name, strings.Join(Names(), ", ")))
+			unknown = append(unknown, strconv.Quote(rp.Name))
 			continue
 		}
 		if _, dup := out[p.Name]; dup {
@@ -304,7 +309,60 @@ func ParseParameters(data []byte) (map[string]Value, error) {
 		}
 		out[p.Name] = v
 	}
-	return out, errors.Join(errs...)
+	if len(unknown) > 0 {
+		errs = append([]error{unknownParameters(unknown, "")}, errs...)
+	}
+	return out, summarise(errs)
+}
+
+// maxListed is how many names or errors a message lists before it
+// summarises the rest: Argo CD stores a plugin's error in the
+// Application's status, so a tenant's 10,000 bad parameters must not
+// become 10,000 lines there.
+const maxListed = 10
+
+// unknownParameters is one error for every unknown parameter name, the
+// first maxListed of them listed.
+func unknownParameters(names []string, suffix string) error {
+	word := "parameter"
+	if len(names) > 1 {
+		word = "parameters"
+	}
+	return fmt.Errorf("unknown %s %s%s (known: %s)", word, listSome(names), suffix, strings.Join(Names(), ", "))
+}
+
+func listSome(names []string) string {
+	if len(names) <= maxListed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListed], ", "), len(names)-maxListed)
+}
+
+// summarise joins errors, the identical ones once with a count, and at
+// most maxListed of them, then a count of the rest.
+func summarise(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	count := map[string]int{}
+	var distinct []error
+	for _, e := range errs {
+		if count[e.Error()]++; count[e.Error()] == 1 {
+			distinct = append(distinct, e)
+		}
+	}
+	var out []error
+	for i, e := range distinct {
+		if i == maxListed {
+			out = append(out, fmt.Errorf("… and %d more errors", len(distinct)-maxListed))
+			break
+		}
+		if n := count[e.Error()]; n > 1 {
+			e = fmt.Errorf("%w (%d times)", e, n)
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
 }
 
 func decodeParameter(p Parameter, rp rawParameter) (Value, error) {
@@ -400,6 +458,7 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 	arrays := map[string][]elem{}
 	out := map[string]Value{}
 	var errs []error
+	var unknownVars []string
 	// longest escaped names first, so PARAM_ORDER_FILE is order-file and
 	// not a map key FILE of order
 	byLen := slices.Clone(Parameters)
@@ -420,7 +479,7 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 			}
 		}
 		if !found {
-			errs = append(errs, fmt.Errorf("%s: unknown parameter (known: %s)", k, strings.Join(Names(), ", ")))
+			unknownVars = append(unknownVars, k)
 			continue
 		}
 		shape := String
@@ -452,7 +511,14 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 		}
 		out[name] = Value{Array: a}
 	}
-	return out, errors.Join(errs...)
+	switch len(unknownVars) {
+	case 0:
+	case 1:
+		errs = append([]error{fmt.Errorf("%s: unknown parameter (known: %s)", unknownVars[0], strings.Join(Names(), ", "))}, errs...)
+	default:
+		errs = append([]error{fmt.Errorf("unknown parameters %s (known: %s)", listSome(unknownVars), strings.Join(Names(), ", "))}, errs...)
+	}
+	return out, summarise(errs)
 }
 
 // unknownVariables reports variables in syncwave's namespaces that it does
@@ -462,7 +528,7 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 // that environment may hold other tools' variables (the cmp-server passes
 // all of it).
 func unknownVariables(env map[string]string) (errs []error, warnings []string) {
-	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true}
+	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true, EnvMaxMemory: true, EnvMaxOutput: true}
 	for _, p := range Parameters {
 		known[p.EnvName()] = true
 		known[p.AppEnvName()] = true
@@ -496,7 +562,7 @@ func knownEnvNames() []string {
 	for _, p := range Parameters {
 		names = append(names, p.EnvName())
 	}
-	return append(names, EnvTimeout, EnvArgoCDCM)
+	return append(names, EnvTimeout, EnvArgoCDCM, EnvMaxMemory, EnvMaxOutput)
 }
 
 // RepoRoot is the repository root under Argo CD: the working directory with
@@ -521,7 +587,9 @@ func RepoRoot(workDir, sourcePath string) string {
 
 var kubeVersionRe = regexp.MustCompile(`^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+][0-9A-Za-z.+-]*)?$`)
 
-// parseTimeout accepts a Go duration (45s, 1m30s) or a number of seconds.
+// ParseTimeout accepts a Go duration (45s, 1m30s) or a number of seconds.
+func ParseTimeout(s string) (time.Duration, error) { return parseTimeout(s) }
+
 func parseTimeout(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	var d time.Duration

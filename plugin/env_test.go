@@ -554,3 +554,48 @@ func derefBool(b *bool) any {
 	}
 	return *b
 }
+
+// TestManyUnknownParameters: 10,000 unknown parameters make one short
+// message, not 10,000 lines in the Application's status.
+func TestManyUnknownParameters(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 10000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"name":"p%d","string":"x"}`, i)
+	}
+	b.WriteString("]")
+	var env []string
+	for i := range 10000 {
+		env = append(env, fmt.Sprintf("ARGOCD_ENV_SYNCWAVE_X%d=1", i))
+	}
+	for _, tc := range []struct {
+		name string
+		env  []string
+	}{
+		{"ARGOCD_APP_PARAMETERS", []string{EnvAppParameters + "=" + b.String()}},
+		{"PARAM_*", func() (e []string) {
+			for i := range 10000 {
+				e = append(e, fmt.Sprintf("PARAM_P%d=x", i))
+			}
+			return
+		}()},
+		{"plugin.env", env},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := FromEnv(tc.env, "/repo/app")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			if len(msg) > 4000 {
+				t.Fatalf("message is %d bytes:\n%.600s", len(msg), msg)
+			}
+			if !strings.Contains(msg, "more") {
+				t.Errorf("message does not summarise the rest:\n%s", msg)
+			}
+		})
+	}
+}

@@ -98,11 +98,13 @@ func Directory(ctx context.Context, root *Root, o DirectoryOptions, warn func(st
 				return nil
 			case err != nil:
 				return fmt.Errorf("%s: %w", p, err)
-			case !target.Mode().IsRegular():
+			case target.IsDir():
 				return nil // a symlinked directory is not followed
+			case !target.Mode().IsRegular():
+				return fmt.Errorf("%s: %w", p, ErrNotRegular)
 			}
 		} else if !d.Type().IsRegular() {
-			return nil
+			return fmt.Errorf("%s: %w", p, ErrNotRegular)
 		}
 		data, err := root.ReadFile(p)
 		if err != nil {

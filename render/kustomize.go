@@ -13,9 +13,9 @@ import (
 	yaml2 "go.yaml.in/yaml/v2"
 	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/yaml"
 
 	"github.com/syncwave/syncwave/manifest"
 )
@@ -25,6 +25,9 @@ type KustomizeOptions struct {
 	// Path is the kustomization directory, slash separated, relative to the
 	// repository root.
 	Path string
+	// Warn receives kustomize's warnings (deprecated fields, vars never
+	// replaced), which kustomize itself prints to stderr.
+	Warn func(string)
 }
 
 // kustomizationFiles are the names kustomize looks for, in its order.
@@ -41,7 +44,7 @@ var kustomizationFiles = []string{"kustomization.yaml", "kustomization.yml", "Ku
 // kustomization directory.
 func Kustomize(ctx context.Context, root *Root, o KustomizeOptions) ([]*manifest.Resource, error) {
 	dir := path.Clean(o.Path)
-	if err := checkKustomizations(root, dir, map[string]bool{}); err != nil {
+	if err := checkKustomizations(root, dir, map[string]bool{}, o.Warn); err != nil {
 		return nil, err
 	}
 	abs, err := root.Resolve(dir)
@@ -54,7 +57,12 @@ func Kustomize(ctx context.Context, root *Root, o KustomizeOptions) ([]*manifest
 	opts.Reorder = krusty.ReorderOptionUnspecified // as the CLI: legacy unless sortOptions
 	k := krusty.MakeKustomizer(opts)
 	defer raiseGC(kustomizeGCPercent)()
-	m, err := k.Run(newRootFS(root), abs)
+	var m resmap.ResMap
+	err = quietly(o.Warn, func() error {
+		var err error
+		m, err = k.Run(newRootFS(root), abs)
+		return err
+	})
 	if err != nil {
 		msg := strings.ReplaceAll(strings.ReplaceAll(err.Error(), root.Dir()+"/", ""), root.Dir(), ".")
 		if strings.Contains(msg, "external plugins disabled") || strings.Contains(msg, "--enable-exec") || strings.Contains(msg, "--enable-alpha-plugins") {
@@ -252,45 +260,15 @@ func asciiFreeSafe(s string) bool {
 	return true
 }
 
-// kustomizationRefs is the part of a kustomization that names other files
-// and directories.
-type kustomizationRefs struct {
-	Resources  []string `json:"resources"`
-	Bases      []string `json:"bases"`
-	Components []string `json:"components"`
-	Crds       []string `json:"crds"`
-	// Refused: the helm source renders charts (with value-file safety).
-	HelmCharts                  []any             `json:"helmCharts"`
-	HelmChartInflationGenerator []any             `json:"helmChartInflationGenerator"`
-	OpenAPI                     map[string]string `json:"openapi"`
-	Patches                     []struct {
-		Path string `json:"path"`
-	} `json:"patches"`
-	PatchesJSON6902 []struct {
-		Path string `json:"path"`
-	} `json:"patchesJson6902"`
-	Replacements []struct {
-		Path string `json:"path"`
-	} `json:"replacements"`
-	ConfigMapGenerator []generatorRefs `json:"configMapGenerator"`
-	SecretGenerator    []generatorRefs `json:"secretGenerator"`
-	Generators         []string        `json:"generators"`
-	Transformers       []string        `json:"transformers"`
-	Validators         []string        `json:"validators"`
-	Configurations     []string        `json:"configurations"`
-}
-
-type generatorRefs struct {
-	Files []string `json:"files"`
-	Envs  []string `json:"envs"`
-	Env   string   `json:"env"`
-}
-
 // checkKustomizations walks the kustomization at dir and the local
 // directories it refers to, refusing what syncwave never does: remote bases
 // and files (URLs, git repositories), helm chart inflation, and paths that
-// leave the repository root.
-func checkKustomizations(root *Root, dir string, seen map[string]bool) error {
+// leave the repository root. The file is decoded into kustomize's own type
+// (types.Kustomization, strict as kustomize reads it) and normalised with
+// its FixKustomization, deprecated fields included, so no field that takes
+// a path can be missed; kustomize's deprecation warnings are reported
+// through warn.
+func checkKustomizations(root *Root, dir string, seen map[string]bool, warn func(string)) error {
 	if seen[dir] {
 		return nil
 	}
@@ -303,87 +281,30 @@ func checkKustomizations(root *Root, dir string, seen map[string]bool) error {
 			file, data = path.Join(dir, n), b
 			break
 		}
-		if errors.Is(err, ErrEscape) {
+		if errors.Is(err, ErrEscape) || errors.Is(err, ErrNotRegular) {
 			return fmt.Errorf("%s: %w", path.Join(dir, n), err)
 		}
 	}
 	if file == "" {
 		return fmt.Errorf("%s: no kustomization.yaml, kustomization.yml or Kustomization", dir)
 	}
-	var k kustomizationRefs
-	if err := yaml.Unmarshal(data, &k); err != nil {
+	if err := checkAliases(data); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	var k types.Kustomization
+	if err := k.Unmarshal(data); err != nil {
 		return fmt.Errorf("%s: %s", file, yamlMessage(err))
 	}
-	if len(k.HelmCharts) > 0 || len(k.HelmChartInflationGenerator) > 0 {
+	if msgs := k.CheckDeprecatedFields(); msgs != nil && warn != nil {
+		for _, m := range *msgs {
+			warn(file + ": " + strings.TrimPrefix(m, "# Warning: "))
+		}
+	}
+	k.FixKustomization()
+	if len(k.HelmCharts) > 0 || len(k.HelmChartInflationGenerator) > 0 || k.HelmGlobals != nil {
 		return fmt.Errorf("%s: helmCharts is not supported: render the chart with a helm source in syncwave.yaml (sources: [{helm: {path: ...}}, {kustomize: ...}]), which keeps value files inside the repository", file)
 	}
-	// Directories and files that kustomize may load, in a fixed order.
-	type ref struct {
-		field, value string
-		dirOK        bool
-	}
-	var refs []ref
-	for i, r := range k.Resources {
-		refs = append(refs, ref{fmt.Sprintf("resources[%d]", i), r, true})
-	}
-	for i, r := range k.Bases {
-		refs = append(refs, ref{fmt.Sprintf("bases[%d]", i), r, true})
-	}
-	for i, r := range k.Components {
-		refs = append(refs, ref{fmt.Sprintf("components[%d]", i), r, true})
-	}
-	for i, r := range k.Crds {
-		refs = append(refs, ref{fmt.Sprintf("crds[%d]", i), r, false})
-	}
-	if p := k.OpenAPI["path"]; p != "" {
-		refs = append(refs, ref{"openapi.path", p, false})
-	}
-	for i, p := range k.Patches {
-		if p.Path != "" {
-			refs = append(refs, ref{fmt.Sprintf("patches[%d].path", i), p.Path, false})
-		}
-	}
-	for i, p := range k.PatchesJSON6902 {
-		if p.Path != "" {
-			refs = append(refs, ref{fmt.Sprintf("patchesJson6902[%d].path", i), p.Path, false})
-		}
-	}
-	for i, p := range k.Replacements {
-		if p.Path != "" {
-			refs = append(refs, ref{fmt.Sprintf("replacements[%d].path", i), p.Path, false})
-		}
-	}
-	for _, g := range []struct {
-		name string
-		gens []generatorRefs
-	}{{"configMapGenerator", k.ConfigMapGenerator}, {"secretGenerator", k.SecretGenerator}} {
-		for i, gen := range g.gens {
-			for j, f := range gen.Files {
-				if _, v, ok := strings.Cut(f, "="); ok {
-					f = v
-				}
-				refs = append(refs, ref{fmt.Sprintf("%s[%d].files[%d]", g.name, i, j), f, false})
-			}
-			for j, f := range gen.Envs {
-				refs = append(refs, ref{fmt.Sprintf("%s[%d].envs[%d]", g.name, i, j), f, false})
-			}
-			if gen.Env != "" {
-				refs = append(refs, ref{fmt.Sprintf("%s[%d].env", g.name, i), gen.Env, false})
-			}
-		}
-	}
-	for _, g := range []struct {
-		name string
-		list []string
-	}{{"generators", k.Generators}, {"transformers", k.Transformers}, {"validators", k.Validators}, {"configurations", k.Configurations}} {
-		for i, f := range g.list {
-			if strings.Contains(f, "\n") || strings.Contains(f, ":") && !looksRemote(f) {
-				continue // an inline configuration
-			}
-			refs = append(refs, ref{fmt.Sprintf("%s[%d]", g.name, i), f, true})
-		}
-	}
-	for _, r := range refs {
+	for _, r := range kustomizationRefs(&k) {
 		v := strings.TrimSpace(r.value)
 		if looksRemote(v) {
 			return fmt.Errorf("%s: %s %q: remote bases and files are not supported (syncwave never uses the network while rendering); vendor it into the repository", file, r.field, r.value)
@@ -401,14 +322,113 @@ func checkKustomizations(root *Root, dir string, seen map[string]bool) error {
 			return fmt.Errorf("%s: %s %q: %w", file, r.field, r.value, err)
 		case err != nil:
 			return fmt.Errorf("%s: %s %q: not found in the repository (remote bases are not supported; vendor it)", file, r.field, r.value)
+		case !fi.IsDir() && !fi.Mode().IsRegular():
+			return fmt.Errorf("%s: %s %q: %w", file, r.field, r.value, ErrNotRegular)
 		}
 		if fi.IsDir() && r.dirOK {
-			if err := checkKustomizations(root, p, seen); err != nil {
+			if err := checkKustomizations(root, p, seen, warn); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// kustomizationRef is a file or directory a kustomization names.
+type kustomizationRef struct {
+	field, value string
+	dirOK        bool // a directory holding a kustomization
+}
+
+// kustomizationRefs lists, in a fixed order, every file and directory a
+// normalised kustomization may make kustomize load: every field of
+// types.Kustomization that takes a path or URL.
+func kustomizationRefs(k *types.Kustomization) []kustomizationRef {
+	var refs []kustomizationRef
+	add := func(field string, i int, v string, dirOK bool) {
+		if i >= 0 {
+			field = fmt.Sprintf("%s[%d]", field, i)
+		}
+		refs = append(refs, kustomizationRef{field, v, dirOK})
+	}
+	for i, r := range k.Resources { // bases included
+		add("resources", i, r, true)
+	}
+	for i, r := range k.Components {
+		add("components", i, r, true)
+	}
+	for i, r := range k.Crds {
+		add("crds", i, r, false)
+	}
+	if p := k.OpenAPI["path"]; p != "" {
+		add("openapi.path", -1, p, false)
+	}
+	for i, p := range k.Patches {
+		if p.Path != "" {
+			add("patches", i, p.Path, false)
+		}
+	}
+	for i, p := range k.PatchesJson6902 {
+		if p.Path != "" {
+			add("patchesJson6902", i, p.Path, false)
+		}
+	}
+	for i, p := range k.PatchesStrategicMerge {
+		// An entry is a file unless it is an inline patch, as kustomize
+		// decides: inline patches are YAML documents (a mapping).
+		if s := string(p); !strings.Contains(s, "\n") && !strings.Contains(s, ": ") && !strings.HasPrefix(strings.TrimSpace(s), "{") {
+			add("patchesStrategicMerge", i, s, false)
+		}
+	}
+	for i, p := range k.Replacements {
+		if p.Path != "" {
+			add("replacements", i, p.Path, false)
+		}
+	}
+	for _, g := range []struct {
+		name string
+		gens []types.GeneratorArgs
+	}{{"configMapGenerator", configMapArgs(k.ConfigMapGenerator)}, {"secretGenerator", secretArgs(k.SecretGenerator)}} {
+		for i, gen := range g.gens {
+			for j, f := range gen.FileSources {
+				if _, v, ok := strings.Cut(f, "="); ok {
+					f = v
+				}
+				add(fmt.Sprintf("%s[%d].files", g.name, i), j, f, false)
+			}
+			for j, f := range gen.EnvSources { // env included
+				add(fmt.Sprintf("%s[%d].envs", g.name, i), j, f, false)
+			}
+		}
+	}
+	for _, g := range []struct {
+		name string
+		list []string
+	}{{"generators", k.Generators}, {"transformers", k.Transformers}, {"validators", k.Validators}, {"configurations", k.Configurations}} {
+		for i, f := range g.list {
+			if strings.Contains(f, "\n") || strings.Contains(f, ":") && !looksRemote(f) {
+				continue // an inline configuration
+			}
+			add(g.name, i, f, true)
+		}
+	}
+	return refs
+}
+
+func configMapArgs(a []types.ConfigMapArgs) []types.GeneratorArgs {
+	out := make([]types.GeneratorArgs, len(a))
+	for i, g := range a {
+		out[i] = g.GeneratorArgs
+	}
+	return out
+}
+
+func secretArgs(a []types.SecretArgs) []types.GeneratorArgs {
+	out := make([]types.GeneratorArgs, len(a))
+	for i, g := range a {
+		out[i] = g.GeneratorArgs
+	}
+	return out
 }
 
 // looksRemote recognises the remote targets kustomize accepts: URLs and

@@ -3,8 +3,12 @@ package render
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -59,6 +63,9 @@ func (f *rootFS) Open(p string) (filesys.File, error) {
 	if err := f.check(p); err != nil {
 		return nil, err
 	}
+	if fi, err := os.Stat(p); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: %w", f.rel(p), ErrNotRegular)
+	}
 	return f.disk.Open(p)
 }
 
@@ -104,11 +111,29 @@ func (f *rootFS) Glob(pattern string) ([]string, error) {
 	return out, nil
 }
 
+// ReadFile reads a regular file only (never a FIFO or device, and without
+// blocking on one), and refuses a YAML alias bomb before kustomize expands
+// it.
 func (f *rootFS) ReadFile(p string) ([]byte, error) {
 	if err := f.check(p); err != nil {
 		return nil, err
 	}
-	return f.disk.ReadFile(p)
+	b, err := readRegular(p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.rel(p), unwrapPath(err))
+	}
+	if err := checkAliases(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.rel(p), err)
+	}
+	return b, nil
+}
+
+// rel names a path in messages: relative to the repository root.
+func (f *rootFS) rel(p string) string {
+	if r, err := filepath.Rel(f.root.dir, p); err == nil && filepath.IsLocal(r) {
+		return filepath.ToSlash(r)
+	}
+	return p
 }
 
 func (f *rootFS) Walk(p string, fn filepath.WalkFunc) error {
@@ -123,4 +148,52 @@ func (f *rootFS) Walk(p string, fn filepath.WalkFunc) error {
 		}
 		return fn(q, info, err)
 	})
+}
+
+// quietMu serialises the capture of the process's stderr and log output.
+var quietMu sync.Mutex
+
+// quietly runs fn with os.Stderr and the standard logger captured: krusty
+// prints its deprecation warnings to os.Stderr and other warnings (vars
+// never replaced) with log.Printf. Each captured line is passed to warn,
+// except the deprecation messages, which checkKustomizations already
+// reported with the file they come from.
+func quietly(warn func(string), fn func() error) error {
+	quietMu.Lock()
+	defer quietMu.Unlock()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fn()
+	}
+	oldStderr, oldLog, oldFlags, oldPrefix := os.Stderr, log.Writer(), log.Flags(), log.Prefix()
+	os.Stderr = w
+	log.SetOutput(w)
+	log.SetFlags(0)
+	log.SetPrefix("")
+	done := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(r, 1<<20))
+		_, _ = io.Copy(io.Discard, r)
+		done <- b
+	}()
+	err = fn()
+	os.Stderr = oldStderr
+	log.SetOutput(oldLog)
+	log.SetFlags(oldFlags)
+	log.SetPrefix(oldPrefix)
+	w.Close()
+	captured := <-done
+	r.Close()
+	seen := map[string]bool{}
+	for _, line := range strings.Split(string(captured), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || seen[line] || strings.Contains(line, "is deprecated. Please use") {
+			continue
+		}
+		seen[line] = true
+		if warn != nil {
+			warn("kustomize: " + strings.TrimPrefix(line, "# Warning: "))
+		}
+	}
+	return err
 }

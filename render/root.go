@@ -3,11 +3,13 @@ package render
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // ErrEscape is returned for a path that leaves the repository root, directly
@@ -98,14 +100,56 @@ func (r *Root) Stat(p string) (fs.FileInfo, error) {
 	return fi, unwrapPath(err)
 }
 
-// ReadFile reads a file inside the root.
+// ReadFile reads a regular file inside the root; see readRegular.
 func (r *Root) ReadFile(p string) ([]byte, error) {
 	real, err := r.Resolve(p)
 	if err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(real)
+	b, err := readRegular(real)
 	return b, unwrapPath(err)
+}
+
+// MaxFileSize is the largest file syncwave reads from a repository.
+const MaxFileSize = 256 << 20
+
+// ErrNotRegular is returned for a FIFO, socket, device or other file that
+// is not a regular file: reading one could block forever or never end.
+var ErrNotRegular = errors.New("not a regular file (a FIFO, socket or device is never read)")
+
+// readRegular reads a regular file. It is opened with O_NONBLOCK, so that
+// opening a FIFO cannot block, and refused when the opened file is not
+// regular (checked on the open file, so a swap between a check and the open
+// does not matter) or larger than MaxFileSize. The read itself is bounded
+// by the size found plus one byte, so a file that grows while being read
+// is refused rather than read without end.
+func readRegular(name string) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return nil, fmt.Errorf("is a directory")
+		}
+		return nil, ErrNotRegular
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%d bytes: larger than the %d MiB syncwave reads", fi.Size(), MaxFileSize>>20)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, fi.Size()+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > fi.Size() {
+		return nil, errors.New("changed while being read")
+	}
+	return b, nil
 }
 
 func unwrapPath(err error) error {

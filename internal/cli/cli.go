@@ -40,11 +40,12 @@ func mainWith(ctx context.Context, args []string, stdout, stderr io.Writer, h ho
 	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(stderr)
+	ran := markRuns(root)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "Error: %s\n", strings.TrimRight(err.Error(), "\n"))
+		fmt.Fprintf(stderr, "Error: %s\n", shorten(strings.TrimRight(err.Error(), "\n")))
 		var ue usageError
-		if errors.As(err, &ue) || isCobraUsage(err) {
+		if errors.As(err, &ue) || !*ran {
 			if cmd != nil {
 				fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 			}
@@ -64,16 +65,42 @@ func mainWith(ctx context.Context, args []string, stdout, stderr io.Writer, h ho
 	return ExitOK
 }
 
-// isCobraUsage recognises cobra's own argument errors, which it returns as
-// plain errors.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires ", "invalid argument", "flag needs an argument", "bad flag syntax"} {
-		if strings.Contains(msg, p) {
-			return true
+// maxMessage bounds an error message: Argo CD stores a plugin's error in
+// the Application's status, and a template error can nest without end.
+const maxMessage = 16 << 10
+
+// shorten keeps the start and the end of a message longer than
+// maxMessage.
+func shorten(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	head, tail := msg[:maxMessage-2048], msg[len(msg)-2048:]
+	return fmt.Sprintf("%s … (%d bytes omitted) … %s", strings.ToValidUTF8(head, ""), len(msg)-len(head)-len(tail), strings.ToValidUTF8(tail, ""))
+}
+
+// markRuns wraps the RunE of every command so that the returned flag
+// says whether a command's own code ran. An error before that (unknown
+// command or flag, wrong number of arguments: cobra's checks) is a usage
+// error; an error from the command's code is one only when it says so
+// (usageError). Nothing is classified by its text, so a chart's message
+// that happens to read "requires ..." is an ordinary error.
+func markRuns(root *cobra.Command) *bool {
+	ran := new(bool)
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if run := c.RunE; run != nil {
+			c.RunE = func(c *cobra.Command, args []string) error {
+				*ran = true
+				return run(c, args)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
 		}
 	}
-	return false
+	walk(root)
+	return ran
 }
 
 func newRoot(stdout, stderr io.Writer, h host) *cobra.Command {
@@ -92,6 +119,6 @@ sidecar), with the same code path.`,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.CompletionOptions.DisableDefaultCmd = true
-	root.AddCommand(newRender(stdout, stderr), newPlan(stdout, stderr), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr), newLint(stdout, stderr))
+	root.AddCommand(newRender(stdout, stderr, h), newPlan(stdout, stderr, h), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr), newLint(stdout, stderr, h))
 	return root
 }

@@ -3,14 +3,13 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/lint"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plugin"
@@ -57,7 +56,10 @@ The rendering is linted as "syncwave lint" does: findings of severity error
 are printed as warnings (they reach the repo-server's log) and fail the
 rendering only when the ordering file says lint: {failOn: error} (or
 warning). SYNCWAVE_ARGOCD_CM names an argocd-cm file, or the directory a
-configMap volume of argocd-cm is mounted at, whose health checks count.`,
+configMap volume of argocd-cm is mounted at, whose health checks count.
+
+SYNCWAVE_MAX_MEMORY (default 1Gi) and SYNCWAVE_MAX_OUTPUT (default 128Mi) are
+its memory budget and output limit. The network is refused while rendering.`,
 		Example: `  # what the sidecar runs (plugin.yaml), in the application directory:
   ARGOCD_APP_NAME=shop ARGOCD_APP_SOURCE_PATH=apps/shop syncwave generate`,
 		Args: cobra.NoArgs,
@@ -67,20 +69,25 @@ configMap volume of argocd-cm is mounted at, whose health checks count.`,
 				return err
 			}
 			printWarnings(stderr, in.Warnings)
+			lim := limits{}
+			if err := lim.resolve(h.environ()); err != nil {
+				return err
+			}
+			lim.timeout = in.Timeout
 			opts := in.PipelineOptions()
-			out, err := runWithin(c.Context(), in.Timeout, func(ctx context.Context) (*pipeline.Output, error) {
-				return pipeline.Run(ctx, opts)
+			return contained(c.Context(), lim, "generate "+appLabel(in), func(ctx context.Context) error {
+				out, err := pipeline.Run(ctx, opts)
+				if out != nil {
+					printWarnings(stderr, out.Warnings)
+				}
+				if err != nil {
+					return err
+				}
+				if err := lintInPlugin(stderr, out, opts, in.ArgoCDCM); err != nil {
+					return err
+				}
+				return out.Write(&sandbox.LimitWriter{W: stdout, Limit: lim.output})
 			})
-			if out != nil {
-				printWarnings(stderr, out.Warnings)
-			}
-			if err != nil {
-				return err
-			}
-			if err := lintInPlugin(stderr, out, opts, in.ArgoCDCM); err != nil {
-				return err
-			}
-			return out.Write(stdout)
 		},
 	}
 }
@@ -120,35 +127,13 @@ func lintInPlugin(stderr io.Writer, out *pipeline.Output, opts pipeline.Options,
 	return nil
 }
 
-// runWithin runs the pipeline under syncwave's own deadline. It runs in its
-// own goroutine so that the deadline holds even where a library does not
-// watch the context: on expiry the command fails at once (and the process
-// exits, ending the goroutine). A result that arrives after the deadline
-// counts as a timeout too. The Output is nil on a timeout.
-func runWithin(ctx context.Context, limit time.Duration, run func(context.Context) (*pipeline.Output, error)) (*pipeline.Output, error) {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	type result struct {
-		out *pipeline.Output
-		err error
+// appLabel names the application of a plugin command in messages: its
+// source path in the repository, else its directory.
+func appLabel(in plugin.Inputs) string {
+	if in.SourcePath != "" {
+		return in.SourcePath
 	}
-	done := make(chan result, 1)
-	go func() {
-		out, err := run(ctx)
-		done <- result{out, err}
-	}()
-	var r result
-	select {
-	case r = <-done:
-	case <-ctx.Done():
-	}
-	switch err := ctx.Err(); {
-	case errors.Is(err, context.DeadlineExceeded):
-		return nil, fmt.Errorf("rendering took longer than %s (%s); Argo CD's repo-server gives up at 60s by default", limit, plugin.EnvTimeout)
-	case err != nil && r.out == nil && r.err == nil:
-		return nil, fmt.Errorf("interrupted: %w", context.Cause(ctx))
-	}
-	return r.out, r.err
+	return in.AppDir
 }
 
 func newParameters(stdout, stderr io.Writer, h host) *cobra.Command {
@@ -167,17 +152,24 @@ other sources an empty list. The static announcement is in plugin.yaml.`,
 			if err != nil {
 				return err
 			}
-			ann, warnings, err := plugin.Dynamic(in)
-			printWarnings(stderr, append(in.Warnings, warnings...))
-			if err != nil {
+			lim := limits{}
+			if err := lim.resolve(h.environ()); err != nil {
 				return err
 			}
-			b, err := json.MarshalIndent(ann, "", "  ")
-			if err != nil {
+			lim.timeout = in.Timeout
+			return contained(c.Context(), lim, "parameters "+appLabel(in), func(context.Context) error {
+				ann, warnings, err := plugin.Dynamic(in)
+				printWarnings(stderr, append(in.Warnings, warnings...))
+				if err != nil {
+					return err
+				}
+				b, err := json.MarshalIndent(ann, "", "  ")
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(&sandbox.LimitWriter{W: stdout, Limit: lim.output}, "%s\n", b)
 				return err
-			}
-			_, err = fmt.Fprintf(stdout, "%s\n", b)
-			return err
+			})
 		},
 	}
 }

@@ -15,7 +15,6 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plugin"
 )
 
@@ -248,7 +247,7 @@ func TestGenerateCommandLines(t *testing.T) {
 		{name: "malformed ARGOCD_APP_PARAMETERS", env: append(v2.environ(hookWave), `ARGOCD_APP_PARAMETERS=[{`), wd: hookWave.path, code: 1, stderr: "Error: ARGOCD_APP_PARAMETERS: malformed JSON"},
 		{name: "empty output refused", env: v2.environ(empty), wd: empty.path, code: 1, stderr: "no resources rendered"},
 		{name: "empty output allowed by parameter", env: v3.environ(withParams(empty, `[{"name":"allow-empty","string":"true"}]`)), wd: empty.path, code: 0},
-		{name: "timeout", env: v3.environ(hookWave, "SYNCWAVE_TIMEOUT=1ns"), wd: hookWave.path, code: 1, stderr: "Error: rendering took longer than 1ns (SYNCWAVE_TIMEOUT); Argo CD's repo-server gives up at 60s by default\n"},
+		{name: "timeout", env: v3.environ(hookWave, "SYNCWAVE_TIMEOUT=1ns"), wd: hookWave.path, code: 1, stderr: "rendering took longer than 1ns (--timeout, SYNCWAVE_TIMEOUT); Argo CD's repo-server gives up at 60s by default\n"},
 		{name: "unknown sidecar variable: a warning", env: v3.environ(hookWave, "SYNCWAVE_TOOLS=/cache"), wd: hookWave.path, code: 0, stdout: "kind: Service", stderr: "Warning: unknown variable SYNCWAVE_TOOLS; known: SYNCWAVE_ORDER_FILE,"},
 		{name: "unknown plugin.env variable: an error", env: v3.environ(withEnv(hookWave, "SYNCWAVE_ORDERFILE", "x.yaml")), wd: hookWave.path, code: 1, stderr: "Error: unknown variable ARGOCD_ENV_SYNCWAVE_ORDERFILE; known:"},
 		{name: "bad timeout", env: v3.environ(hookWave, "SYNCWAVE_TIMEOUT=forever"), wd: hookWave.path, code: 1, stderr: `SYNCWAVE_TIMEOUT="forever"`},
@@ -311,30 +310,30 @@ func TestParametersAnnouncement(t *testing.T) {
 	}
 }
 
-// TestRunWithinIgnoredContext: the deadline holds even when the rendering
+// TestContainedIgnoredContext: the deadline holds even when the rendering
 // does not watch its context.
-func TestRunWithinIgnoredContext(t *testing.T) {
+func TestContainedIgnoredContext(t *testing.T) {
 	block := make(chan struct{})
 	defer close(block)
 	start := time.Now()
-	out, err := runWithin(context.Background(), 20*time.Millisecond, func(context.Context) (*pipeline.Output, error) {
+	err := contained(context.Background(), limits{timeout: 20 * time.Millisecond}, "render x", func(context.Context) error {
 		<-block
-		return &pipeline.Output{}, nil
+		return nil
 	})
-	if out != nil || err == nil || !strings.Contains(err.Error(), "rendering took longer than 20ms (SYNCWAVE_TIMEOUT)") {
-		t.Fatalf("out %v err %v", out, err)
+	if err == nil || !strings.Contains(err.Error(), "render x: rendering took longer than 20ms (--timeout, SYNCWAVE_TIMEOUT)") {
+		t.Fatalf("err %v", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("returned after %s", d)
 	}
 }
 
-func TestRunWithinInterrupted(t *testing.T) {
+func TestContainedInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := runWithin(ctx, time.Minute, func(ctx context.Context) (*pipeline.Output, error) {
+	err := contained(ctx, limits{timeout: time.Minute}, "render x", func(ctx context.Context) error {
 		<-ctx.Done()
-		return nil, ctx.Err()
+		return ctx.Err()
 	})
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v", err)

@@ -3,9 +3,11 @@ package cli
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/render"
 )
@@ -28,7 +30,7 @@ ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
 		Example: `  syncwave init charts/shop`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			res, err := pipeline.Init(c.Context(), f.options(args), render.FetchOptions{})
+			res, err := pipeline.Init(c.Context(), f.options(args), render.FetchOptions{Client: sandbox.Client(60 * time.Second)})
 			if res != nil {
 				for _, ch := range res.Charts {
 					for _, d := range ch.Downloaded {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -11,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/syncwave/syncwave/health"
+	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/lint"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/pipeline"
@@ -36,7 +38,7 @@ func readArgoCDCM(file string) (*health.ConfigMap, error) {
 	return health.ReadConfigMap(file)
 }
 
-func newLint(stdout, stderr io.Writer) *cobra.Command {
+func newLint(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
 	var format, cmFile string
 	var strict bool
@@ -67,35 +69,41 @@ by the cluster when --api-versions lists them.`,
 			if err != nil {
 				return err
 			}
+			if err := f.limits.resolve(h.environ()); err != nil {
+				return err
+			}
 			opts, err := f.runOptions(args)
 			if err != nil {
 				return err
 			}
-			out, err := pipeline.Run(c.Context(), opts)
-			printWarnings(stderr, out.Warnings)
-			if err != nil {
-				return err
-			}
-			fs, err := lintOf(out, opts, cm)
-			if err != nil {
-				return err
-			}
-			if format == "json" {
-				err = lint.WriteJSON(stdout, fs)
-			} else {
-				err = lint.WriteTable(stdout, fs)
-			}
-			if err != nil {
-				return err
-			}
-			e, w, _ := lint.Count(fs)
-			switch {
-			case e > 0:
-				return findingsError{fmt.Sprintf("lint: %d %s", e, plural(e, "error", "errors"))}
-			case strict && w > 0:
-				return findingsError{fmt.Sprintf("lint: %d %s (--strict)", w, plural(w, "warning", "warnings"))}
-			}
-			return nil
+			return contained(c.Context(), f.limits, "lint "+opts.Path, func(ctx context.Context) error {
+				w := &sandbox.LimitWriter{W: stdout, Limit: f.limits.output}
+				out, err := pipeline.Run(ctx, opts)
+				printWarnings(stderr, out.Warnings)
+				if err != nil {
+					return err
+				}
+				fs, err := lintOf(out, opts, cm)
+				if err != nil {
+					return err
+				}
+				if format == "json" {
+					err = lint.WriteJSON(w, fs)
+				} else {
+					err = lint.WriteTable(w, fs)
+				}
+				if err != nil {
+					return err
+				}
+				e, nw, _ := lint.Count(fs)
+				switch {
+				case e > 0:
+					return findingsError{fmt.Sprintf("lint: %d %s", e, plural(e, "error", "errors"))}
+				case strict && nw > 0:
+					return findingsError{fmt.Sprintf("lint: %d %s (--strict)", nw, plural(nw, "warning", "warnings"))}
+				}
+				return nil
+			})
 		},
 	}
 	f.register(c)

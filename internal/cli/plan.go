@@ -2,17 +2,19 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plan"
 )
 
-func newPlan(stdout, stderr io.Writer) *cobra.Command {
+func newPlan(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
 	var format, cmFile string
 	c := &cobra.Command{
@@ -60,21 +62,26 @@ pull request), dot (Graphviz).`,
 			if err != nil {
 				return err
 			}
+			if err := f.limits.resolve(h.environ()); err != nil {
+				return err
+			}
 			opts, err := f.runOptions(args)
 			if err != nil {
 				return err
 			}
-			out, err := pipeline.Run(c.Context(), opts)
-			printWarnings(stderr, out.Warnings)
-			if err != nil {
-				return err
-			}
-			p, err := planOf(out, plan.Options{Namespace: opts.Namespace})
-			if err != nil {
-				return err
-			}
-			p.ComputeWaits(healthTable(), cm)
-			return write(p, stdout)
+			return contained(c.Context(), f.limits, "plan "+opts.Path, func(ctx context.Context) error {
+				out, err := pipeline.Run(ctx, opts)
+				printWarnings(stderr, out.Warnings)
+				if err != nil {
+					return err
+				}
+				p, err := planOf(out, plan.Options{Namespace: opts.Namespace})
+				if err != nil {
+					return err
+				}
+				p.ComputeWaits(healthTable(), cm)
+				return write(p, &sandbox.LimitWriter{W: stdout, Limit: f.limits.output})
+			})
 		},
 	}
 	f.register(c)

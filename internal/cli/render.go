@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/render"
@@ -30,6 +32,8 @@ type renderFlags struct {
 	kubeVersion string
 	apiVersions []string
 	appName     string
+
+	limits limits
 }
 
 func (f *renderFlags) register(c *cobra.Command) {
@@ -47,6 +51,7 @@ func (f *renderFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version for .Capabilities.KubeVersion when the source sets none: 1.29, 1.29.3 or v1.29.3 (default "+render.DefaultKubeVersion+")")
 	fl.StringSliceVar(&f.apiVersions, "api-versions", nil, "API versions for .Capabilities.APIVersions when the source sets none: group/version or group/version/Kind (repeatable or comma list)")
 	fl.StringVar(&f.appName, "app-name", "", "Argo CD application name, as ARGOCD_APP_NAME (may be <namespace>_<name>)")
+	f.limits.register(c)
 }
 
 func (f *renderFlags) options(args []string) pipeline.Options {
@@ -79,7 +84,7 @@ func (f *renderFlags) runOptions(args []string) (pipeline.Options, error) {
 	return o, nil
 }
 
-func newRender(stdout, stderr io.Writer) *cobra.Command {
+func newRender(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
 	c := &cobra.Command{
 		Use:   "render [PATH]",
@@ -89,21 +94,30 @@ sync phase, wave, hook, delete policy and sync options from the ordering file,
 and print the YAML stream to stdout.
 
 Output is all or nothing: on any error nothing is printed on stdout, the
-error goes to stderr and the exit code is 1 (2 for a usage error).`,
+error goes to stderr and the exit code is 1 (2 for a usage error).
+
+The rendering never uses the network and runs under a deadline (--timeout),
+a memory budget (--max-memory) and an output limit (--max-output); each
+defaults to its SYNCWAVE_* variable, else 45s, 1Gi and 128Mi.`,
 		Example: `  syncwave render examples/sync-hook-wave
   syncwave render --order ordering/prod.yaml apps/shop`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := f.limits.resolve(h.environ()); err != nil {
+				return err
+			}
 			opts, err := f.runOptions(args)
 			if err != nil {
 				return err
 			}
-			out, err := pipeline.Run(c.Context(), opts)
-			printWarnings(stderr, out.Warnings)
-			if err != nil {
-				return err
-			}
-			return out.Write(stdout)
+			return contained(c.Context(), f.limits, "render "+opts.Path, func(ctx context.Context) error {
+				out, err := pipeline.Run(ctx, opts)
+				printWarnings(stderr, out.Warnings)
+				if err != nil {
+					return err
+				}
+				return out.Write(&sandbox.LimitWriter{W: stdout, Limit: f.limits.output})
+			})
 		},
 	}
 	f.register(c)

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/syncwave/syncwave/internal/sandbox"
+	"github.com/syncwave/syncwave/plugin"
+)
+
+// Defaults of the limits every rendering command runs under. Real charts
+// are far below them: kube-prometheus-stack renders 5 MB with a peak of
+// about 150 MiB.
+const (
+	DefaultMaxMemory int64 = 1 << 30
+	DefaultMaxOutput int64 = 128 << 20
+)
+
+// limits bound one rendering command: wall time, memory and output size.
+// Zero means no limit.
+type limits struct {
+	timeout        time.Duration
+	memory, output int64
+
+	// flag values, as given
+	timeoutFlag, memoryFlag, outputFlag string
+}
+
+// registerLimits adds the limit flags to a command that takes flags.
+func (l *limits) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&l.timeoutFlag, "timeout", "", "deadline of the rendering: 45s, 2m or seconds (default "+plugin.EnvTimeout+", else "+plugin.DefaultTimeout.String()+")")
+	fl.StringVar(&l.memoryFlag, "max-memory", "", "memory budget of the rendering: 512Mi, 2Gi, or off (default "+plugin.EnvMaxMemory+", else "+sandbox.FormatSize(DefaultMaxMemory)+")")
+	fl.StringVar(&l.outputFlag, "max-output", "", "largest output: 64Mi, 1Gi, or off (default "+plugin.EnvMaxOutput+", else "+sandbox.FormatSize(DefaultMaxOutput)+")")
+}
+
+// resolve fills the limits from the flags, else the sidecar's SYNCWAVE_*
+// variables, else the defaults. A tenant's Application (plugin.env or
+// parameters) cannot change them.
+func (l *limits) resolve(environ []string) error {
+	env := map[string]string{}
+	for _, kv := range environ {
+		for i := 0; i < len(kv); i++ {
+			if kv[i] == '=' {
+				env[kv[:i]] = kv[i+1:]
+				break
+			}
+		}
+	}
+	l.timeout, l.memory, l.output = plugin.DefaultTimeout, DefaultMaxMemory, DefaultMaxOutput
+	var errs []error
+	for _, x := range []struct {
+		flag, flagName, env string
+		set                 func(string) error
+	}{
+		{l.timeoutFlag, "timeout", plugin.EnvTimeout, func(s string) (err error) { l.timeout, err = plugin.ParseTimeout(s); return }},
+		{l.memoryFlag, "max-memory", plugin.EnvMaxMemory, func(s string) (err error) { l.memory, err = sandbox.ParseSize(s); return }},
+		{l.outputFlag, "max-output", plugin.EnvMaxOutput, func(s string) (err error) { l.output, err = sandbox.ParseSize(s); return }},
+	} {
+		v, from := x.flag, "--"+x.flagName
+		if v == "" {
+			v, from = env[x.env], x.env
+		}
+		if v == "" {
+			continue
+		}
+		if err := x.set(v); err != nil {
+			if from == x.env {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", x.env, v, err))
+			} else {
+				errs = append(errs, usageError{fmt.Errorf("%s %q: %w", from, v, err)})
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// contained runs a rendering under the limits, with the network refused
+// for the whole process (whatever a library does), and fails with a clear
+// message when a limit is hit. what names the input ("render apps/shop").
+// The rendering runs in its own goroutine so that a limit holds even where
+// a library watches neither the context nor its memory: on a limit the
+// command fails at once and the process exits, ending the goroutine.
+func contained(ctx context.Context, l limits, what string, run func(context.Context) error) error {
+	restore := sandbox.DenyNetwork()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stopWatch := sandbox.Watch(cancel, l.memory)
+	if l.timeout > 0 {
+		var c context.CancelFunc
+		ctx, c = context.WithTimeout(ctx, l.timeout)
+		defer c()
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("%s: internal error: %v\n%s", what, r, debug.Stack())
+			}
+		}()
+		done <- run(ctx)
+	}()
+	var err error
+	select {
+	case err = <-done:
+		stopWatch()
+		restore()
+	case <-ctx.Done():
+		// The rendering goroutine is abandoned: the network stays refused
+		// and the budget watch ends.
+		stopWatch()
+	}
+	cause := context.Cause(ctx)
+	var me *sandbox.MemoryError
+	var le *sandbox.LimitError
+	switch {
+	case errors.As(cause, &me):
+		return fmt.Errorf("%s: %w: stopped (a runaway template, tpl recursion, an output flood or a YAML alias bomb?); the budget is set with --max-memory or %s", what, me, plugin.EnvMaxMemory)
+	case errors.Is(cause, context.DeadlineExceeded):
+		return fmt.Errorf("%s: rendering took longer than %s (--timeout, %s); Argo CD's repo-server gives up at 60s by default", what, l.timeout, plugin.EnvTimeout)
+	case cause != nil && err == nil:
+		return fmt.Errorf("%s: interrupted: %w", what, cause)
+	case errors.As(err, &le):
+		return fmt.Errorf("%s: %w (--max-output, %s)", what, le, plugin.EnvMaxOutput)
+	}
+	return err
+}

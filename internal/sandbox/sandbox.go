@@ -1,0 +1,254 @@
+// Package sandbox holds the process-wide containment of a rendering: no
+// network, a memory budget watched while the rendering runs, and the size
+// parsing of the limits. The CLI installs it for the commands that render
+// (render, plan, generate, parameters); init keeps its own HTTP client.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// ErrNetwork is what every network access fails with while rendering.
+var ErrNetwork = errors.New("network access is disabled while rendering (syncwave renders from the repository alone)")
+
+// directTransport is http.DefaultTransport as the process started, before
+// any refusal was installed: the transport of init's own client.
+var directTransport = http.DefaultTransport
+
+// Client returns an HTTP client that does not go through the refusing
+// defaults: for init, the only command that downloads.
+func Client(timeout time.Duration) *http.Client {
+	t, ok := directTransport.(*http.Transport)
+	if !ok {
+		return &http.Client{Timeout: timeout, Transport: directTransport}
+	}
+	return &http.Client{Timeout: timeout, Transport: t.Clone()}
+}
+
+type refusing struct{}
+
+func (refusing) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	return nil, fmt.Errorf("%s %s: %w", r.Method, r.URL.Redacted(), ErrNetwork)
+}
+
+var (
+	netMu    sync.Mutex
+	netDepth int
+	netSaved struct {
+		transport http.RoundTripper
+		client    *http.Client
+		resolver  *net.Resolver
+		git       string
+		gitSet    bool
+	}
+)
+
+// gitProtocols is what GIT_ALLOW_PROTOCOL is set to while the network is
+// refused: a protocol that does not exist, so a git process (kustomize
+// clones remote bases with the git binary) may use none.
+const gitProtocols = "none"
+
+// DenyNetwork makes http.DefaultTransport and http.DefaultClient (which
+// every library client without a transport of its own uses, kustomize's
+// remote file loader included) and net.DefaultResolver refuse, sets
+// GIT_ALLOW_PROTOCOL so that a git child process may use no protocol, and
+// returns the function that restores them. It does not depend on any
+// library checking a URL first. Calls nest: the last restore restores. A
+// restore that is never called (a rendering abandoned on a limit) leaves
+// the network refused, which is the safe side.
+func DenyNetwork() (restore func()) {
+	netMu.Lock()
+	defer netMu.Unlock()
+	if netDepth == 0 {
+		netSaved.transport, netSaved.client, netSaved.resolver = http.DefaultTransport, http.DefaultClient, net.DefaultResolver
+		netSaved.git, netSaved.gitSet = os.LookupEnv("GIT_ALLOW_PROTOCOL")
+		http.DefaultTransport = refusing{}
+		http.DefaultClient = &http.Client{Transport: refusing{}}
+		net.DefaultResolver = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+			return nil, ErrNetwork
+		}}
+		os.Setenv("GIT_ALLOW_PROTOCOL", gitProtocols)
+	}
+	netDepth++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			netMu.Lock()
+			defer netMu.Unlock()
+			if netDepth--; netDepth > 0 {
+				return
+			}
+			http.DefaultTransport, http.DefaultClient, net.DefaultResolver = netSaved.transport, netSaved.client, netSaved.resolver
+			if netSaved.gitSet {
+				os.Setenv("GIT_ALLOW_PROTOCOL", netSaved.git)
+			} else {
+				os.Unsetenv("GIT_ALLOW_PROTOCOL")
+			}
+		})
+	}
+}
+
+// MemoryError is the cause a watched context is cancelled with when the
+// memory budget is exceeded.
+type MemoryError struct {
+	Budget, Used int64
+}
+
+func (e *MemoryError) Error() string {
+	return fmt.Sprintf("memory budget of %s exceeded (%s in use)", FormatSize(e.Budget), FormatSize(e.Used))
+}
+
+var watchSamples = []metrics.Sample{
+	{Name: "/gc/heap/live:bytes"},
+	{Name: "/memory/classes/heap/stacks:bytes"},
+	{Name: "/memory/classes/os-stacks:bytes"},
+	{Name: "/memory/classes/total:bytes"},
+	{Name: "/memory/classes/heap/released:bytes"},
+}
+
+// usage returns the live heap plus stacks, and the memory the runtime holds
+// from the OS.
+func usage() (live, held int64) {
+	s := make([]metrics.Sample, len(watchSamples))
+	copy(s, watchSamples)
+	metrics.Read(s)
+	v := func(i int) int64 {
+		if s[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return int64(s[i].Value.Uint64())
+	}
+	return v(0) + v(1) + v(2), v(3) - v(4)
+}
+
+// WatchInterval is how often the budget is checked.
+const WatchInterval = 10 * time.Millisecond
+
+// Watch runs until stop is called, cancelling with a *MemoryError when the
+// live heap and stacks pass budget, or the memory held from the OS passes
+// 1.5 × budget. It sets the Go runtime's soft memory limit to the budget,
+// so the collector works harder before the budget is reached, and the
+// maximum goroutine stack above it, so that a runaway recursion is stopped
+// by the budget and not by Go's fatal stack overflow. A budget <= 0
+// watches nothing.
+func Watch(cancel context.CancelCauseFunc, budget int64) (stop func()) {
+	if budget <= 0 {
+		return func() {}
+	}
+	oldLimit := debug.SetMemoryLimit(budget)
+	oldStack := debug.SetMaxStack(int(max(2*budget, 1<<30)))
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(WatchInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			live, held := usage()
+			if live > budget || held > budget+budget/2 {
+				cancel(&MemoryError{Budget: budget, Used: max(live, held)})
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		debug.SetMemoryLimit(oldLimit)
+		debug.SetMaxStack(oldStack)
+	}
+}
+
+// ParseSize reads a byte size: a number of bytes, or a number with a unit
+// (K, M, G, T with optional i and B: 512Mi, 1GiB, 2G; KB, MB, GB are
+// powers of 1000). "0" or "off" means no limit (returned as 0).
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if strings.EqualFold(t, "off") || t == "0" {
+		return 0, nil
+	}
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || num == "" {
+		return 0, errors.New("expected a size such as 512Mi, 1Gi, a number of bytes, or off")
+	}
+	mult := map[string]float64{
+		"": 1, "b": 1,
+		"k": 1 << 10, "ki": 1 << 10, "kib": 1 << 10, "kb": 1e3,
+		"m": 1 << 20, "mi": 1 << 20, "mib": 1 << 20, "mb": 1e6,
+		"g": 1 << 30, "gi": 1 << 30, "gib": 1 << 30, "gb": 1e9,
+		"t": 1 << 40, "ti": 1 << 40, "tib": 1 << 40, "tb": 1e12,
+	}[unit]
+	if mult == 0 {
+		return 0, fmt.Errorf("unknown unit %q (expected Ki, Mi, Gi, Ti, KB, MB, GB or TB)", t[i:])
+	}
+	v := f * mult
+	if v < 1 || v > 1<<62 {
+		return 0, errors.New("out of range")
+	}
+	return int64(v), nil
+}
+
+// FormatSize prints a byte size the way ParseSize reads it.
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%dGi", n>>30)
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1fGi", float64(n)/(1<<30))
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%dMi", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1fMi", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%dKi", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+// LimitError is returned by a LimitWriter past its limit.
+type LimitError struct{ Limit int64 }
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("output exceeds the limit of %s", FormatSize(e.Limit))
+}
+
+// LimitWriter is a writer that fails once more than Limit bytes were
+// written to it (Limit <= 0: no limit).
+type LimitWriter struct {
+	W     interface{ Write([]byte) (int, error) }
+	Limit int64
+	n     int64
+}
+
+func (w *LimitWriter) Write(p []byte) (int, error) {
+	if w.Limit > 0 && w.n+int64(len(p)) > w.Limit {
+		return 0, &LimitError{Limit: w.Limit}
+	}
+	n, err := w.W.Write(p)
+	w.n += int64(n)
+	return n, err
+}
