@@ -227,7 +227,6 @@ func (d *depGraph) dependsOn() {
 		ref objRef
 	}
 	var entries []entry
-	wanted := map[string]int32{} // name -> first resource of that name, -1 for none
 	for i, r := range d.res {
 		v, ok := r.Annotation(DependsOn)
 		if !ok {
@@ -244,11 +243,14 @@ func (d *depGraph) dependsOn() {
 				continue
 			}
 			entries = append(entries, entry{i, ref})
-			wanted[ref.name] = -1
 		}
 	}
 	if len(entries) == 0 {
 		return
+	}
+	wanted := make(map[string]int32, len(entries)) // name -> first resource of that name, -1 for none
+	for _, e := range entries {
+		wanted[e.ref.name] = -1
 	}
 	// The resources of each wanted name, chained through next.
 	next := make([]int32, len(d.res))
