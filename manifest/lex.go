@@ -1,0 +1,227 @@
+package manifest
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// lexer follows a YAML document line by line just far enough to know, at
+// the start of each line, whether the line is inside a quoted scalar, a flow
+// collection ([...] or {...}) or a block scalar (| or >). The fast reader
+// trusts a line at column 0 (or at a mapping's indentation) to be a key only
+// when the lexer says it is outside all of those: a quoted scalar that
+// continues at column 0 can hold text that looks like "kind: Secret".
+//
+// It is conservative: anything it does not follow exactly (a directive, an
+// explicit indentation indicator, text after a closed quote or bracket, a
+// quote where a plain scalar continues) makes it fail, and the document goes
+// to the full reader.
+type lexer struct {
+	quote byte // '"' or '\'' inside a quoted scalar, else 0
+	flow  int  // depth of flow collections
+	block int  // inside a block scalar: content is indented more than this; else -1
+	plain int  // a plain scalar may continue on lines indented more than this; else -1
+}
+
+func newLexer() lexer { return lexer{block: -1, plain: -1} }
+
+// clean reports whether the lexer is in block context, outside any quoted
+// scalar or flow collection.
+func (s *lexer) clean() bool { return s.quote == 0 && s.flow == 0 }
+
+// line reads one line (without its line break). It returns false when it
+// cannot follow the line.
+func (s *lexer) line(l []byte) bool {
+	l = bytes.TrimSuffix(l, []byte("\r"))
+	ind := 0
+	for ind < len(l) && l[ind] == ' ' {
+		ind++
+	}
+	if s.block >= 0 {
+		if ind == len(l) || ind > s.block {
+			return true
+		}
+		s.block = -1
+	}
+	if !s.clean() {
+		return s.inline(l, 0)
+	}
+	if ind == len(l) || l[ind] == '#' {
+		return true
+	}
+	if s.plain >= 0 && ind > s.plain {
+		// the continuation of a plain scalar: text, whatever it holds
+		return true
+	}
+	s.plain = -1
+	return s.node(l, ind, ind)
+}
+
+// node reads from a node's start at l[pos] in block context; col is the
+// column of the collection entry the node belongs to.
+func (s *lexer) node(l []byte, pos, col int) bool {
+	for {
+		for pos < len(l) && l[pos] == ' ' {
+			pos++
+		}
+		if pos == len(l) {
+			return true
+		}
+		c := l[pos]
+		switch c {
+		case '#':
+			return true
+		case '-', '?', ':':
+			if pos+1 == len(l) || l[pos+1] == ' ' {
+				if c == '-' {
+					col = pos
+				}
+				pos++
+				continue
+			}
+		case '"', '\'':
+			s.quote = c
+			return s.inline(l, pos+1)
+		case '[', '{':
+			s.flow = 1
+			return s.inline(l, pos+1)
+		case '|', '>':
+			for pos++; pos < len(l) && (l[pos] == '+' || l[pos] == '-'); pos++ {
+			}
+			for pos < len(l) && l[pos] == ' ' {
+				pos++
+			}
+			if pos < len(l) && l[pos] != '#' {
+				return false // an indentation indicator, or text after the header
+			}
+			s.block = col
+			return true
+		case '&', '!':
+			for pos < len(l) && l[pos] != ' ' {
+				pos++
+			}
+			continue
+		case '%', '@', '`', '\t':
+			return false
+		}
+		// A plain scalar, or a plain key followed by ": ".
+		start := pos
+		for ; pos < len(l); pos++ {
+			if l[pos] == ':' && (pos+1 == len(l) || l[pos+1] == ' ') {
+				break
+			}
+			if l[pos] == '#' && l[pos-1] == ' ' {
+				return true
+			}
+		}
+		if pos == len(l) {
+			s.plain = col
+			return true
+		}
+		col = start
+		pos++
+	}
+}
+
+// inline continues a quoted scalar or flow collection from l[pos].
+func (s *lexer) inline(l []byte, pos int) bool {
+	for pos < len(l) {
+		switch s.quote {
+		case '"':
+			i := bytes.IndexAny(l[pos:], "\"\\")
+			if i < 0 {
+				return true
+			}
+			pos += i
+			if l[pos] == '\\' {
+				pos += 2
+				continue
+			}
+			s.quote = 0
+			pos++
+			if s.flow == 0 {
+				return s.after(l, pos)
+			}
+			continue
+		case '\'':
+			i := bytes.IndexByte(l[pos:], '\'')
+			if i < 0 {
+				return true
+			}
+			pos += i + 1
+			if pos < len(l) && l[pos] == '\'' {
+				pos++
+				continue
+			}
+			s.quote = 0
+			if s.flow == 0 {
+				return s.after(l, pos)
+			}
+			continue
+		}
+		c := l[pos]
+		switch c {
+		case '"', '\'':
+			if pos == 0 || bytes.IndexByte([]byte(" [{,:"), l[pos-1]) >= 0 {
+				s.quote = c
+			}
+		case '[', '{':
+			s.flow++
+		case ']', '}':
+			s.flow--
+			if s.flow == 0 {
+				return s.after(l, pos+1)
+			}
+		case '#':
+			if pos == 0 || l[pos-1] == ' ' {
+				return true
+			}
+		}
+		pos++
+	}
+	return true
+}
+
+// after reads what follows a quoted scalar or flow collection that closed in
+// block context: nothing, a comment, or ": " and a value (it was a key).
+func (s *lexer) after(l []byte, pos int) bool {
+	for pos < len(l) && l[pos] == ' ' {
+		pos++
+	}
+	switch {
+	case pos == len(l) || l[pos] == '#':
+		return true
+	case l[pos] == ':' && (pos+1 == len(l) || l[pos+1] == ' '):
+		return s.node(l, pos+1, pos)
+	}
+	return false
+}
+
+// plainText reports whether text holds only what YAML reads the same way
+// whatever the reader: valid UTF-8, printable characters, tabs, and \n or
+// \r\n line breaks (no lone \r, NEL, LS or PS, no control bytes, no byte
+// order mark inside).
+func plainText(text []byte) bool {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c >= 0x20 && c < 0x7f {
+			continue
+		}
+		switch {
+		case c == '\n' || c == '\t':
+		case c == '\r':
+			if i+1 >= len(text) || text[i+1] != '\n' {
+				return false
+			}
+		case c < 0x80:
+			return false
+		default:
+			r, n := utf8.DecodeRune(text[i:])
+			if r == utf8.RuneError || r <= 0x9f || r == 0x2028 || r == 0x2029 || r == 0xfeff || r >= 0xfffe && r <= 0xffff {
+				return false
+			}
+			i += n - 1
+		}
+	}
+	return true
+}
