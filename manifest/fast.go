@@ -30,15 +30,18 @@ func DecodeDocumentFast(source string, d Document) ([]*Resource, error) {
 	return DecodeDocument(source, d)
 }
 
-func decodeFast(source string, d Document) (*Resource, bool) {
-	text := d.Text
+// entry is one top-level key of a document and the lines of its value.
+type entry struct {
+	key        string
+	line       int // 0-based
+	start, end int // byte offsets of the entry's lines [start, end)
+}
+
+// topEntries splits a document into its top-level entries, or reports false
+// when it cannot prove where they are (see decodeFast).
+func topEntries(text []byte) ([]entry, bool) {
 	if bytes.HasPrefix(text, []byte("\xef\xbb\xbf")) || bytes.IndexByte(text, '\t') >= 0 && hasTabIndent(text) || !plainText(text) {
 		return nil, false
-	}
-	type entry struct {
-		key        string
-		line       int // 0-based
-		start, end int // byte offsets of the entry's lines [start, end)
 	}
 	var entries []entry
 	seen := map[string]bool{}
@@ -51,11 +54,12 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 			end = off + nl + 1
 		}
 		line := text[off:end]
-		top := lex.clean() && len(line) > 0 && line[0] != ' ' && line[0] != '\n' && line[0] != '\r' && line[0] != '#'
-		if !lex.clean() && len(line) > 0 && line[0] != ' ' && line[0] != '\n' && line[0] != '\r' {
+		col0 := len(line) > 0 && line[0] != ' ' && line[0] != '\n' && line[0] != '\r'
+		if col0 && !lex.clean() {
 			// a quoted scalar or flow collection continues at column 0
 			return nil, false
 		}
+		top := col0 && line[0] != '#'
 		if !lex.line(bytes.TrimSuffix(line, []byte("\n"))) {
 			return nil, false
 		}
@@ -75,6 +79,15 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 		off = end
 	}
 	if !lex.clean() || seen["items"] || !seen["kind"] || !seen["apiVersion"] {
+		return nil, false
+	}
+	return entries, true
+}
+
+func decodeFast(source string, d Document) (*Resource, bool) {
+	text := d.Text
+	entries, ok := topEntries(text)
+	if !ok {
 		return nil, false
 	}
 	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}

@@ -100,10 +100,18 @@ func TestDecodeFastFallsBack(t *testing.T) {
 	}
 }
 
-// FuzzDecodeFast: whenever both paths accept a document they agree.
+// FuzzDecodeFast: the fast path reads what Argo CD reads. sigs.k8s.io/yaml
+// is the oracle: when it accepts the document, the fast path must read the
+// same identity; when it refuses it, the fast path may accept it only if
+// the fault is in the parts it does not read (the oracle accepts the
+// document cut down to apiVersion, kind, metadata and a CRD's spec, and
+// reads that identity from it). The full reader must agree with both.
 func FuzzDecodeFast(f *testing.F) {
 	for _, c := range spliceCases {
 		f.Add([]byte(c))
+	}
+	for _, c := range argoCases {
+		f.Add([]byte(c.in))
 	}
 	f.Add([]byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ws.x.io\nspec:\n  group: x.io\n  names:\n    kind: W\n    plural: ws\n  scope: Namespaced\n  versions:\n  - name: v1\n"))
 	f.Add([]byte("# Source: c/templates/a.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    x: \"1\"\n  annotations:\n    argocd.argoproj.io/sync-options: Prune=false\ndata:\n  k: |\n    v\n"))
@@ -111,7 +119,37 @@ func FuzzDecodeFast(f *testing.F) {
 		f.Add([]byte(c))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkFast(t, "f.yaml", Document{Text: data, Line: 3})
+		d := Document{Text: data, Line: 3}
+		fast, ok := decodeFast("f.yaml", d)
+		if !ok {
+			return
+		}
+		got := identityOf(fast)
+		want, wok := argoIdentity(data)
+		if !wok {
+			entries, _ := topEntries(data)
+			var cut []byte
+			for _, e := range entries {
+				if e.key == "spec" && fast.Kind == "CustomResourceDefinition" {
+					_, _, mini, _ := crdSpec(data[e.start:e.end])
+					cut = append(cut, mini...)
+				}
+				if e.key == "apiVersion" || e.key == "kind" || e.key == "metadata" {
+					cut = append(cut, data[e.start:e.end]...)
+					if cut[len(cut)-1] != '\n' {
+						cut = append(cut, '\n')
+					}
+				}
+			}
+			if want, wok = argoIdentity(cut); !wok {
+				t.Fatalf("fast path accepted %q, which Argo CD refuses even cut down to what the fast path reads:\n%s", data, cut)
+			}
+		} else {
+			checkFast(t, "f.yaml", d)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("fast path read %+v from %q; Argo CD reads %+v", got, data, want)
+		}
 	})
 }
 

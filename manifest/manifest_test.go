@@ -246,19 +246,40 @@ func TestWriteSeparatesDocuments(t *testing.T) {
 	}
 }
 
-// FuzzDecode: the stream reader never panics, and whatever it accepts can be
-// annotated and written back to text that means the original object plus
-// the annotations.
+// FuzzDecode: the stream reader never panics, reads of every document it
+// accepts the identity sigs.k8s.io/yaml (Argo CD's reader) reads, refuses
+// what sigs.k8s.io/yaml refuses, and whatever it accepts can be annotated
+// and written back to text that means, to sigs.k8s.io/yaml, the original
+// object plus the annotations.
 func FuzzDecode(f *testing.F) {
 	for _, c := range spliceCases {
 		f.Add([]byte(c))
 	}
 	f.Add([]byte("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: A}\n"))
 	f.Add([]byte("{\"apiVersion\":\"v1\",\"kind\":\"A\"}"))
+	for _, c := range argoCases {
+		f.Add([]byte(c.in))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
+			for _, d := range SplitYAML(data) {
+				if isBlank(d.Text) || bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
+					continue
+				}
+				rs, err := DecodeDocument("f.yaml", d)
+				if j, err := sigsyaml.YAMLToJSON(d.Text); err == nil && bytes.Contains(j, []byte(`"items":`)) {
+					continue // possibly a List: its items are checked by checkAnnotate
+				}
+				want, wok := argoIdentity(d.Text)
+				switch {
+				case err == nil && len(rs) == 1 && !wok:
+					t.Errorf("accepted %q, which Argo CD refuses", d.Text)
+				case err == nil && len(rs) == 1 && !reflect.DeepEqual(identityOf(rs[0]), want):
+					t.Errorf("read %+v from %q; Argo CD reads %+v", identityOf(rs[0]), d.Text, want)
+				}
+			}
 			checkAnnotate(t, data, map[string]*string{
 				"argocd.argoproj.io/sync-wave": ptr("3"),
 				"argocd.argoproj.io/hook":      nil,
