@@ -56,7 +56,13 @@ func isSeparator(line []byte) bool {
 
 // isBlank reports whether a document holds nothing but blanks and comments.
 func isBlank(text []byte) bool {
-	for _, l := range bytes.Split(text, []byte("\n")) {
+	for len(text) > 0 {
+		l := text
+		if i := bytes.IndexByte(text, '\n'); i >= 0 {
+			l, text = text[:i], text[i+1:]
+		} else {
+			text = nil
+		}
 		t := bytes.TrimSpace(l)
 		if len(t) > 0 && t[0] != '#' {
 			return false
@@ -245,6 +251,10 @@ func fromValue(source string, line int, v any, node *yaml.Node, text []byte) ([]
 // text are the document's yaml.v3 tree and text, kept for splicing; without
 // them the object is kept whole and encoded afresh when written.
 func newResource(source string, line int, v any, node *yaml.Node, text []byte, field string, nodeLine int) (*Resource, error) {
+	return newResourceFrom(source, line, v, node, text, field, nodeLine, false)
+}
+
+func newResourceFrom(source string, line int, v any, node *yaml.Node, text []byte, field string, nodeLine int, trusted bool) (*Resource, error) {
 	where := at(source, line, nodeLine)
 	prefix := ""
 	if field != "" {
@@ -276,7 +286,9 @@ func newResource(source string, line int, v any, node *yaml.Node, text []byte, f
 	r.obj = trimValue(obj, r.Kind)
 	if node != nil && node.Kind == yaml.MappingNode {
 		r.node = node
-		r.noSplice = !spliceable(node, r, text)
+		// The fast reader proves its tree plain (see decodeFast); the
+		// full reader's tree is checked.
+		r.noSplice = !trusted && !spliceable(node, r, text)
 		r.trim()
 	} else {
 		r.noSplice = true

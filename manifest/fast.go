@@ -39,11 +39,13 @@ type entry struct {
 
 // topEntries splits a document into its top-level entries, or reports false
 // when it cannot prove where they are (see decodeFast).
-func topEntries(text []byte) ([]entry, bool) {
+//
+// dirty lists the offsets of the lines that start inside a quoted scalar or
+// a flow collection (none of them can be a key).
+func topEntries(text []byte) (entries []entry, dirty []int, ok bool) {
 	if bytes.HasPrefix(text, []byte("\xef\xbb\xbf")) || bytes.IndexByte(text, '\t') >= 0 && hasTabIndent(text) || !plainText(text) {
-		return nil, false
+		return nil, nil, false
 	}
-	var entries []entry
 	seen := map[string]bool{}
 	lex := newLexer()
 	off := 0
@@ -55,20 +57,23 @@ func topEntries(text []byte) ([]entry, bool) {
 		}
 		line := text[off:end]
 		col0 := len(line) > 0 && line[0] != ' ' && line[0] != '\n' && line[0] != '\r'
-		if col0 && !lex.clean() {
-			// a quoted scalar or flow collection continues at column 0
-			return nil, false
+		if !lex.clean() {
+			if col0 {
+				// a quoted scalar or flow collection continues at column 0
+				return nil, nil, false
+			}
+			dirty = append(dirty, off)
 		}
 		top := col0 && line[0] != '#'
 		if !lex.line(bytes.TrimSuffix(line, []byte("\n"))) {
-			return nil, false
+			return nil, nil, false
 		}
 		// "- item" at column 0 continues the previous key's value: a
 		// sequence written at its key's indentation, as yaml/v2 writes it.
 		if top && !(len(entries) > 0 && isSeqItem(line)) {
 			k, ok := plainTopKey(line)
 			if !ok || seen[k] {
-				return nil, false
+				return nil, nil, false
 			}
 			seen[k] = true
 			if n := len(entries); n > 0 {
@@ -79,19 +84,20 @@ func topEntries(text []byte) ([]entry, bool) {
 		off = end
 	}
 	if !lex.clean() || seen["items"] || !seen["kind"] || !seen["apiVersion"] {
-		return nil, false
+		return nil, nil, false
 	}
-	return entries, true
+	return entries, dirty, true
 }
 
 func decodeFast(source string, d Document) (*Resource, bool) {
 	text := d.Text
-	entries, ok := topEntries(text)
+	entries, dirty, ok := topEntries(text)
 	if !ok {
 		return nil, false
 	}
 	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}
 	var specRegion []byte
+	specStart := 0
 	// Entries read with the YAML parser rather than line by line are read
 	// again by sigs.k8s.io/yaml, and must mean the same to both.
 	var parsed bytes.Buffer
@@ -99,7 +105,7 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 		switch e.key {
 		case "apiVersion", "kind", "metadata":
 		case "spec":
-			specRegion = text[e.start:e.end]
+			specRegion, specStart = text[e.start:e.end], e.start
 			continue
 		default:
 			continue
@@ -143,7 +149,7 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 	}
 	if kind := mapValue(root, "kind"); kind != nil && kind.Value == "CustomResourceDefinition" {
 		// A CRD's spec is read (group, names, scope), its schema is not.
-		k, v, mini, ok := crdSpec(specRegion)
+		k, v, mini, ok := crdSpec(specRegion, specStart, dirty)
 		if !ok {
 			return nil, false
 		}
@@ -170,7 +176,7 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 			}
 		}
 	}
-	r, err := newResource(source, d.Line, obj, root, text, "", 0)
+	r, err := newResourceFrom(source, d.Line, obj, root, text, "", 0, true)
 	if err != nil {
 		return nil, false
 	}
@@ -180,6 +186,9 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 // nodeValue turns a tree of string and null scalars into its JSON value.
 // Anything else (numbers, booleans, aliases, repeated keys) is refused.
 func nodeValue(n *yaml.Node) (any, bool) {
+	if n.Anchor != "" {
+		return nil, false
+	}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		switch n.Tag {
@@ -323,7 +332,7 @@ func isPlainWord(v []byte) bool {
 // crdSpec parses only the group, names and scope entries of a CRD's spec
 // block (the versions with their schemas, most of a CRD's bytes, are
 // skipped). Its nodes carry no usable line numbers: nothing splices there.
-func crdSpec(region []byte) (*yaml.Node, *yaml.Node, []byte, bool) {
+func crdSpec(region []byte, start int, dirty []int) (*yaml.Node, *yaml.Node, []byte, bool) {
 	if region == nil {
 		return nil, nil, nil, false
 	}
@@ -336,48 +345,44 @@ func crdSpec(region []byte) (*yaml.Node, *yaml.Node, []byte, bool) {
 	mini.WriteString("spec:\n")
 	keep := false
 	seen := map[string]bool{}
-	lex := newLexer()
+	off := start + len(lines[0])
 	for _, l := range lines[1:] {
-		body := bytes.TrimRight(l, "\r\n")
-		t := bytes.TrimLeft(body, " ")
-		ind := len(body) - len(t)
-		inside := !lex.clean() || lex.block >= 0 && (len(t) == 0 || ind > lex.block) || lex.plain >= 0 && len(t) > 0 && ind > lex.plain
-		switch {
-		case inside:
-			if !lex.clean() && len(t) > 0 && ind <= indent {
-				return nil, nil, nil, false // a quoted or flow scalar continues at the keys' indentation
-			}
-		case len(t) == 0 || t[0] == '#':
-		default:
-			if indent < 0 {
-				indent = ind
-			}
-			if ind < indent || t[0] == '\t' {
-				return nil, nil, nil, false
-			}
-			if ind == indent && keepSeq(t) {
-				// a sequence item at its key's indentation: part of that entry
-			} else if ind == indent {
-				k, ok := plainTopKey(t)
-				if !ok || seen[k] {
-					return nil, nil, nil, false
-				}
-				seen[k] = true
-				keep = k == "group" || k == "names" || k == "scope"
-			}
+		lineOff := off
+		off += len(l)
+		for len(dirty) > 0 && dirty[0] < lineOff {
+			dirty = dirty[1:]
 		}
-		if !lex.line(body) {
+		inside := len(dirty) > 0 && dirty[0] == lineOff // in a quoted or flow scalar
+		t := bytes.TrimLeft(l, " ")
+		if len(bytes.TrimSpace(t)) == 0 || t[0] == '#' && !inside {
+			if keep && len(l) > 0 {
+				mini.Write(l)
+			}
+			continue
+		}
+		ind := len(l) - len(t)
+		if indent < 0 {
+			indent = ind
+		}
+		if ind <= indent && inside || ind < indent || t[0] == '\t' {
 			return nil, nil, nil, false
 		}
-		if keep && len(l) > 0 {
+		if ind == indent && keepSeq(t) {
+			// a sequence item at its key's indentation: part of that entry
+		} else if ind == indent {
+			k, ok := plainTopKey(t)
+			if !ok || seen[k] {
+				return nil, nil, nil, false
+			}
+			seen[k] = true
+			keep = k == "group" || k == "names" || k == "scope"
+		}
+		if keep {
 			mini.Write(l)
 			if l[len(l)-1] != '\n' {
 				mini.WriteByte('\n')
 			}
 		}
-	}
-	if !lex.clean() {
-		return nil, nil, nil, false
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(mini.Bytes(), &doc); err != nil || len(doc.Content) != 1 {

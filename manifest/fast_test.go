@@ -127,11 +127,11 @@ func FuzzDecodeFast(f *testing.F) {
 		got := identityOf(fast)
 		want, wok := argoIdentity(data)
 		if !wok {
-			entries, _ := topEntries(data)
+			entries, dirty, _ := topEntries(data)
 			var cut []byte
 			for _, e := range entries {
 				if e.key == "spec" && fast.Kind == "CustomResourceDefinition" {
-					_, _, mini, _ := crdSpec(data[e.start:e.end])
+					_, _, mini, _ := crdSpec(data[e.start:e.end], e.start, dirty)
 					cut = append(cut, mini...)
 				}
 				if e.key == "apiVersion" || e.key == "kind" || e.key == "metadata" {
@@ -198,5 +198,48 @@ func TestSimpleMetadata(t *testing.T) {
 			t.Errorf("case %d: simple path %v, want %v", i, simple, want)
 		}
 		checkFast(t, "f.yaml", d)
+	}
+}
+
+// benchStream is the stream the decode benchmarks read: the file named by
+// SYNCWAVE_BENCH_STREAM (e.g. a chart's rendered output), else every
+// manifest of the repository's test data.
+func benchStream(b *testing.B) []byte {
+	if p := os.Getenv("SYNCWAVE_BENCH_STREAM"); p != "" {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return data
+	}
+	var out []byte
+	for _, root := range []string{"../examples", "../internal/cli/testdata", "../plan/testdata", "../render/testdata"} {
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err == nil {
+				if _, derr := Decode(p, data); derr == nil {
+					out = append(append(out, data...), "\n---\n"...)
+				}
+			}
+			return nil
+		})
+	}
+	return out
+}
+
+func BenchmarkDecodeFast(b *testing.B) { benchDecode(b, DecodeFast) }
+func BenchmarkDecodeFull(b *testing.B) { benchDecode(b, Decode) }
+
+func benchDecode(b *testing.B, decode func(string, []byte) ([]*Resource, error)) {
+	data := benchStream(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decode("bench", data); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -60,6 +61,7 @@ func (s *lexer) line(l []byte) bool {
 // node reads from a node's start at l[pos] in block context; col is the
 // column of the collection entry the node belongs to.
 func (s *lexer) node(l []byte, pos, col int) bool {
+	value := false // after a key's ": "
 	for {
 		for pos < len(l) && l[pos] == ' ' {
 			pos++
@@ -76,6 +78,7 @@ func (s *lexer) node(l []byte, pos, col int) bool {
 				if c == '-' {
 					col = pos
 				}
+				value = c == ':'
 				pos++
 				continue
 			}
@@ -104,21 +107,48 @@ func (s *lexer) node(l []byte, pos, col int) bool {
 		case '%', '@', '`', '\t':
 			return false
 		}
+		if value {
+			// A plain value after a key: it runs to the end of the line
+			// (another ": " there is not YAML).
+			s.plain = col
+			return true
+		}
 		// A plain scalar, or a plain key followed by ": ".
 		start := pos
-		for ; pos < len(l); pos++ {
-			if l[pos] == ':' && (pos+1 == len(l) || l[pos+1] == ' ') {
-				break
-			}
-			if l[pos] == '#' && l[pos-1] == ' ' {
-				return true
-			}
+		pos = plainEnd(l, pos)
+		if pos < 0 {
+			return true // a comment ends the line
 		}
 		if pos == len(l) {
 			s.plain = col
 			return true
 		}
 		col = start
+		pos++
+		value = true
+	}
+}
+
+// plainEnd returns the position of the ": " (or ":" at the end of the line)
+// that ends a plain key starting at l[pos], len(l) when the plain scalar
+// runs to the end of the line, or -1 when a comment (" #") comes first.
+func plainEnd(l []byte, pos int) int {
+	from := pos
+	for {
+		i := bytes.IndexByte(l[pos:], ':')
+		if i < 0 {
+			if bytes.Contains(l[from:], []byte(" #")) {
+				return -1
+			}
+			return len(l)
+		}
+		pos += i
+		if pos+1 == len(l) || l[pos+1] == ' ' {
+			if bytes.Contains(l[from:pos], []byte(" #")) {
+				return -1
+			}
+			return pos
+		}
 		pos++
 	}
 }
@@ -203,6 +233,19 @@ func (s *lexer) after(l []byte, pos int) bool {
 // order mark inside).
 func plainText(text []byte) bool {
 	for i := 0; i < len(text); i++ {
+		// eight bytes at a time while all are printable ASCII
+		for i+8 <= len(text) {
+			w := binary.LittleEndian.Uint64(text[i:])
+			const lo, hi = 0x2020202020202020, 0x8080808080808080
+			// a byte < 0x20 or >= 0x7f sets its high bit in one of these
+			if ((w-lo)|(w+0x0101010101010101)|w)&hi != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(text) {
+			break
+		}
 		c := text[i]
 		if c >= 0x20 && c < 0x7f {
 			continue
