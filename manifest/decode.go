@@ -347,7 +347,7 @@ func stringValue(m map[string]any, key string) (string, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("%s: expected a string, found %s", key, describeValue(v))
+		return "", fmt.Errorf("%s: expected a string, found %s%s", key, describeValue(v), yaml11Hint(v))
 	}
 	return s, nil
 }
@@ -375,11 +375,19 @@ func stringMapValue(m map[string]any, key string) (map[string]string, error) {
 			if key == "annotations" {
 				hint = "quote the value: Argo CD ignores every annotation of an object with a value that is not a string"
 			}
-			return nil, fmt.Errorf("%s.%s: expected a string, found %s (%s)", key, k, describeValue(e), hint)
+			return nil, fmt.Errorf("%s.%s: expected a string, found %s%s (%s)", key, k, describeValue(e), yaml11Hint(e), hint)
 		}
 		out[k] = s
 	}
 	return out, nil
+}
+
+// yaml11Hint explains a boolean that the YAML text may not show as one.
+func yaml11Hint(v any) string {
+	if _, ok := v.(bool); ok {
+		return ", as Argo CD reads YAML 1.1, where yes/no/on/off/y/n are booleans"
+	}
+	return ""
 }
 
 // describeValue names a JSON value in messages, with the words yaml.v3 tags
@@ -393,7 +401,7 @@ func describeValue(v any) string {
 	case []any:
 		return "a list"
 	case bool:
-		return fmt.Sprintf("bool %v (YAML 1.1 reads yes/no/on/off/y/n as booleans)", x)
+		return fmt.Sprintf("bool %v", x)
 	case json.Number:
 		if _, err := x.Int64(); err == nil {
 			return "int " + x.String()
