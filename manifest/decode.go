@@ -81,6 +81,26 @@ func Decode(source string, data []byte) ([]*Resource, error) {
 	return decodeStream(source, data, DecodeDocument)
 }
 
+// DecodeAnyVersion is Decode for Argo CD's directory source, which requires
+// a kind but not an apiVersion: an object without one is read (and passed
+// on) rather than refused, as Argo CD does.
+func DecodeAnyVersion(source string, data []byte) ([]*Resource, error) {
+	return decodeStream(source, data, DecodeDocumentAnyVersion)
+}
+
+// DecodeDocumentAnyVersion is DecodeDocument without requiring apiVersion.
+func DecodeDocumentAnyVersion(source string, d Document) ([]*Resource, error) {
+	if isBlank(d.Text) {
+		return nil, nil
+	}
+	return decodeYAML(source, d.Line, d.Text, true)
+}
+
+// DecodeJSONAnyVersion is DecodeJSON without requiring apiVersion.
+func DecodeJSONAnyVersion(source string, data []byte) ([]*Resource, error) {
+	return decodeJSONStream(source, data, true, true)
+}
+
 // DecodeFast is Decode with DecodeDocumentFast for each YAML document.
 func DecodeFast(source string, data []byte) ([]*Resource, error) {
 	return decodeStream(source, data, DecodeDocumentFast)
@@ -89,7 +109,7 @@ func DecodeFast(source string, data []byte) ([]*Resource, error) {
 func decodeStream(source string, data []byte, doc func(string, Document) ([]*Resource, error)) ([]*Resource, error) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '{' {
-		return decodeJSONStream(source, data, false)
+		return decodeJSONStream(source, data, false, false)
 	}
 	var out []*Resource
 	for _, d := range SplitYAML(data) {
@@ -108,10 +128,10 @@ func decodeStream(source string, data []byte, doc func(string, Document) ([]*Res
 // DecodeJSON parses a JSON file that must hold exactly one object, as Argo CD
 // reads .json files of a directory source.
 func DecodeJSON(source string, data []byte) ([]*Resource, error) {
-	return decodeJSONStream(source, data, true)
+	return decodeJSONStream(source, data, true, false)
 }
 
-func decodeJSONStream(source string, data []byte, single bool) ([]*Resource, error) {
+func decodeJSONStream(source string, data []byte, single, anyVersion bool) ([]*Resource, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var out []*Resource
@@ -134,7 +154,7 @@ func decodeJSONStream(source string, data []byte, single bool) ([]*Resource, err
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: invalid JSON: %v", source, line, err)
 		}
-		rs, err := fromValue(source, line, v, nil, nil)
+		rs, err := fromValue(source, line, v, nil, nil, anyVersion)
 		if err != nil {
 			return nil, err
 		}
@@ -170,10 +190,10 @@ func DecodeDocument(source string, d Document) ([]*Resource, error) {
 	if isBlank(d.Text) {
 		return nil, nil
 	}
-	return decodeYAML(source, d.Line, d.Text)
+	return decodeYAML(source, d.Line, d.Text, false)
 }
 
-func decodeYAML(source string, line int, text []byte) ([]*Resource, error) {
+func decodeYAML(source string, line int, text []byte, anyVersion bool) ([]*Resource, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -200,13 +220,13 @@ func decodeYAML(source string, line int, text []byte) ([]*Resource, error) {
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	return fromValue(source, line, v, root, text)
+	return fromValue(source, line, v, root, text, anyVersion)
 }
 
 // fromValue turns one decoded object (the JSON value Argo CD reads) into
 // resources. node and text are the yaml.v3 tree and the text of a YAML
 // document (nil for JSON).
-func fromValue(source string, line int, v any, node *yaml.Node, text []byte) ([]*Resource, error) {
+func fromValue(source string, line int, v any, node *yaml.Node, text []byte, anyVersion bool) ([]*Resource, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -240,7 +260,7 @@ func fromValue(source string, line int, v any, node *yaml.Node, text []byte) ([]
 			return nil, nil
 		}
 	}
-	r, err := newResource(source, line, obj, node, text, "", nodeLine)
+	r, err := newResourceFrom(source, line, obj, node, text, "", nodeLine, false, anyVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -251,10 +271,10 @@ func fromValue(source string, line int, v any, node *yaml.Node, text []byte) ([]
 // text are the document's yaml.v3 tree and text, kept for splicing; without
 // them the object is kept whole and encoded afresh when written.
 func newResource(source string, line int, v any, node *yaml.Node, text []byte, field string, nodeLine int) (*Resource, error) {
-	return newResourceFrom(source, line, v, node, text, field, nodeLine, false)
+	return newResourceFrom(source, line, v, node, text, field, nodeLine, false, false)
 }
 
-func newResourceFrom(source string, line int, v any, node *yaml.Node, text []byte, field string, nodeLine int, trusted bool) (*Resource, error) {
+func newResourceFrom(source string, line int, v any, node *yaml.Node, text []byte, field string, nodeLine int, trusted, anyVersion bool) (*Resource, error) {
 	where := at(source, line, nodeLine)
 	prefix := ""
 	if field != "" {
@@ -265,7 +285,7 @@ func newResourceFrom(source string, line int, v any, node *yaml.Node, text []byt
 		return nil, fmt.Errorf("%s: %sexpected a Kubernetes object, found %s", where, prefix, describeValue(v))
 	}
 	r := &Resource{Source: source, Line: line}
-	if err := r.readIdentity(obj); err != nil {
+	if err := r.readIdentity(obj); err != nil && !(anyVersion && errors.As(err, new(noKindError)) && r.Kind != "") {
 		var ne noKindError
 		switch {
 		case errors.As(err, &ne) && ne.kind == "":
@@ -314,12 +334,13 @@ func (r *Resource) readIdentity(obj map[string]any) error {
 	if r.APIVersion, err = stringValue(obj, "apiVersion"); err != nil {
 		return err
 	}
+	var missing error
 	if r.APIVersion == "" {
-		return noKindError{kind: r.Kind}
+		missing = noKindError{kind: r.Kind}
 	}
 	mv := obj["metadata"]
 	if mv == nil {
-		return nil
+		return missing
 	}
 	meta, ok := mv.(map[string]any)
 	if !ok {
@@ -337,7 +358,7 @@ func (r *Resource) readIdentity(obj map[string]any) error {
 	if r.Annotations, err = stringMapValue(meta, "annotations"); err != nil {
 		return fmt.Errorf("metadata.%w", err)
 	}
-	return nil
+	return missing
 }
 
 func stringValue(m map[string]any, key string) (string, error) {

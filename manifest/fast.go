@@ -176,7 +176,7 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 			}
 		}
 	}
-	r, err := newResourceFrom(source, d.Line, obj, root, text, "", 0, true)
+	r, err := newResourceFrom(source, d.Line, obj, root, text, "", 0, true, false)
 	if err != nil {
 		return nil, false
 	}
