@@ -60,7 +60,7 @@ var argoCases = []struct {
 	{name: "flow collection at column 0", in: "apiVersion: v1\ndata: [a,\nkind: Secret]\nkind: ConfigMap\nmetadata:\n  name: a\n", want: "ConfigMap a"},
 	{name: "true as a label key", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    true: x\n", want: "ConfigMap a"},
 	{name: "yes as a label key", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    yes: x\n", want: "ConfigMap a"},
-	{name: "null as a label key", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    null: x\n", err: "unsupported map key"},
+	{name: "null as a label key", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    null: x\n", err: "f.yaml:1: invalid YAML: a mapping key is null"},
 	{name: "control byte in a quoted name", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\x01\"\n", err: "invalid YAML"},
 	{name: "invalid UTF-8 in a quoted name", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\xff\"\n", err: "invalid YAML"},
 	{name: "duplicate name", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n  name: last\n", want: "ConfigMap last"},

@@ -585,6 +585,10 @@ func at(source string, docLine, nodeLine int) string {
 // yamlErr rewrites yaml.v3's "yaml: line N: msg" so N is a line of the file.
 func yamlErr(source string, err error, docLine int) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if strings.HasPrefix(msg, "unsupported map key") {
+		// sigs.k8s.io/yaml's words for a key JSON cannot hold
+		msg = "a mapping key is null (null, ~ or nothing), which Argo CD cannot read"
+	}
 	var n int
 	if c, _ := fmt.Sscanf(msg, "line %d:", &n); c == 1 {
 		if i := strings.Index(msg, ":"); i >= 0 {
