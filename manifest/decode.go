@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
+	yaml2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
 )
@@ -208,6 +210,11 @@ func decodeYAML(source string, line int, text []byte, anyVersion bool) ([]*Resou
 	} else if !errors.Is(err, io.EOF) {
 		return nil, yamlErr(source, err, line)
 	}
+	if mayCollide(&doc) {
+		if err := keyCollisions(text); err != nil {
+			return nil, fmt.Errorf("%s: %w", at(source, line, 0), err)
+		}
+	}
 	j, err := sigsyaml.YAMLToJSON(text)
 	if err != nil {
 		return nil, yamlErr(source, err, line)
@@ -221,6 +228,95 @@ func decodeYAML(source string, line int, text []byte, anyVersion bool) ([]*Resou
 		root = root.Content[0]
 	}
 	return fromValue(source, line, v, root, text, anyVersion)
+}
+
+// mayCollide reports whether a document has a mapping key that YAML 1.1
+// may read as something other than a string (a number, a boolean, null, an
+// alias): two such keys can become the same JSON key.
+func mayCollide(n *yaml.Node) bool {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Style == 0 && (k.Value == "" || !isLetter(k.Value[0]) || yaml11Word([]byte(k.Value))) {
+				return true
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if mayCollide(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// keyCollisions refuses a mapping with two different keys that become the
+// same JSON key (0 and 0.0, yes and true): sigs.k8s.io/yaml then keeps one of
+// the two at random, so Argo CD's reading is not even stable.
+func keyCollisions(text []byte) error {
+	var v any
+	if err := yaml2.Unmarshal(text, &v); err != nil {
+		return nil // the conversion reports it
+	}
+	return collisions(v)
+}
+
+func collisions(v any) error {
+	switch x := v.(type) {
+	case map[any]any:
+		seen := make(map[string]any, len(x))
+		for k, e := range x {
+			ks, ok := jsonKey(k)
+			if ok {
+				if prev, dup := seen[ks]; dup {
+					a, b := fmt.Sprintf("%#v", prev), fmt.Sprintf("%#v", k)
+					if a > b {
+						a, b = b, a
+					}
+					return fmt.Errorf("invalid YAML: the keys %s and %s both become %q for Argo CD, which keeps one of them at random", a, b, ks)
+				}
+				seen[ks] = k
+			}
+			if err := collisions(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := collisions(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// jsonKey is the JSON key sigs.k8s.io/yaml makes of a YAML 1.1 key.
+func jsonKey(k any) (string, bool) {
+	switch x := k.(type) {
+	case string:
+		return x, true
+	case int:
+		return strconv.Itoa(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		s := strconv.FormatFloat(x, 'g', -1, 32)
+		switch s {
+		case "+Inf":
+			s = ".inf"
+		case "-Inf":
+			s = "-.inf"
+		case "NaN":
+			s = ".nan"
+		}
+		return s, true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
 }
 
 // fromValue turns one decoded object (the JSON value Argo CD reads) into
