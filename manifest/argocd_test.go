@@ -61,6 +61,8 @@ var argoCases = []struct {
 	{name: "true as a label key", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    true: x\n", want: "ConfigMap a"},
 	{name: "yes as a label key", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    yes: x\n", want: "ConfigMap a"},
 	{name: "null as a label key", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    null: x\n", err: "f.yaml:1: invalid YAML: a mapping key is null"},
+	{name: "keys that become the same JSON key", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    yes: a\n    \"true\": b\n", err: "both become \"true\" for Argo CD"},
+	{name: "0 and 0.0 as keys", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    0: a\n    0.0: b\n", err: "the keys 0 and 0 both become \"0\""},
 	{name: "control byte in a quoted name", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\x01\"\n", err: "invalid YAML"},
 	{name: "invalid UTF-8 in a quoted name", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\xff\"\n", err: "invalid YAML"},
 	{name: "duplicate name", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n  name: last\n", want: "ConfigMap last"},
