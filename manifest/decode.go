@@ -642,29 +642,6 @@ func sameStrings(a, b map[string]string) bool {
 	return true
 }
 
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		v := n.Value
-		if len(v) > 40 {
-			v = v[:40] + "…"
-		}
-		switch n.Tag {
-		case "!!str":
-			return fmt.Sprintf("the string %q", v)
-		case "!!null":
-			return "null"
-		default:
-			return fmt.Sprintf("%s %s", strings.TrimPrefix(n.Tag, "!!"), v)
-		}
-	}
-	return "nothing"
-}
-
 // at formats a location: file:line where line is the document's start line
 // plus the node's line within it.
 func at(source string, docLine, nodeLine int) string {
