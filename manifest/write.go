@@ -7,8 +7,10 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
+	yaml2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
 )
@@ -112,15 +114,50 @@ func (r *Resource) encode() ([]byte, error) {
 			delete(meta, "annotations")
 		}
 	}
-	j, err := json.Marshal(obj)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %v", r.Where(), r, err)
-	}
-	b, err := sigsyaml.JSONToYAML(j)
+	b, err := yaml2.Marshal(yamlValue(obj))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", r.Where(), r, err)
 	}
 	return b, nil
+}
+
+// yamlValue prepares a JSON value for yaml/v2 (the YAML 1.1 writer that
+// sigs.k8s.io/yaml uses, which quotes every string a YAML 1.1 reader would
+// take for something else): mappings become key-sorted MapSlices, so the
+// order of keys is the same on every run (yaml/v2's own ordering of a map
+// is not a total order), and numbers become numbers.
+func yamlValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		ms := make(yaml2.MapSlice, len(keys))
+		for i, k := range keys {
+			ms[i] = yaml2.MapItem{Key: k, Value: yamlValue(x[k])}
+		}
+		return ms
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = yamlValue(e)
+		}
+		return out
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
+			return u
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return string(x)
+	}
+	return v
 }
 
 func shallowCopy(m map[string]any) map[string]any {
