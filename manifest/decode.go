@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
 
+	yaml2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Document is one YAML document of a stream: its text and the 1-based line
@@ -54,7 +58,13 @@ func isSeparator(line []byte) bool {
 
 // isBlank reports whether a document holds nothing but blanks and comments.
 func isBlank(text []byte) bool {
-	for _, l := range bytes.Split(text, []byte("\n")) {
+	for len(text) > 0 {
+		l := text
+		if i := bytes.IndexByte(text, '\n'); i >= 0 {
+			l, text = text[:i], text[i+1:]
+		} else {
+			text = nil
+		}
 		t := bytes.TrimSpace(l)
 		if len(t) > 0 && t[0] != '#' {
 			return false
@@ -73,6 +83,26 @@ func Decode(source string, data []byte) ([]*Resource, error) {
 	return decodeStream(source, data, DecodeDocument)
 }
 
+// DecodeAnyVersion is Decode for Argo CD's directory source, which requires
+// a kind but not an apiVersion: an object without one is read (and passed
+// on) rather than refused, as Argo CD does.
+func DecodeAnyVersion(source string, data []byte) ([]*Resource, error) {
+	return decodeStream(source, data, DecodeDocumentAnyVersion)
+}
+
+// DecodeDocumentAnyVersion is DecodeDocument without requiring apiVersion.
+func DecodeDocumentAnyVersion(source string, d Document) ([]*Resource, error) {
+	if isBlank(d.Text) {
+		return nil, nil
+	}
+	return decodeYAML(source, d.Line, d.Text, true)
+}
+
+// DecodeJSONAnyVersion is DecodeJSON without requiring apiVersion.
+func DecodeJSONAnyVersion(source string, data []byte) ([]*Resource, error) {
+	return decodeJSONStream(source, data, true, true)
+}
+
 // DecodeFast is Decode with DecodeDocumentFast for each YAML document.
 func DecodeFast(source string, data []byte) ([]*Resource, error) {
 	return decodeStream(source, data, DecodeDocumentFast)
@@ -81,7 +111,7 @@ func DecodeFast(source string, data []byte) ([]*Resource, error) {
 func decodeStream(source string, data []byte, doc func(string, Document) ([]*Resource, error)) ([]*Resource, error) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '{' {
-		return decodeJSONStream(source, data, false)
+		return decodeJSONStream(source, data, false, false)
 	}
 	var out []*Resource
 	for _, d := range SplitYAML(data) {
@@ -100,10 +130,10 @@ func decodeStream(source string, data []byte, doc func(string, Document) ([]*Res
 // DecodeJSON parses a JSON file that must hold exactly one object, as Argo CD
 // reads .json files of a directory source.
 func DecodeJSON(source string, data []byte) ([]*Resource, error) {
-	return decodeJSONStream(source, data, true)
+	return decodeJSONStream(source, data, true, false)
 }
 
-func decodeJSONStream(source string, data []byte, single bool) ([]*Resource, error) {
+func decodeJSONStream(source string, data []byte, single, anyVersion bool) ([]*Resource, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var out []*Resource
@@ -122,10 +152,11 @@ func decodeJSONStream(source string, data []byte, single bool) ([]*Resource, err
 		seg := data[off:dec.InputOffset()]
 		lead := len(seg) - len(bytes.TrimLeft(seg, " \t\r\n"))
 		line := 1 + bytes.Count(data[:off+int64(lead)], []byte("\n"))
-		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-			continue
+		v, err := decodeJSONValue(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: invalid JSON: %v", source, line, err)
 		}
-		rs, err := decodeNode(source, line, raw, true)
+		rs, err := fromValue(source, line, v, nil, nil, anyVersion)
 		if err != nil {
 			return nil, err
 		}
@@ -134,16 +165,37 @@ func decodeJSONStream(source string, data []byte, single bool) ([]*Resource, err
 	return out, nil
 }
 
+// decodeJSONValue decodes JSON keeping numbers as written (json.Number), so
+// an object encoded afresh keeps every digit.
+func decodeJSONValue(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // DecodeDocument parses one YAML document into resources (none for an empty
 // or null document, several for a List).
+//
+// The object is what Argo CD reads: the document is converted to JSON by
+// sigs.k8s.io/yaml (YAML 1.1: the last of repeated keys wins, merge keys are
+// resolved, yes/no/on/off are booleans), and the identity (apiVersion, kind,
+// namespace, name, labels, annotations) is taken from that JSON. The
+// document is also parsed with yaml.v3 for the positions the writer splices
+// annotations at; where the two readings of metadata could differ
+// (repeated keys, anchors, merge keys, line breaks other than \n) the
+// object is encoded afresh instead of spliced.
 func DecodeDocument(source string, d Document) ([]*Resource, error) {
 	if isBlank(d.Text) {
 		return nil, nil
 	}
-	return decodeNode(source, d.Line, d.Text, false)
+	return decodeYAML(source, d.Line, d.Text, false)
 }
 
-func decodeNode(source string, line int, text []byte, isJSON bool) ([]*Resource, error) {
+func decodeYAML(source string, line int, text []byte, anyVersion bool) ([]*Resource, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -158,30 +210,139 @@ func decodeNode(source string, line int, text []byte, isJSON bool) ([]*Resource,
 	} else if !errors.Is(err, io.EOF) {
 		return nil, yamlErr(source, err, line)
 	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode {
-		if len(root.Content) == 0 {
-			return nil, nil
+	if mayCollide(&doc) {
+		if err := keyCollisions(text); err != nil {
+			return nil, fmt.Errorf("%s: %w", at(source, line, 0), err)
 		}
+	}
+	j, err := sigsyaml.YAMLToJSON(text)
+	if err != nil {
+		return nil, yamlErr(source, err, line)
+	}
+	v, err := decodeJSONValue(j)
+	if err != nil {
+		return nil, fmt.Errorf("%s: invalid YAML: %v", at(source, line, 0), err)
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	root = resolveAlias(root)
-	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+	return fromValue(source, line, v, root, text, anyVersion)
+}
+
+// mayCollide reports whether a document has a mapping key that YAML 1.1
+// may read as something other than a string (a number, a boolean, null, an
+// alias): two such keys can become the same JSON key.
+func mayCollide(n *yaml.Node) bool {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Style == 0 && (k.Value == "" || !isLetter(k.Value[0]) || yaml11Word([]byte(k.Value))) {
+				return true
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if mayCollide(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// keyCollisions refuses a mapping with two different keys that become the
+// same JSON key (0 and 0.0, yes and true): sigs.k8s.io/yaml then keeps one of
+// the two at random, so Argo CD's reading is not even stable.
+func keyCollisions(text []byte) error {
+	var v any
+	if err := yaml2.Unmarshal(text, &v); err != nil {
+		return nil // the conversion reports it
+	}
+	return collisions(v)
+}
+
+func collisions(v any) error {
+	switch x := v.(type) {
+	case map[any]any:
+		seen := make(map[string]any, len(x))
+		for k, e := range x {
+			ks, ok := jsonKey(k)
+			if ok {
+				if prev, dup := seen[ks]; dup {
+					a, b := fmt.Sprintf("%#v", prev), fmt.Sprintf("%#v", k)
+					if a > b {
+						a, b = b, a
+					}
+					return fmt.Errorf("invalid YAML: the keys %s and %s both become %q for Argo CD, which keeps one of them at random", a, b, ks)
+				}
+				seen[ks] = k
+			}
+			if err := collisions(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := collisions(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// jsonKey is the JSON key sigs.k8s.io/yaml makes of a YAML 1.1 key.
+func jsonKey(k any) (string, bool) {
+	switch x := k.(type) {
+	case string:
+		return x, true
+	case int:
+		return strconv.Itoa(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		s := strconv.FormatFloat(x, 'g', -1, 32)
+		switch s {
+		case "+Inf":
+			s = ".inf"
+		case "-Inf":
+			s = "-.inf"
+		case "NaN":
+			s = ".nan"
+		}
+		return s, true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
+
+// fromValue turns one decoded object (the JSON value Argo CD reads) into
+// resources. node and text are the yaml.v3 tree and the text of a YAML
+// document (nil for JSON).
+func fromValue(source string, line int, v any, node *yaml.Node, text []byte, anyVersion bool) ([]*Resource, error) {
+	if v == nil {
 		return nil, nil
 	}
-	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: expected a Kubernetes object (a mapping with apiVersion and kind), found %s", at(source, line, root.Line), describe(root))
+	nodeLine := 0
+	if node != nil {
+		nodeLine = node.Line
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: expected a Kubernetes object (a mapping with apiVersion and kind), found %s", at(source, line, nodeLine), describeValue(v))
 	}
 	// Argo CD flattens any object whose items is an array, whatever its kind.
-	if items := mapValue(root, "items"); items != nil {
-		if items.Kind == yaml.SequenceNode {
+	if items, present := obj["items"]; present {
+		if list, ok := items.([]any); ok {
 			var out []*Resource
-			for i, it := range items.Content {
-				it = resolveAlias(it)
-				if it.Kind == yaml.ScalarNode && it.Tag == "!!null" {
+			for i, it := range list {
+				if it == nil {
 					continue
 				}
-				r, err := newResource(source, line, it, nil, false, fmt.Sprintf("items[%d]", i))
+				r, err := newResource(source, line, it, nil, nil, fmt.Sprintf("items[%d]", i), nodeLine)
 				if err != nil {
 					return nil, err
 				}
@@ -189,116 +350,296 @@ func decodeNode(source string, line int, text []byte, isJSON bool) ([]*Resource,
 			}
 			return out, nil
 		}
-		if items.Tag == "!!null" && mapValue(root, "spec") == nil && mapValue(root, "status") == nil {
+		_, spec := obj["spec"]
+		_, status := obj["status"]
+		if items == nil && !spec && !status {
 			return nil, nil
 		}
 	}
-	r, err := newResource(source, line, root, text, isJSON, "")
+	r, err := newResourceFrom(source, line, obj, node, text, "", nodeLine, false, anyVersion)
 	if err != nil {
 		return nil, err
 	}
 	return []*Resource{r}, nil
 }
 
-func newResource(source string, line int, n *yaml.Node, raw []byte, isJSON bool, field string) (*Resource, error) {
-	where := at(source, line, n.Line)
+// newResource reads the identity of an object from its JSON value. node and
+// text are the document's yaml.v3 tree and text, kept for splicing; without
+// them the object is kept whole and encoded afresh when written.
+func newResource(source string, line int, v any, node *yaml.Node, text []byte, field string, nodeLine int) (*Resource, error) {
+	return newResourceFrom(source, line, v, node, text, field, nodeLine, false, false)
+}
+
+func newResourceFrom(source string, line int, v any, node *yaml.Node, text []byte, field string, nodeLine int, trusted, anyVersion bool) (*Resource, error) {
+	where := at(source, line, nodeLine)
 	prefix := ""
 	if field != "" {
 		prefix = field + "."
 	}
-	if n.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: %sexpected a Kubernetes object, found %s", where, prefix, describe(n))
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: %sexpected a Kubernetes object, found %s", where, prefix, describeValue(v))
 	}
-	r := &Resource{Source: source, Line: line, node: n, raw: raw, json: isJSON}
-	defer r.trim()
-	var err error
-	if r.Kind, err = stringField(n, "kind"); err != nil {
-		return nil, fmt.Errorf("%s: %s%w", where, prefix, err)
+	r := &Resource{Source: source, Line: line}
+	if err := r.readIdentity(obj); err != nil && !(anyVersion && errors.As(err, new(noKindError)) && r.Kind != "") {
+		var ne noKindError
+		switch {
+		case errors.As(err, &ne) && ne.kind == "":
+			return nil, fmt.Errorf("%s: %sobject has no kind (every Kubernetes object needs apiVersion and kind)", where, prefix)
+		case errors.As(err, &ne):
+			return nil, fmt.Errorf("%s: %s%s has no apiVersion (every Kubernetes object needs apiVersion and kind)", where, prefix, ne.kind)
+		case r.Kind != "" && strings.HasPrefix(err.Error(), "metadata."):
+			return nil, fmt.Errorf("%s: %s %s%w", where, r, prefix, err)
+		default:
+			return nil, fmt.Errorf("%s: %s%w", where, prefix, err)
+		}
 	}
-	if r.Kind == "" {
-		return nil, fmt.Errorf("%s: %sobject has no kind (every Kubernetes object needs apiVersion and kind)", where, prefix)
+	if text == nil {
+		r.obj = obj
+		return r, nil
 	}
-	if r.APIVersion, err = stringField(n, "apiVersion"); err != nil {
-		return nil, fmt.Errorf("%s: %s%w", where, prefix, err)
-	}
-	if r.APIVersion == "" {
-		return nil, fmt.Errorf("%s: %s%s has no apiVersion (every Kubernetes object needs apiVersion and kind)", where, prefix, r.Kind)
-	}
-	meta := mapValue(n, "metadata")
-	if meta != nil && meta.Tag != "!!null" {
-		if meta.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s: %smetadata: expected a mapping, found %s", where, prefix, describe(meta))
-		}
-		if r.Name, err = stringField(meta, "name"); err != nil {
-			return nil, fmt.Errorf("%s: %smetadata.%w", where, prefix, err)
-		}
-		if r.Namespace, err = stringField(meta, "namespace"); err != nil {
-			return nil, fmt.Errorf("%s: %smetadata.%w", where, prefix, err)
-		}
-		if r.Labels, err = stringMap(meta, "labels"); err != nil {
-			return nil, fmt.Errorf("%s: %s %smetadata.%w", where, r, prefix, err)
-		}
-		if r.Annotations, err = stringMap(meta, "annotations"); err != nil {
-			return nil, fmt.Errorf("%s: %s %smetadata.%w", where, r, prefix, err)
-		}
+	r.raw = text
+	r.obj = trimValue(obj, r.Kind)
+	if node != nil && node.Kind == yaml.MappingNode {
+		r.node = node
+		// The fast reader proves its tree plain (see decodeFast); the
+		// full reader's tree is checked.
+		r.noSplice = !trusted && !spliceable(node, r, text)
+		r.trim()
+	} else {
+		r.noSplice = true
 	}
 	return r, nil
 }
 
-func stringField(n *yaml.Node, key string) (string, error) {
-	v := mapValue(n, key)
-	if v == nil || v.Tag == "!!null" {
+// noKindError reports a missing kind (kind "") or a missing apiVersion.
+type noKindError struct{ kind string }
+
+func (e noKindError) Error() string { return "no kind or apiVersion" }
+
+// readIdentity sets apiVersion, kind, namespace, name, labels and
+// annotations from an object's JSON value. Errors name the field.
+func (r *Resource) readIdentity(obj map[string]any) error {
+	var err error
+	if r.Kind, err = stringValue(obj, "kind"); err != nil {
+		return err
+	}
+	if r.Kind == "" {
+		return noKindError{}
+	}
+	if r.APIVersion, err = stringValue(obj, "apiVersion"); err != nil {
+		return err
+	}
+	var missing error
+	if r.APIVersion == "" {
+		missing = noKindError{kind: r.Kind}
+	}
+	mv := obj["metadata"]
+	if mv == nil {
+		return missing
+	}
+	meta, ok := mv.(map[string]any)
+	if !ok {
+		return fmt.Errorf("metadata: expected a mapping, found %s", describeValue(mv))
+	}
+	if r.Name, err = stringValue(meta, "name"); err != nil {
+		return fmt.Errorf("metadata.%w", err)
+	}
+	if r.Namespace, err = stringValue(meta, "namespace"); err != nil {
+		return fmt.Errorf("metadata.%w", err)
+	}
+	if r.Labels, err = stringMapValue(meta, "labels"); err != nil {
+		return fmt.Errorf("metadata.%w", err)
+	}
+	if r.Annotations, err = stringMapValue(meta, "annotations"); err != nil {
+		return fmt.Errorf("metadata.%w", err)
+	}
+	return missing
+}
+
+func stringValue(m map[string]any, key string) (string, error) {
+	v := m[key]
+	if v == nil {
 		return "", nil
 	}
-	if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
-		return "", fmt.Errorf("%s: expected a string, found %s", key, describe(v))
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("%s: expected a string, found %s%s", key, describeValue(v), yaml11Hint(v))
 	}
-	return v.Value, nil
+	return s, nil
 }
 
-func stringMap(n *yaml.Node, key string) (map[string]string, error) {
-	v := mapValue(n, key)
-	if v == nil || v.Tag == "!!null" {
+func stringMapValue(m map[string]any, key string) (map[string]string, error) {
+	v := m[key]
+	if v == nil {
 		return nil, nil
 	}
-	if v.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: expected a mapping of strings, found %s", key, describe(v))
+	mm, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: expected a mapping of strings, found %s", key, describeValue(v))
 	}
-	m := make(map[string]string, len(v.Content)/2)
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, val := resolveAlias(v.Content[i]), resolveAlias(v.Content[i+1])
-		if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
-			return nil, fmt.Errorf("%s: expected string keys, found %s", key, describe(k))
-		}
-		if val.Kind != yaml.ScalarNode || val.Tag != "!!str" {
-			return nil, fmt.Errorf("%s.%s: expected a string, found %s (quote the value)", key, k.Value, describe(val))
-		}
-		m[k.Value] = val.Value
+	out := make(map[string]string, len(mm))
+	keys := make([]string, 0, len(mm))
+	for k := range mm {
+		keys = append(keys, k)
 	}
-	return m, nil
+	sort.Strings(keys)
+	for _, k := range keys {
+		e := mm[k]
+		s, ok := e.(string)
+		if !ok {
+			hint := "quote the value"
+			if key == "annotations" {
+				hint = "quote the value: Argo CD ignores every annotation of an object with a value that is not a string"
+			}
+			return nil, fmt.Errorf("%s.%s: expected a string, found %s%s (%s)", key, k, describeValue(e), yaml11Hint(e), hint)
+		}
+		out[k] = s
+	}
+	return out, nil
 }
 
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
+// yaml11Hint explains a boolean that the YAML text may not show as one.
+func yaml11Hint(v any) string {
+	if _, ok := v.(bool); ok {
+		return ", as Argo CD reads YAML 1.1, where yes/no/on/off/y/n are booleans"
+	}
+	return ""
+}
+
+// describeValue names a JSON value in messages, with the words yaml.v3 tags
+// use (int, float, bool).
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case map[string]any:
 		return "a mapping"
-	case yaml.SequenceNode:
+	case []any:
 		return "a list"
-	case yaml.ScalarNode:
-		v := n.Value
-		if len(v) > 40 {
-			v = v[:40] + "…"
+	case bool:
+		return fmt.Sprintf("bool %v", x)
+	case json.Number:
+		if _, err := x.Int64(); err == nil {
+			return "int " + x.String()
 		}
-		switch n.Tag {
-		case "!!str":
-			return fmt.Sprintf("the string %q", v)
-		case "!!null":
-			return "null"
-		default:
-			return fmt.Sprintf("%s %s", strings.TrimPrefix(n.Tag, "!!"), v)
+		return "float " + x.String()
+	case float64:
+		return fmt.Sprintf("float %v", x)
+	case string:
+		if len(x) > 40 {
+			x = x[:40] + "…"
+		}
+		return fmt.Sprintf("the string %q", x)
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// trimValue keeps what syncwave reads of a YAML document's object: apiVersion,
+// kind, metadata and a CRD's spec. The text is read again when the object
+// must be encoded afresh.
+func trimValue(obj map[string]any, kind string) map[string]any {
+	t := map[string]any{}
+	for _, k := range []string{"apiVersion", "kind", "metadata"} {
+		if v, ok := obj[k]; ok {
+			t[k] = v
 		}
 	}
-	return "nothing"
+	if kind == "CustomResourceDefinition" {
+		if v, ok := obj["spec"]; ok {
+			t["spec"] = v
+		}
+	}
+	return t
+}
+
+// spliceable reports whether the yaml.v3 tree of a document shows the
+// metadata exactly as Argo CD reads it, so that the writer can splice
+// annotation lines into it: one metadata key, no merge key at the top, no
+// anchors, aliases, tags or repeated keys in metadata, only \n (or \r\n)
+// line breaks, and the same labels and annotations as the JSON reading.
+func spliceable(root *yaml.Node, r *Resource, text []byte) bool {
+	if root.Anchor != "" || oddBreaks(text) || countKey(root, "metadata") > 1 || countKey(root, "<<") > 0 {
+		return false
+	}
+	_, meta := lastEntry(root, "metadata")
+	if meta == nil {
+		return true
+	}
+	if hasAnchors(meta) || hasDuplicates(meta) {
+		return false
+	}
+	return sameStrings(nodeStrings(meta, "annotations"), r.Annotations) && sameStrings(nodeStrings(meta, "labels"), r.Labels)
+}
+
+// oddBreaks reports whether text holds a line break other than \n and \r\n
+// (a lone \r, NEL, LS or PS): YAML counts lines differently from the writer.
+func oddBreaks(text []byte) bool {
+	for i := 0; i < len(text); {
+		j := bytes.IndexByte(text[i:], '\r')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if i >= len(text) || text[i] != '\n' {
+			return true
+		}
+	}
+	return bytes.Contains(text, []byte("\u0085")) || bytes.Contains(text, []byte("\u2028")) || bytes.Contains(text, []byte("\u2029"))
+}
+
+func hasDuplicates(n *yaml.Node) bool {
+	switch n.Kind {
+	case yaml.MappingNode:
+		seen := make(map[string]bool, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || seen[k.Value] {
+				return true
+			}
+			seen[k.Value] = true
+			if hasDuplicates(n.Content[i+1]) {
+				return true
+			}
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			if hasDuplicates(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nodeStrings reads a labels or annotations mapping from the yaml.v3 tree
+// (nil when it is not a mapping of string scalars).
+func nodeStrings(meta *yaml.Node, key string) map[string]string {
+	_, v := lastEntry(meta, key)
+	if v == nil || v.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make(map[string]string, len(v.Content)/2)
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, e := v.Content[i], v.Content[i+1]
+		if k.Kind != yaml.ScalarNode || e.Kind != yaml.ScalarNode || k.Tag != "!!str" || e.Tag != "!!str" {
+			return map[string]string{"\x00": "not strings"}
+		}
+		out[k.Value] = e.Value
+	}
+	return out
+}
+
+func sameStrings(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }
 
 // at formats a location: file:line where line is the document's start line
@@ -317,6 +658,10 @@ func at(source string, docLine, nodeLine int) string {
 // yamlErr rewrites yaml.v3's "yaml: line N: msg" so N is a line of the file.
 func yamlErr(source string, err error, docLine int) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if strings.HasPrefix(msg, "unsupported map key") {
+		// sigs.k8s.io/yaml's words for a key JSON cannot hold
+		msg = "a mapping key is null (null, ~ or nothing), which Argo CD cannot read"
+	}
 	var n int
 	if c, _ := fmt.Sscanf(msg, "line %d:", &n); c == 1 {
 		if i := strings.Index(msg, ":"); i >= 0 {
@@ -333,7 +678,7 @@ func yamlErr(source string, err error, docLine int) error {
 // keeps memory (and garbage collection) proportional to the metadata, not to
 // the whole rendered output.
 func (r *Resource) trim() {
-	if r.raw == nil || r.json || r.node == nil {
+	if r.raw == nil || r.node == nil {
 		return
 	}
 	keep := []string{"apiVersion", "kind", "metadata"}

@@ -2,8 +2,11 @@ package manifest
 
 import (
 	"bytes"
+	"reflect"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // DecodeDocumentFast decodes a document by parsing only what syncwave reads:
@@ -27,18 +30,24 @@ func DecodeDocumentFast(source string, d Document) ([]*Resource, error) {
 	return DecodeDocument(source, d)
 }
 
-func decodeFast(source string, d Document) (*Resource, bool) {
-	text := d.Text
-	if bytes.HasPrefix(text, []byte("\xef\xbb\xbf")) || bytes.IndexByte(text, '\t') >= 0 && hasTabIndent(text) {
-		return nil, false
+// entry is one top-level key of a document and the lines of its value.
+type entry struct {
+	key        string
+	line       int // 0-based
+	start, end int // byte offsets of the entry's lines [start, end)
+}
+
+// topEntries splits a document into its top-level entries, or reports false
+// when it cannot prove where they are (see decodeFast).
+//
+// dirty lists the offsets of the lines that start inside a quoted scalar or
+// a flow collection (none of them can be a key).
+func topEntries(text []byte) (entries []entry, dirty []int, ok bool) {
+	if bytes.HasPrefix(text, []byte("\xef\xbb\xbf")) || bytes.IndexByte(text, '\t') >= 0 && hasTabIndent(text) || !plainText(text) {
+		return nil, nil, false
 	}
-	type entry struct {
-		key        string
-		line       int // 0-based
-		start, end int // byte offsets of the entry's lines [start, end)
-	}
-	var entries []entry
 	seen := map[string]bool{}
+	lex := newLexer()
 	off := 0
 	for ln := 0; off < len(text); ln++ {
 		nl := bytes.IndexByte(text[off:], '\n')
@@ -47,16 +56,24 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 			end = off + nl + 1
 		}
 		line := text[off:end]
+		col0 := len(line) > 0 && line[0] != ' ' && line[0] != '\n' && line[0] != '\r'
+		if !lex.clean() {
+			if col0 {
+				// a quoted scalar or flow collection continues at column 0
+				return nil, nil, false
+			}
+			dirty = append(dirty, off)
+		}
+		top := col0 && line[0] != '#'
+		if !lex.line(bytes.TrimSuffix(line, []byte("\n"))) {
+			return nil, nil, false
+		}
 		// "- item" at column 0 continues the previous key's value: a
 		// sequence written at its key's indentation, as yaml/v2 writes it.
-		if len(entries) > 0 && isSeqItem(line) {
-			off = end
-			continue
-		}
-		if len(line) > 0 && line[0] != ' ' && line[0] != '\n' && line[0] != '\r' && line[0] != '#' {
+		if top && !(len(entries) > 0 && isSeqItem(line)) {
 			k, ok := plainTopKey(line)
 			if !ok || seen[k] {
-				return nil, false
+				return nil, nil, false
 			}
 			seen[k] = true
 			if n := len(entries); n > 0 {
@@ -66,36 +83,48 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 		}
 		off = end
 	}
-	if seen["items"] || !seen["kind"] || !seen["apiVersion"] {
+	if !lex.clean() || seen["items"] || !seen["kind"] || !seen["apiVersion"] {
+		return nil, nil, false
+	}
+	return entries, dirty, true
+}
+
+func decodeFast(source string, d Document) (*Resource, bool) {
+	text := d.Text
+	entries, dirty, ok := topEntries(text)
+	if !ok {
 		return nil, false
 	}
 	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}
-	var metaSeen bool
 	var specRegion []byte
+	specStart := 0
+	// Entries read with the YAML parser rather than line by line are read
+	// again by sigs.k8s.io/yaml, and must mean the same to both.
+	var parsed bytes.Buffer
 	for _, e := range entries {
 		switch e.key {
 		case "apiVersion", "kind", "metadata":
 		case "spec":
-			specRegion = text[e.start:e.end]
+			specRegion, specStart = text[e.start:e.end], e.start
 			continue
 		default:
 			continue
 		}
+		region := text[e.start:e.end]
 		if e.key != "metadata" {
-			if k, v, ok := simpleScalarEntry(text[e.start:e.end], e.key, e.line); ok {
+			if k, v, ok := simpleScalarEntry(region, e.key, e.line); ok {
 				root.Content = append(root.Content, k, v)
 				continue
 			}
 		}
 		if e.key == "metadata" {
-			if k, v, ok := simpleMetadata(text[e.start:e.end], e.line); ok {
+			if k, v, ok := simpleMetadata(region, e.line); ok {
 				root.Content = append(root.Content, k, v)
-				metaSeen = true
 				continue
 			}
 		}
 		var doc yaml.Node
-		if err := yaml.Unmarshal(text[e.start:e.end], &doc); err != nil || len(doc.Content) != 1 {
+		if err := yaml.Unmarshal(region, &doc); err != nil || len(doc.Content) != 1 {
 			return nil, false
 		}
 		m := doc.Content[0]
@@ -107,28 +136,96 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 			if v.Kind != yaml.MappingNode || v.Style&yaml.FlowStyle != 0 || v.Line == k.Line {
 				return nil, false
 			}
-			metaSeen = true
 		} else if v.Kind != yaml.ScalarNode || v.Line != k.Line {
 			return nil, false
 		}
 		shiftLines(k, e.line)
 		shiftLines(v, e.line)
 		root.Content = append(root.Content, k, v)
+		parsed.Write(region)
+		if region[len(region)-1] != '\n' {
+			parsed.WriteByte('\n')
+		}
 	}
-	_ = metaSeen
 	if kind := mapValue(root, "kind"); kind != nil && kind.Value == "CustomResourceDefinition" {
 		// A CRD's spec is read (group, names, scope), its schema is not.
-		k, v, ok := crdSpec(specRegion)
+		k, v, mini, ok := crdSpec(specRegion, specStart, dirty)
 		if !ok {
 			return nil, false
 		}
 		root.Content = append(root.Content, k, v)
+		parsed.Write(mini)
 	}
-	r, err := newResource(source, d.Line, root, text, false, "")
+	obj, ok := nodeValue(root)
+	if !ok {
+		return nil, false
+	}
+	if parsed.Len() > 0 {
+		j, err := sigsyaml.YAMLToJSON(parsed.Bytes())
+		if err != nil {
+			return nil, false
+		}
+		want, err := decodeJSONValue(j)
+		if err != nil {
+			return nil, false
+		}
+		wm, _ := want.(map[string]any)
+		for k, v := range wm {
+			if !reflect.DeepEqual(obj.(map[string]any)[k], v) {
+				return nil, false
+			}
+		}
+	}
+	r, err := newResourceFrom(source, d.Line, obj, root, text, "", 0, true, false)
 	if err != nil {
 		return nil, false
 	}
 	return r, true
+}
+
+// nodeValue turns a tree of string and null scalars into its JSON value.
+// Anything else (numbers, booleans, aliases, repeated keys) is refused.
+func nodeValue(n *yaml.Node) (any, bool) {
+	if n.Anchor != "" {
+		return nil, false
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!str":
+			return n.Value, true
+		case "!!null":
+			return nil, true
+		}
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" || k.Value == "<<" {
+				return nil, false
+			}
+			if _, dup := m[k.Value]; dup {
+				return nil, false
+			}
+			v, ok := nodeValue(n.Content[i+1])
+			if !ok {
+				return nil, false
+			}
+			m[k.Value] = v
+		}
+		return m, true
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, ok := nodeValue(c)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, v)
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 // plainTopKey reads a column-0 line of the form `key:` or `key: value`
@@ -149,7 +246,23 @@ func plainTopKey(line []byte) (string, bool) {
 	if i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\n' && line[i+1] != '\r' {
 		return "", false
 	}
+	if yaml11Word(line[:i]) {
+		return "", false
+	}
 	return string(line[:i]), true
+}
+
+// yaml11Word reports whether a plain scalar is one that YAML 1.1 (and so
+// Argo CD) reads as a boolean or null rather than a string, in any case.
+func yaml11Word(w []byte) bool {
+	if len(w) > 5 {
+		return false
+	}
+	switch strings.ToLower(string(w)) {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~":
+		return true
+	}
+	return false
 }
 
 func hasTabIndent(text []byte) bool {
@@ -196,11 +309,7 @@ func simpleScalarEntry(region []byte, key string, line int) (*yaml.Node, *yaml.N
 		v = v[:i]
 	}
 	v = bytes.TrimRight(v, " ")
-	if len(v) == 0 || !isPlainWord(v) {
-		return nil, nil, false
-	}
-	switch string(v) {
-	case "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL":
+	if len(v) == 0 || !isPlainWord(v) || yaml11Word(v) {
 		return nil, nil, false
 	}
 	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Line: line + 1, Column: 1}
@@ -223,37 +332,47 @@ func isPlainWord(v []byte) bool {
 // crdSpec parses only the group, names and scope entries of a CRD's spec
 // block (the versions with their schemas, most of a CRD's bytes, are
 // skipped). Its nodes carry no usable line numbers: nothing splices there.
-func crdSpec(region []byte) (*yaml.Node, *yaml.Node, bool) {
+func crdSpec(region []byte, start int, dirty []int) (*yaml.Node, *yaml.Node, []byte, bool) {
 	if region == nil {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	lines := bytes.SplitAfter(region, []byte("\n"))
 	if len(lines) < 2 || len(bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimRight(lines[0], "\r\n"), []byte("spec:")))) != 0 {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	indent := -1
 	var mini bytes.Buffer
 	mini.WriteString("spec:\n")
 	keep := false
 	seen := map[string]bool{}
+	off := start + len(lines[0])
 	for _, l := range lines[1:] {
+		lineOff := off
+		off += len(l)
+		for len(dirty) > 0 && dirty[0] < lineOff {
+			dirty = dirty[1:]
+		}
+		inside := len(dirty) > 0 && dirty[0] == lineOff // in a quoted or flow scalar
 		t := bytes.TrimLeft(l, " ")
-		if len(bytes.TrimSpace(t)) == 0 || t[0] == '#' {
+		if len(bytes.TrimSpace(t)) == 0 || t[0] == '#' && !inside {
+			if keep && len(l) > 0 {
+				mini.Write(l)
+			}
 			continue
 		}
 		ind := len(l) - len(t)
 		if indent < 0 {
 			indent = ind
 		}
-		if ind < indent || t[0] == '\t' {
-			return nil, nil, false
+		if ind <= indent && inside || ind < indent || t[0] == '\t' {
+			return nil, nil, nil, false
 		}
 		if ind == indent && keepSeq(t) {
 			// a sequence item at its key's indentation: part of that entry
 		} else if ind == indent {
 			k, ok := plainTopKey(t)
 			if !ok || seen[k] {
-				return nil, nil, false
+				return nil, nil, nil, false
 			}
 			seen[k] = true
 			keep = k == "group" || k == "names" || k == "scope"
@@ -267,13 +386,13 @@ func crdSpec(region []byte) (*yaml.Node, *yaml.Node, bool) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(mini.Bytes(), &doc); err != nil || len(doc.Content) != 1 {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	m := doc.Content[0]
 	if m.Kind != yaml.MappingNode || len(m.Content) != 2 || m.Content[1].Kind != yaml.MappingNode {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
-	return m.Content[0], m.Content[1], true
+	return m.Content[0], m.Content[1], mini.Bytes(), true
 }
 
 // simpleMetadata reads the most common metadata block without the YAML
@@ -291,6 +410,7 @@ func simpleMetadata(region []byte, line int) (*yaml.Node, *yaml.Node, bool) {
 	meta := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	var nested *yaml.Node // the mapping of labels/annotations being read
 	ind, nind := -1, -1
+	seen, nseen := map[string]bool{}, map[string]bool{}
 	for i, l := range lines[1:] {
 		ln := line + 2 + i // 1-based line of l in the document
 		l = bytes.TrimRight(l, "\r\n")
@@ -313,6 +433,11 @@ func simpleMetadata(region []byte, line int) (*yaml.Node, *yaml.Node, bool) {
 		switch {
 		case n == ind:
 			nested, nind = nil, -1
+			if seen[k] {
+				return nil, nil, false
+			}
+			seen[k] = true
+			clear(nseen)
 			kn := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Line: ln, Column: n + 1}
 			if len(rest) == 0 {
 				if k != "labels" && k != "annotations" {
@@ -332,9 +457,10 @@ func simpleMetadata(region []byte, line int) (*yaml.Node, *yaml.Node, bool) {
 				nind = n
 				nested.Line, nested.Column = ln, n+1
 			}
-			if len(rest) == 0 {
+			if len(rest) == 0 || nseen[k] {
 				return nil, nil, false
 			}
+			nseen[k] = true
 			vn, ok := simpleValue(rest, ln, len(l)-len(rest)+1)
 			if !ok {
 				return nil, nil, false
@@ -367,7 +493,7 @@ func simpleKey(t []byte) (string, []byte, bool) {
 		}
 		break
 	}
-	if i == 0 || i >= len(t) || t[i] != ':' {
+	if i == 0 || i >= len(t) || t[i] != ':' || yaml11Word(t[:i]) {
 		return "", nil, false
 	}
 	rest := t[i+1:]
@@ -397,11 +523,7 @@ func simpleValue(v []byte, line, col int) (*yaml.Node, bool) {
 		}
 		return n, true
 	}
-	if !isPlainWord(v) {
-		return nil, false
-	}
-	switch string(v) {
-	case "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL":
+	if !isPlainWord(v) || yaml11Word(v) {
 		return nil, false
 	}
 	n.Value = string(v)

@@ -2,13 +2,14 @@ package manifest
 
 import (
 	"bytes"
-	"fmt"
+	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 func TestSplitYAML(t *testing.T) {
@@ -33,7 +34,7 @@ func TestDecode(t *testing.T) {
 		want     []string // String() of each resource
 		err      string
 	}{
-		{name: "multi", in: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: n}\n---\n---\nnull\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: b\n", want: []string{"ConfigMap n/a", "Secret b"}},
+		{name: "multi", in: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: ns}\n---\n---\nnull\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: b\n", want: []string{"ConfigMap ns/a", "Secret b"}},
 		{name: "list", in: "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}\n", want: []string{"ConfigMap a", "ConfigMap b"}},
 		{name: "any kind with items array is a list", in: "apiVersion: x/v1\nkind: Thing\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n", want: []string{"ConfigMap a"}},
 		{name: "items null dropped", in: "apiVersion: v1\nkind: List\nitems: null\n"},
@@ -43,7 +44,7 @@ func TestDecode(t *testing.T) {
 		{name: "no apiVersion", in: "kind: ConfigMap\nmetadata:\n  name: a\n", err: "f.yaml:1: ConfigMap has no apiVersion"},
 		{name: "scalar", in: "---\nhello\n", err: "f.yaml:2: expected a Kubernetes object"},
 		{name: "bad yaml line", in: "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: [\n", err: "f.yaml:5: invalid YAML: did not find expected node content"},
-		{name: "annotation not a string", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    argocd.argoproj.io/sync-wave: 1\n", err: "metadata.annotations.argocd.argoproj.io/sync-wave: expected a string, found int 1 (quote the value)"},
+		{name: "annotation not a string", in: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    argocd.argoproj.io/sync-wave: 1\n", err: "metadata.annotations.argocd.argoproj.io/sync-wave: expected a string, found int 1 (quote the value"},
 		{name: "list item without kind", in: "apiVersion: v1\nkind: List\nitems:\n- {metadata: {name: a}}\n", err: "items[0].object has no kind"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,7 +126,9 @@ func TestSpliceKeepsText(t *testing.T) {
 func ptr(s string) *string { return &s }
 
 // checkAnnotate applies the changes to every resource of in and checks the
-// written text against the expected object.
+// written text against the expected object: what Argo CD reads
+// (sigs.k8s.io/yaml) from the input, with the annotations changed, must be
+// what it reads from the output.
 func checkAnnotate(t *testing.T, in []byte, changes map[string]*string) {
 	t.Helper()
 	rs, err := Decode("f.yaml", in)
@@ -133,18 +136,7 @@ func checkAnnotate(t *testing.T, in []byte, changes map[string]*string) {
 		return
 	}
 	for _, r := range rs {
-		var want map[string]any
-		full := r.node
-		if r.raw != nil && !r.json {
-			var doc yaml.Node
-			if err := yaml.Unmarshal(r.raw, &doc); err != nil {
-				t.Fatalf("raw text of a decoded document does not parse: %v", err)
-			}
-			full = doc.Content[0]
-		}
-		if err := full.Decode(&want); err != nil {
-			continue // e.g. duplicate keys: yaml.v3 refuses them in a map
-		}
+		want := oracleObject(t, r)
 		for k, v := range changes {
 			if v == nil {
 				r.DeleteAnnotation(k)
@@ -152,10 +144,7 @@ func checkAnnotate(t *testing.T, in []byte, changes map[string]*string) {
 				r.SetAnnotation(k, *v)
 			}
 		}
-		meta, ok := want["metadata"].(map[string]any)
-		if !ok && want["metadata"] != nil {
-			continue // metadata with non-string keys: not a valid object anyway
-		}
+		meta, _ := want["metadata"].(map[string]any)
 		if meta == nil {
 			meta = map[string]any{}
 			want["metadata"] = meta
@@ -166,27 +155,29 @@ func checkAnnotate(t *testing.T, in []byte, changes map[string]*string) {
 		}
 		if len(ann) > 0 {
 			meta["annotations"] = ann
-		} else if meta["annotations"] != nil {
+		} else {
 			delete(meta, "annotations")
 		}
 		b, err := r.Bytes()
 		if err != nil {
 			t.Fatalf("write %q: %v", in, err)
 		}
-		var got map[string]any
-		if err := yaml.Unmarshal(b, &got); err != nil {
+		j, err := sigsyaml.YAMLToJSON(b)
+		if err != nil {
 			t.Fatalf("output of %q is not YAML: %v\n%s", in, err, b)
 		}
-		if gm, ok := normalize(got["metadata"]).(map[string]any); ok {
-			if a, ok := gm["annotations"]; ok {
-				if am, _ := a.(map[string]any); len(am) == 0 {
-					delete(gm, "annotations")
-				}
+		gv, err := decodeJSONValue(j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := gv.(map[string]any)
+		if gm, ok := got["metadata"].(map[string]any); ok {
+			if am, ok := gm["annotations"].(map[string]any); ok && len(am) == 0 {
+				delete(gm, "annotations")
 			}
-			got["metadata"] = gm
 		}
 		if !reflect.DeepEqual(normalize(got), normalize(want)) {
-			t.Fatalf("input:\n%s\noutput:\n%s\nmeans %#v\nwant %#v", in, b, got, want)
+			t.Fatalf("input:\n%q\noutput:\n%s\nmeans %#v\nwant %#v", in, b, got, want)
 		}
 		if rs2, err := Decode("f.yaml", b); err != nil || len(rs2) != 1 {
 			t.Fatalf("output does not decode back to one resource: %v\n%s", err, b)
@@ -194,7 +185,29 @@ func checkAnnotate(t *testing.T, in []byte, changes map[string]*string) {
 	}
 }
 
-// normalize makes yaml.v3 and JSON-ish decodings comparable.
+// oracleObject is the whole object as Argo CD reads it, before any change.
+func oracleObject(t *testing.T, r *Resource) map[string]any {
+	t.Helper()
+	if r.raw == nil {
+		b, err := json.Marshal(r.obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := decodeJSONValue(b)
+		return v.(map[string]any)
+	}
+	j, err := sigsyaml.YAMLToJSON(r.raw)
+	if err != nil {
+		t.Fatalf("raw text of a decoded document does not parse: %v", err)
+	}
+	v, err := decodeJSONValue(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.(map[string]any)
+}
+
+// normalize makes numbers comparable (1 and 1.0 are the same JSON number).
 func normalize(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -203,14 +216,12 @@ func normalize(v any) any {
 			m[k] = normalize(e)
 		}
 		return m
-	case map[any]any:
-		m := map[string]any{}
-		for k, e := range x {
-			m[fmt.Sprint(k)] = normalize(e)
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			return string(x)
 		}
-		return m
-	case int, int64, uint64, float64:
-		return fmt.Sprint(x)
+		return f
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -235,19 +246,40 @@ func TestWriteSeparatesDocuments(t *testing.T) {
 	}
 }
 
-// FuzzDecode: the stream reader never panics, and whatever it accepts can be
-// annotated and written back to text that means the original object plus
-// the annotations.
+// FuzzDecode: the stream reader never panics, reads of every document it
+// accepts the identity sigs.k8s.io/yaml (Argo CD's reader) reads, refuses
+// what sigs.k8s.io/yaml refuses, and whatever it accepts can be annotated
+// and written back to text that means, to sigs.k8s.io/yaml, the original
+// object plus the annotations.
 func FuzzDecode(f *testing.F) {
 	for _, c := range spliceCases {
 		f.Add([]byte(c))
 	}
 	f.Add([]byte("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: A}\n"))
 	f.Add([]byte("{\"apiVersion\":\"v1\",\"kind\":\"A\"}"))
+	for _, c := range argoCases {
+		f.Add([]byte(c.in))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
+			for _, d := range SplitYAML(data) {
+				if isBlank(d.Text) || bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
+					continue
+				}
+				rs, err := DecodeDocument("f.yaml", d)
+				if j, err := sigsyaml.YAMLToJSON(d.Text); err == nil && bytes.Contains(j, []byte(`"items":`)) {
+					continue // possibly a List: its items are checked by checkAnnotate
+				}
+				want, wok := argoIdentity(d.Text)
+				switch {
+				case err == nil && len(rs) == 1 && !wok:
+					t.Errorf("accepted %q, which Argo CD refuses", d.Text)
+				case err == nil && len(rs) == 1 && !reflect.DeepEqual(identityOf(rs[0]), want):
+					t.Errorf("read %+v from %q; Argo CD reads %+v", identityOf(rs[0]), d.Text, want)
+				}
+			}
 			checkAnnotate(t, data, map[string]*string{
 				"argocd.argoproj.io/sync-wave": ptr("3"),
 				"argocd.argoproj.io/hook":      nil,

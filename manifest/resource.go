@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -30,10 +31,11 @@ type Resource struct {
 	Labels      map[string]string
 	Annotations map[string]string
 
-	node    *yaml.Node // the object's mapping node
-	raw     []byte     // the original document text; nil when it must be re-encoded
-	json    bool       // raw is JSON: always re-encoded as YAML
-	changed map[string]*string
+	node     *yaml.Node     // the YAML document's mapping node (trimmed to metadata), for splicing
+	raw      []byte         // the original YAML document text; nil when it must be re-encoded
+	obj      map[string]any // the object as Argo CD reads it: whole without raw, else trimmed
+	noSplice bool           // the text cannot be spliced safely: encode afresh when changed
+	changed  map[string]*string
 }
 
 // Group is the API group of the object ("" for the core group).
@@ -122,6 +124,25 @@ func (r *Resource) changedKeys() []string {
 // kind, metadata and a CustomResourceDefinition's spec are kept after
 // decoding (see trim); other paths report false.
 func (r *Resource) Field(path ...string) (string, bool) {
+	if r.obj != nil {
+		var v any = r.obj
+		for _, k := range path {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return "", false
+			}
+			if v, ok = m[k]; !ok {
+				return "", false
+			}
+		}
+		switch x := v.(type) {
+		case string:
+			return x, true
+		case bool, json.Number:
+			return fmt.Sprint(x), true
+		}
+		return "", false
+	}
 	n := r.node
 	for _, k := range path {
 		n = mapValue(n, k)

@@ -7,8 +7,10 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
+	yaml2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
 	sigsyaml "sigs.k8s.io/yaml"
 )
@@ -55,31 +57,46 @@ func Write(w io.Writer, res []*Resource) error {
 
 // Bytes returns the resource's YAML text with its annotation changes applied.
 func (r *Resource) Bytes() ([]byte, error) {
-	if r.raw != nil && !r.json {
+	if r.raw != nil {
 		if !r.Changed() {
 			return r.raw, nil
 		}
-		if b, ok := r.splice(); ok {
-			return b, nil
+		if !r.noSplice {
+			if b, ok := r.splice(); ok {
+				return b, nil
+			}
 		}
 	}
 	return r.encode()
 }
 
-// encode marshals the object afresh with its current annotations.
+// encode writes the object afresh with its current annotations. The object
+// is the JSON that Argo CD reads (sigs.k8s.io/yaml's reading of the YAML
+// text), and it is written by sigs.k8s.io/yaml, which quotes every string a
+// YAML 1.1 reader would take for something else ("yes", "on", "1.0"), so the
+// output means to Argo CD exactly what the input meant.
 func (r *Resource) encode() ([]byte, error) {
-	var obj map[string]any
-	node := r.node
-	if r.raw != nil && !r.json {
-		// The decoded tree was trimmed to the metadata: read the text again.
-		var doc yaml.Node
-		if err := yaml.Unmarshal(r.raw, &doc); err != nil || len(doc.Content) == 0 {
+	obj := r.obj
+	if r.raw != nil {
+		// The object was trimmed to the metadata: read the text again.
+		j, err := sigsyaml.YAMLToJSON(r.raw)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %s: cannot re-read the document: %v", r.Where(), r, err)
 		}
-		node = doc.Content[0]
-	}
-	if err := node.Decode(&obj); err != nil {
-		return nil, fmt.Errorf("%s: %s: %v", r.Where(), r, err)
+		v, err := decodeJSONValue(j)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: cannot re-read the document: %v", r.Where(), r, err)
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s: cannot re-read the document", r.Where(), r)
+		}
+		obj = m
+	} else if r.Changed() {
+		obj = shallowCopy(obj)
+		if meta, ok := obj["metadata"].(map[string]any); ok {
+			obj["metadata"] = shallowCopy(meta)
+		}
 	}
 	if r.Changed() {
 		meta, _ := obj["metadata"].(map[string]any)
@@ -97,15 +114,58 @@ func (r *Resource) encode() ([]byte, error) {
 			delete(meta, "annotations")
 		}
 	}
-	j, err := json.Marshal(jsonable(obj))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %v", r.Where(), r, err)
-	}
-	b, err := sigsyaml.JSONToYAML(j)
+	b, err := yaml2.Marshal(yamlValue(obj))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %v", r.Where(), r, err)
 	}
 	return b, nil
+}
+
+// yamlValue prepares a JSON value for yaml/v2 (the YAML 1.1 writer that
+// sigs.k8s.io/yaml uses, which quotes every string a YAML 1.1 reader would
+// take for something else): mappings become key-sorted MapSlices, so the
+// order of keys is the same on every run (yaml/v2's own ordering of a map
+// is not a total order), and numbers become numbers.
+func yamlValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		ms := make(yaml2.MapSlice, len(keys))
+		for i, k := range keys {
+			ms[i] = yaml2.MapItem{Key: k, Value: yamlValue(x[k])}
+		}
+		return ms
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = yamlValue(e)
+		}
+		return out
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
+			return u
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return string(x)
+	}
+	return v
+}
+
+func shallowCopy(m map[string]any) map[string]any {
+	c := make(map[string]any, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
 }
 
 // splice applies the annotation changes to the original text line by line.
@@ -339,28 +399,4 @@ func quote(s string) string {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// jsonable turns yaml.v3's map[any]any (non-string keys) into JSON objects
-// with the keys written as text, as Kubernetes' YAML-to-JSON conversion does.
-func jsonable(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsonable(e)
-		}
-		return x
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = jsonable(e)
-		}
-		return m
-	case []any:
-		for i, e := range x {
-			x[i] = jsonable(e)
-		}
-		return x
-	}
-	return v
 }

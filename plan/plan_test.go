@@ -268,9 +268,9 @@ Sync/0 Apple b
 func TestTies(t *testing.T) {
 	in := "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: b}\n" +
 		"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: a}\n" +
-		"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: y, namespace: a}\n"
+		"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: z, namespace: a}\n"
 	p := Compute(decode(t, in), nil)
-	if got := order(p); got != "Sync/0 ConfigMap a/x\nSync/0 ConfigMap b/x\nSync/0 ConfigMap a/y\n" {
+	if got := order(p); got != "Sync/0 ConfigMap a/x\nSync/0 ConfigMap b/x\nSync/0 ConfigMap a/z\n" {
 		t.Errorf("order:\n%s", got)
 	}
 	if p.Steps[0].Tie == 0 || p.Steps[0].Tie != p.Steps[1].Tie || p.Steps[2].Tie != 0 {

@@ -129,16 +129,18 @@ func Directory(ctx context.Context, root *Root, o DirectoryOptions, warn func(st
 // metadata:), otherwise it is some other YAML file and is ignored.
 func decodeFile(rel string, data []byte, warn func(string)) ([]*manifest.Resource, error) {
 	if strings.HasSuffix(rel, ".json") {
-		return manifest.DecodeJSON(rel, data)
+		return manifest.DecodeJSONAnyVersion(rel, data)
 	}
-	rs, err := manifest.Decode(rel, data)
+	// Argo CD requires a kind but not an apiVersion of a directory source's
+	// objects: one without is passed on, as Argo CD does.
+	rs, err := manifest.DecodeAnyVersion(rel, data)
 	if err == nil {
 		return rs, nil
 	}
 	// Argo CD's leniency applies only when nothing before the failure parsed.
 	var good int
 	for _, d := range manifest.SplitYAML(data) {
-		r, derr := manifest.DecodeDocument(rel, d)
+		r, derr := manifest.DecodeDocumentAnyVersion(rel, d)
 		if derr != nil {
 			break
 		}

@@ -98,7 +98,9 @@ func planOf(out *pipeline.Output, opt plan.Options) (*plan.Plan, error) {
 	if err := out.Write(&buf); err != nil {
 		return nil, err
 	}
-	printed, err := manifest.Decode("rendered output", buf.Bytes())
+	// The same reader as render's (the fast metadata reader, which falls
+	// back to the full one on anything it cannot prove).
+	printed, err := manifest.DecodeFast("rendered output", buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("read back the rendered stream: %w", err)
 	}

@@ -1,0 +1,84 @@
+package cmpserver
+
+import (
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// readingCases are single files of a directory source that Argo CD's
+// reader (sigs.k8s.io/yaml: YAML 1.1, the last repeated key wins, merge keys
+// resolved) reads in ways a YAML 1.2 reader does not. syncwave must produce
+// exactly Argo CD's objects (less its own annotations), or both must fail.
+// refused marks the documents syncwave refuses on purpose although Argo CD
+// accepts them, with a part of syncwave's message.
+var readingCases = []struct {
+	name, file, content string
+	refused             string
+}{
+	{name: "kind without apiVersion", file: "a.yaml", content: "kind: ConfigMap\nmetadata:\n  name: a\n"},
+	{name: "kind without apiVersion in JSON", file: "a.json", content: `{"kind": "ConfigMap", "metadata": {"name": "a"}}`},
+	{name: "apiVersion without kind", file: "a.yaml", content: "apiVersion: v1\nmetadata:\n  name: a\n"},
+	{name: "apiVersion without kind in a manifest-looking file", file: "a.yaml", content: "apiVersion: v1\nmetadata:\n  name: a\ndata:\n  kind: x\n"},
+	{name: "repeated name", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n  name: last\n"},
+	{name: "repeated metadata", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\nmetadata:\n  name: last\n"},
+	{name: "repeated annotations", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    x: \"1\"\n  annotations:\n    y: \"2\"\n"},
+	{name: "merge key in metadata", file: "a.yaml", content: "x: &b\n  annotations:\n    owner: team-a\n  labels:\n    app: web\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  <<: *b\n  name: a\n"},
+	{name: "YAML 1.1 booleans in data", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: yes, b: on, c: off, d: 'yes', e: y, f: 0777}\n"},
+	{name: "YAML 1.1 booleans in a List", file: "a.yaml", content: "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data: {on: x, flag: yes}\n"},
+	{name: "yes as a label key", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    yes: x\n"},
+	{name: "lone CR line break", file: "a.yaml", content: "apiVersion: v1\rkind: Secret\nkind: ConfigMap\nmetadata:\n  name: a\r  namespace: team-a\n"},
+	{name: "NEL line break", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\u0085  name: last\n"},
+	{name: "quoted scalar at column 0", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: real\ndata:\n  x: 'one\nkind: Secret\nmetadata:\n  name: fake'\n"},
+	{name: "null as a label key", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    null: x\n"},
+	{name: "control byte in a name", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\x01\"\n"},
+	// Argo CD refuses it too, when it adds its tracking annotation.
+	{name: "unquoted yes annotation", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    enabled: yes\n"},
+	{name: "number as a name", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 5\n", refused: "metadata.name: expected a string, found int 5"},
+}
+
+// TestDirectoryReading runs Argo CD's native directory source and syncwave
+// side by side on each of readingCases.
+func TestDirectoryReading(t *testing.T) {
+	for _, tc := range readingCases {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := &tree{seed: -1, appPath: "apps/app", files: map[string]string{tc.file: tc.content}, links: map[string]string{}}
+			repo := t.TempDir()
+			tr.write(t, repo)
+			native, nerr := generate(testContext(t), repo, app{name: "dir", namespace: "default", source: tr.nativeSource()})
+			viaPlugin, perr := generate(testContext(t), repo, app{name: "dir", namespace: "default", source: tr.pluginSource(t)})
+			if tc.refused != "" {
+				if nerr != nil || perr == nil || !strings.Contains(perr.Error(), tc.refused) {
+					t.Fatalf("want Argo CD to accept and syncwave to refuse with %q; native error %v, plugin error %v", tc.refused, nerr, perr)
+				}
+				return
+			}
+			switch {
+			case nerr != nil && perr != nil:
+				t.Logf("refused by both:\n  native: %v\n  plugin: %v", nerr, perr)
+				return
+			case nerr != nil || perr != nil:
+				t.Fatalf("native error %v; plugin error %v", nerr, perr)
+			}
+			var want, got []*unstructured.Unstructured
+			for _, o := range native {
+				if o.GetKind() == "SyncOrder" && strings.HasPrefix(o.GetAPIVersion(), "syncwave.io/") {
+					continue // Argo CD would apply syncwave.yaml as a resource; syncwave skips it
+				}
+				c, _ := untracked(o)
+				want = append(want, c)
+			}
+			for _, o := range viaPlugin {
+				c, _ := untracked(o)
+				got = append(got, withoutSyncwave(c))
+			}
+			if d := diffSets(canonical(t, got), canonical(t, want)); d != "" {
+				t.Errorf("plugin vs native directory source:\n%s", d)
+			}
+			if len(want) == 0 {
+				t.Logf("no object from either")
+			}
+		})
+	}
+}
