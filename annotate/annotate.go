@@ -95,7 +95,12 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 	}
 	deps := o.Dependencies
 	if opts.Dependencies != nil {
+		// The flag or parameter names annotation syntaxes only: references
+		// stay as the ordering file says.
 		deps = *opts.Dependencies
+		if deps.References == nil {
+			deps.References = o.Dependencies.References
+		}
 	}
 	d.addDependencies(deps)
 	out.Warnings = append(out.Warnings, d.warn...)

@@ -1,0 +1,116 @@
+package annotate
+
+import (
+	"github.com/syncwave/syncwave/order"
+	"github.com/syncwave/syncwave/refs"
+)
+
+// ViaReference is the Via of an inferred edge's origin; reasons print it
+// with the reference's field path: "after ServiceAccount shop/app (wave 0,
+// reference: spec.template.spec.serviceAccountName)".
+const ViaReference = "reference"
+
+// rbacGroup is the API group of Roles, ClusterRoles and their bindings.
+const rbacGroup = "rbac.authorization.k8s.io"
+
+// referenced reports whether objects of a group/kind can be the target of a
+// reference (refs.Of).
+func referenced(group, kind string) bool {
+	switch group + "/" + kind {
+	case "/ServiceAccount", "/ConfigMap", "/Secret", "/PersistentVolumeClaim", rbacGroup + "/Role", rbacGroup + "/ClusterRole":
+		return true
+	}
+	return false
+}
+
+// references adds the inferred edges (dependencies.references): a resource
+// comes after each object it references (refs.Of) that is in the output.
+// Optional references make no edge (Kubernetes starts the pod without the
+// object), nor do references to objects that are not in the output (they
+// may exist in the cluster already; nothing to order against), nor
+// references between resources of one group (they share a wave anyway).
+//
+// An edge joins only resources of the same phase. Across phases, the phase
+// order either already satisfies it (a Sync Deployment using a PreSync
+// Secret) or contradicts it (a PreSync hook using a Sync Secret): the graph
+// cannot change a phase, so the second is lint's hook-identity finding, not
+// an ordering error.
+func (d *depGraph) references() {
+	// The possible targets by name; the referrers are read only when there
+	// is one.
+	targets := map[string][]int32{}
+	for j, r := range d.res {
+		if referenced(r.Group(), r.Kind) {
+			targets[r.Name] = append(targets[r.Name], int32(j))
+		}
+	}
+	if len(targets) == 0 {
+		return
+	}
+	for i, r := range d.res {
+		group := r.Group()
+		if refs.PodSpecPath(group, r.Kind) == nil && !(group == rbacGroup && (r.Kind == "RoleBinding" || r.Kind == "ClusterRoleBinding")) {
+			continue
+		}
+		text, err := r.Bytes()
+		if err != nil {
+			d.errs = append(d.errs, err)
+			continue
+		}
+		rs, err := refs.OfDocument(text)
+		if err != nil {
+			d.errorf(r, "dependencies.references", "cannot read the object: %v", err)
+			continue
+		}
+		for _, ref := range rs {
+			if ref.Optional {
+				continue
+			}
+			rns := ref.Namespace
+			if rns == "" {
+				rns = d.opts.Namespace
+			}
+			for _, j := range targets[ref.Name] {
+				t := d.res[j]
+				if t.Kind != ref.Kind || t.Group() != ref.Group {
+					continue
+				}
+				if ref.Kind != "ClusterRole" {
+					tns := t.Namespace
+					if tns == "" {
+						tns = d.opts.Namespace
+					}
+					// An unknown namespace (no destination) matches any.
+					if tns != "" && rns != "" && tns != rns {
+						continue
+					}
+				}
+				d.inferred(int(j), i, ref)
+			}
+		}
+	}
+}
+
+// inferred adds the edge "resource i comes after resource j" for ref,
+// unless both are in one group or in different phases (see references).
+func (d *depGraph) inferred(j, i int, ref refs.Ref) {
+	if d.member[i] >= 0 && d.member[i] == d.member[j] {
+		return
+	}
+	if p := d.phaseOfIndex(i); !p.Ordered() || p != d.phaseOfIndex(j) {
+		return
+	}
+	r := d.res[i]
+	d.g.AddEdge(order.Edge{From: d.nodeOf(j), To: d.nodeOf(i), Weight: 1, Origin: order.Origin{
+		File: r.Source, Line: r.Line, Path: ref.Path, Via: ViaReference + ": " + ref.Path,
+	}})
+}
+
+// phaseOfIndex is the phase resource i is ordered in: its group's, else
+// its own.
+func (d *depGraph) phaseOfIndex(i int) order.Phase {
+	if g := d.member[i]; g >= 0 {
+		return d.o.Groups[g].Phase()
+	}
+	return d.phaseOf(d.res[i])
+}
