@@ -13,11 +13,17 @@ const ViaReference = "reference"
 // rbacGroup is the API group of Roles, ClusterRoles and their bindings.
 const rbacGroup = "rbac.authorization.k8s.io"
 
-// referenced reports whether objects of a group/kind can be the target of a
-// reference (refs.Of).
+// referenced reports whether a reference to objects of a group/kind
+// (refs.Of) becomes an edge. A PersistentVolumeClaim does not: Argo CD's
+// health check holds a wave until the claim is Bound, and a claim of a
+// WaitForFirstConsumer storage class binds only once a pod uses it, so a
+// wave boundary between a claim and its only consumer never ends. In one
+// wave Kubernetes keeps the pod Pending until the claim exists, which is
+// all it needs; lint's reference-planned-later still reports a claim
+// planned after its workload.
 func referenced(group, kind string) bool {
 	switch group + "/" + kind {
-	case "/ServiceAccount", "/ConfigMap", "/Secret", "/PersistentVolumeClaim", rbacGroup + "/Role", rbacGroup + "/ClusterRole":
+	case "/ServiceAccount", "/ConfigMap", "/Secret", rbacGroup + "/Role", rbacGroup + "/ClusterRole":
 		return true
 	}
 	return false
@@ -72,7 +78,7 @@ func (d *depGraph) references() {
 			}
 			for _, j := range targets[ref.Name] {
 				t := d.res[j]
-				if t.Kind != ref.Kind || t.Group() != ref.Group {
+				if t.Kind != ref.Kind || t.Group() != ref.Group || !referenced(ref.Group, ref.Kind) {
 					continue
 				}
 				if ref.Kind != "ClusterRole" {

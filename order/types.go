@@ -235,13 +235,13 @@ type Dependencies struct {
 	Helm      *bool `yaml:"helm,omitempty" json:"helm,omitempty"`
 	Kapp      *bool `yaml:"kapp,omitempty" json:"kapp,omitempty"`
 	// References, when true, turns the references a workload's pod template
-	// makes (its ServiceAccount, ConfigMaps, Secrets, PersistentVolumeClaims)
-	// and those of a RoleBinding or ClusterRoleBinding (its Role or
-	// ClusterRole, its subject ServiceAccounts) into edges: the referrer
-	// comes after the object it references when both are in the output and
-	// in the same phase. These are the references of lint's
-	// reference-planned-later rule. Off by default: it changes the waves of
-	// resources nobody ordered.
+	// makes (its ServiceAccount, ConfigMaps, Secrets) and those of a
+	// RoleBinding or ClusterRoleBinding (its Role or ClusterRole, its
+	// subject ServiceAccounts) into edges: the referrer comes after the
+	// object it references when both are in the output and in the same
+	// phase. These are the references of lint's reference-planned-later
+	// rule, except PersistentVolumeClaims (see annotate). Off by default: it
+	// changes the waves of resources nobody ordered.
 	References *bool `yaml:"references,omitempty" json:"references,omitempty"`
 }
 
