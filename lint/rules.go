@@ -2,9 +2,11 @@ package lint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/health"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/plan"
@@ -273,7 +275,7 @@ func (c *ctx) namedHooks() []Finding {
 			continue
 		}
 		done[s.Resource] = true
-		if s.Name == "" || strings.Contains(","+s.HookDeletePolicy+",", ",BeforeHookCreation,") {
+		if s.Name == "" || slices.Contains(argocd.CSV(s.HookDeletePolicy), argocd.BeforeHookCreation) {
 			continue
 		}
 		if obj := c.in.Objects[s.Resource]; obj != nil {
@@ -284,12 +286,12 @@ func (c *ctx) namedHooks() []Finding {
 			}
 		}
 		why := "the one from the first sync stays, so later syncs find it already there and never run it again"
-		if strings.Contains(s.HookDeletePolicy, "HookSucceeded") {
+		if slices.Contains(argocd.CSV(s.HookDeletePolicy), argocd.HookSucceeded) {
 			why = "it is deleted only when it succeeds: after one failed run it stays, and later syncs find it already there and never run it again"
 		}
 		out = append(out, c.finding("named-hook-runs-once", Warning, i,
 			fmt.Sprintf("hook %s has a fixed name and delete policy %s: %s", s.Name, s.HookDeletePolicy, why),
-			"add BeforeHookCreation to its delete policy (argocd.argoproj.io/hook-delete-policy, or hookDeletePolicy in syncwave.yaml), or give it metadata.generateName instead of a name"))
+			"add "+argocd.BeforeHookCreation+" to its delete policy ("+argocd.AnnotationHookDeletePolicy+", or hookDeletePolicy in syncwave.yaml), or give it metadata.generateName instead of a name"))
 	}
 	return out
 }
@@ -337,7 +339,7 @@ func (c *ctx) crds() []Finding {
 		}
 		skip := false
 		for _, o := range s.SyncOptions {
-			if o == "SkipDryRunOnMissingResource=true" {
+			if o == argocd.SkipDryRunOnMissingResource {
 				skip = true
 			}
 		}
@@ -350,7 +352,7 @@ func (c *ctx) crds() []Finding {
 		}
 		out = append(out, c.finding("cr-without-crd", sev, i,
 			fmt.Sprintf("no CustomResourceDefinition for %s/%s is in the output %s: Argo CD's dry run fails and the whole sync with it", group, s.Kind, known),
-			"add the CRD to the application (or to an earlier one), pass the cluster's API versions, or set the sync option SkipDryRunOnMissingResource=true on it"))
+			"add the CRD to the application (or to an earlier one), pass the cluster's API versions, or set the sync option "+argocd.SkipDryRunOnMissingResource+" on it"))
 	}
 	return out
 }
