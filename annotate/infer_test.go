@@ -100,3 +100,29 @@ func TestInferredReferences(t *testing.T) {
 		})
 	}
 }
+
+func TestResultAfter(t *testing.T) {
+	o := decodeOrder(t, "dependencies: {references: true}\ngroups:\n  - name: sa\n    select: [{kind: ServiceAccount}]\n  - name: late\n    select: [{kind: Job}]\n    after: [sa]\n")
+	res, err := manifest.Decode("app.yaml", []byte(strings.Join([]string{
+		obj("v1", "ServiceAccount", "shop", "sa"),                                             // 0: group sa
+		pod("shop", "api", "{serviceAccountName: sa}"),                                        // 1: after sa (reference)
+		obj("batch/v1", "Job", "shop", "j"),                                                   // 2: group late, after sa
+		obj("v1", "ConfigMap", "shop", "free"),                                                // 3: in no graph node
+		obj("v1", "ConfigMap", "shop", "c", DependsOn, "apps/namespaces/shop/Deployment/api"), // 4: after api, so after sa
+	}, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := ApplyWith(o, res, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		i, j int
+		want bool
+	}{{1, 0, true}, {2, 0, true}, {4, 0, true}, {4, 1, true}, {0, 1, false}, {2, 1, false}, {3, 0, false}, {0, 3, false}, {1, 1, false}, {9, 0, false}} {
+		if got := out.After(tc.i, tc.j); got != tc.want {
+			t.Errorf("After(%d, %d) = %v, want %v", tc.i, tc.j, got, tc.want)
+		}
+	}
+}

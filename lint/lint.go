@@ -79,6 +79,11 @@ type Input struct {
 	// not (GroupsAfter). A member of a gating wave placed by a group counts
 	// as a gate only for the groups after it; nil: every later wave.
 	After map[string]map[string]bool
+	// OrderedAfter reports whether the ordering graph puts resource later
+	// after resource earlier, directly or not (its groups' after and before
+	// entries, dependency annotations, inferred references). When set it
+	// replaces After; nil: After decides.
+	OrderedAfter func(later, earlier *manifest.Resource) bool
 }
 
 // GroupsAfter returns, for every group of so, the groups it comes after

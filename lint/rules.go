@@ -129,8 +129,9 @@ func (c *ctx) gateWithoutHealth() []Finding {
 }
 
 // gates reports whether something later is ordered after step i on
-// purpose: a later step whose group comes after i's group; for a step no
-// group placed, a step of the same phase in a later wave (a sync-wave
+// purpose: a later step the ordering graph puts after it (OrderedAfter; else
+// a later step whose group comes after i's group, After); for a step no
+// group placed, also a step of the same phase in a later wave (a sync-wave
 // annotation). A phase boundary alone is Argo CD's, not a choice: every
 // Sync resource comes before every PostSync hook.
 func (c *ctx) gates(i int) bool {
@@ -139,11 +140,14 @@ func (c *ctx) gates(i int) bool {
 		if !c.later(k, i) {
 			continue
 		}
-		if gi == "" || c.in.After == nil {
+		switch {
+		case c.in.OrderedAfter != nil && c.in.OrderedAfter(c.steps[k].Resource, c.steps[i].Resource):
+			return true
+		case gi == "" || (c.in.After == nil && c.in.OrderedAfter == nil):
 			if c.steps[k].Phase == c.steps[i].Phase {
 				return true
 			}
-		} else if c.in.After[c.steps[k].Group][gi] {
+		case c.in.OrderedAfter == nil && c.in.After[c.steps[k].Group][gi]:
 			return true
 		}
 	}
