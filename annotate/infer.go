@@ -1,6 +1,9 @@
 package annotate
 
 import (
+	"runtime"
+	"sync"
+
 	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/refs"
 )
@@ -53,22 +56,40 @@ func (d *depGraph) references() {
 	if len(targets) == 0 {
 		return
 	}
+	// The referrers' objects are decoded in parallel (the annotations are
+	// not changed yet, so reading the text is safe); edges are added in
+	// resource order.
+	var referrers []int
 	for i, r := range d.res {
 		group := r.Group()
-		if refs.PodSpecPath(group, r.Kind) == nil && !(group == rbacGroup && (r.Kind == "RoleBinding" || r.Kind == "ClusterRoleBinding")) {
+		if refs.PodSpecPath(group, r.Kind) != nil || group == rbacGroup && (r.Kind == "RoleBinding" || r.Kind == "ClusterRoleBinding") {
+			referrers = append(referrers, i)
+		}
+	}
+	found := make([][]refs.Ref, len(referrers))
+	errs := make([]error, len(referrers))
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(referrers))
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w; k < len(referrers); k += workers {
+				text, err := d.res[referrers[k]].Bytes()
+				if err == nil {
+					found[k], err = refs.OfDocument(text)
+				}
+				errs[k] = err
+			}
+		}()
+	}
+	wg.Wait()
+	for k, i := range referrers {
+		if errs[k] != nil {
+			d.errorf(d.res[i], "dependencies.references", "cannot read the object: %v", errs[k])
 			continue
 		}
-		text, err := r.Bytes()
-		if err != nil {
-			d.errs = append(d.errs, err)
-			continue
-		}
-		rs, err := refs.OfDocument(text)
-		if err != nil {
-			d.errorf(r, "dependencies.references", "cannot read the object: %v", err)
-			continue
-		}
-		for _, ref := range rs {
+		for _, ref := range found[k] {
 			if ref.Optional {
 				continue
 			}
