@@ -35,6 +35,32 @@ type Result struct {
 	Resources  []*manifest.Resource
 	Placements []Placement // parallel to Resources
 	Warnings   []string
+
+	graph *order.Graph
+	nodes []int          // resource -> the node that orders it, -1 for none
+	after map[int][]bool // node -> the nodes that come after it (Reachable)
+}
+
+// After reports whether the ordering graph puts resource i (an index of
+// Resources) after resource j, directly or not: through the groups' after
+// and before entries, dependency annotations and inferred references. Two
+// members of one group are not ordered against each other; a resource no
+// group selects and no edge names is ordered against nothing (its own
+// sync-wave is not an edge). Not safe for concurrent use.
+func (r *Result) After(i, j int) bool {
+	if r.graph == nil || i < 0 || j < 0 || i >= len(r.nodes) || j >= len(r.nodes) {
+		return false
+	}
+	ni, nj := r.nodes[i], r.nodes[j]
+	if ni < 0 || nj < 0 {
+		return false
+	}
+	reach, ok := r.after[nj]
+	if !ok {
+		reach = r.graph.Reachable(nj)
+		r.after[nj] = reach
+	}
+	return reach[ni]
 }
 
 // Apply is ApplyWith with zero Options.
@@ -95,7 +121,12 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 	}
 	deps := o.Dependencies
 	if opts.Dependencies != nil {
+		// The flag or parameter names annotation syntaxes only: references
+		// stay as the ordering file says.
 		deps = *opts.Dependencies
+		if deps.References == nil {
+			deps.References = o.Dependencies.References
+		}
 	}
 	d.addDependencies(deps)
 	out.Warnings = append(out.Warnings, d.warn...)
@@ -108,6 +139,13 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 		return nil, errors.Join(errs...)
 	}
 	waves := &order.Waves{Groups: nodes[:len(o.Groups)]}
+	out.graph, out.nodes, out.after = d.g, make([]int, len(res)), map[int][]bool{}
+	for i := range res {
+		out.nodes[i] = member[i]
+		if member[i] < 0 {
+			out.nodes[i] = d.node[i]
+		}
+	}
 
 	crds := customResourceDefinitions(res)
 	def := o.Defaults.DefaultWave()

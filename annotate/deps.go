@@ -178,6 +178,9 @@ func (d *depGraph) addDependencies(deps order.Dependencies) {
 	if deps.Enabled(order.SyntaxKapp) {
 		d.kapp()
 	}
+	if deps.InferReferences() {
+		d.references()
+	}
 }
 
 // objRef is one config.kubernetes.io/depends-on entry.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/health"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
@@ -78,6 +79,11 @@ type Input struct {
 	// not (GroupsAfter). A member of a gating wave placed by a group counts
 	// as a gate only for the groups after it; nil: every later wave.
 	After map[string]map[string]bool
+	// OrderedAfter reports whether the ordering graph puts resource later
+	// after resource earlier, directly or not (its groups' after and before
+	// entries, dependency annotations, inferred references). When set it
+	// replaces After; nil: After decides.
+	OrderedAfter func(later, earlier *manifest.Resource) bool
 }
 
 // GroupsAfter returns, for every group of so, the groups it comes after
@@ -136,9 +142,9 @@ var Rules = []Rule{
 	{"gate-without-health", Warning, "a custom resource or Application without a health check is ordered before something (a group after its group, or a later sync-wave in its phase): nothing waits for it to be ready"},
 	{"reference-planned-later", Error, "a pod template uses a ServiceAccount, ConfigMap, Secret or PersistentVolumeClaim planned in a later wave or phase (a RoleBinding whose Role or ServiceAccount comes later: warning)"},
 	{"hook-identity", Error, "a hook's ServiceAccount, RBAC or referenced objects are created in a later phase or wave"},
-	{"named-hook-runs-once", Warning, "a hook with a fixed name and without BeforeHookCreation: Argo CD does not create it again while the old one exists"},
+	{"named-hook-runs-once", Warning, "a hook with a fixed name and without " + argocd.BeforeHookCreation + ": Argo CD does not create it again while the old one exists"},
 	{"crd-after-cr", Warning, "a CRD is planned after a custom resource of its kind: Argo CD moves it in front, out of its group"},
-	{"cr-without-crd", Error, "a custom resource whose CRD is neither in the output nor served by the cluster, without SkipDryRunOnMissingResource"},
+	{"cr-without-crd", Error, "a custom resource whose CRD is neither in the output nor served by the cluster, without " + argocd.SkipDryRunOnMissingResource},
 	{"wave-cost", Info, "the number of waves and the minimum time their delays add to every sync"},
 }
 

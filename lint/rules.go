@@ -2,9 +2,11 @@ package lint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/health"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/plan"
@@ -127,8 +129,9 @@ func (c *ctx) gateWithoutHealth() []Finding {
 }
 
 // gates reports whether something later is ordered after step i on
-// purpose: a later step whose group comes after i's group; for a step no
-// group placed, a step of the same phase in a later wave (a sync-wave
+// purpose: a later step the ordering graph puts after it (OrderedAfter; else
+// a later step whose group comes after i's group, After); for a step no
+// group placed, also a step of the same phase in a later wave (a sync-wave
 // annotation). A phase boundary alone is Argo CD's, not a choice: every
 // Sync resource comes before every PostSync hook.
 func (c *ctx) gates(i int) bool {
@@ -137,11 +140,14 @@ func (c *ctx) gates(i int) bool {
 		if !c.later(k, i) {
 			continue
 		}
-		if gi == "" || c.in.After == nil {
+		switch {
+		case c.in.OrderedAfter != nil && c.in.OrderedAfter(c.steps[k].Resource, c.steps[i].Resource):
+			return true
+		case gi == "" || (c.in.After == nil && c.in.OrderedAfter == nil):
 			if c.steps[k].Phase == c.steps[i].Phase {
 				return true
 			}
-		} else if c.in.After[c.steps[k].Group][gi] {
+		case c.in.OrderedAfter == nil && c.in.After[c.steps[k].Group][gi]:
 			return true
 		}
 	}
@@ -273,7 +279,7 @@ func (c *ctx) namedHooks() []Finding {
 			continue
 		}
 		done[s.Resource] = true
-		if s.Name == "" || strings.Contains(","+s.HookDeletePolicy+",", ",BeforeHookCreation,") {
+		if s.Name == "" || slices.Contains(argocd.CSV(s.HookDeletePolicy), argocd.BeforeHookCreation) {
 			continue
 		}
 		if obj := c.in.Objects[s.Resource]; obj != nil {
@@ -284,12 +290,12 @@ func (c *ctx) namedHooks() []Finding {
 			}
 		}
 		why := "the one from the first sync stays, so later syncs find it already there and never run it again"
-		if strings.Contains(s.HookDeletePolicy, "HookSucceeded") {
+		if slices.Contains(argocd.CSV(s.HookDeletePolicy), argocd.HookSucceeded) {
 			why = "it is deleted only when it succeeds: after one failed run it stays, and later syncs find it already there and never run it again"
 		}
 		out = append(out, c.finding("named-hook-runs-once", Warning, i,
 			fmt.Sprintf("hook %s has a fixed name and delete policy %s: %s", s.Name, s.HookDeletePolicy, why),
-			"add BeforeHookCreation to its delete policy (argocd.argoproj.io/hook-delete-policy, or hookDeletePolicy in syncwave.yaml), or give it metadata.generateName instead of a name"))
+			"add "+argocd.BeforeHookCreation+" to its delete policy ("+argocd.AnnotationHookDeletePolicy+", or hookDeletePolicy in syncwave.yaml), or give it metadata.generateName instead of a name"))
 	}
 	return out
 }
@@ -337,7 +343,7 @@ func (c *ctx) crds() []Finding {
 		}
 		skip := false
 		for _, o := range s.SyncOptions {
-			if o == "SkipDryRunOnMissingResource=true" {
+			if o == argocd.SkipDryRunOnMissingResource {
 				skip = true
 			}
 		}
@@ -350,7 +356,7 @@ func (c *ctx) crds() []Finding {
 		}
 		out = append(out, c.finding("cr-without-crd", sev, i,
 			fmt.Sprintf("no CustomResourceDefinition for %s/%s is in the output %s: Argo CD's dry run fails and the whole sync with it", group, s.Kind, known),
-			"add the CRD to the application (or to an earlier one), pass the cluster's API versions, or set the sync option SkipDryRunOnMissingResource=true on it"))
+			"add the CRD to the application (or to an earlier one), pass the cluster's API versions, or set the sync option "+argocd.SkipDryRunOnMissingResource+" on it"))
 	}
 	return out
 }

@@ -565,3 +565,23 @@ func (g *Graph) solve() ([]GroupWave, []*FieldError) {
 	}
 	return w, errs
 }
+
+// Reachable marks the nodes that come after node from, directly or through
+// other nodes (along every edge, whatever its phase or weight); from itself
+// only on a cycle. Cost: linear in the graph.
+func (g *Graph) Reachable(from int) []bool {
+	out := newAdjacency(len(g.nodes), g.edges, func(e Edge) int { return e.From })
+	seen := make([]bool, len(g.nodes))
+	stack := []int{from}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, ei := range out.of(v) {
+			if t := g.edges[ei].To; !seen[t] {
+				seen[t] = true
+				stack = append(stack, t)
+			}
+		}
+	}
+	return seen
+}

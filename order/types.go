@@ -227,13 +227,26 @@ const (
 // Syntaxes lists the dependency annotation syntaxes.
 var Syntaxes = []string{SyntaxDependsOn, SyntaxHelm, SyntaxKapp}
 
-// Dependencies switches each dependency annotation syntax on or off; an
-// unset one is on.
+// Dependencies switches each dependency annotation syntax on or off (an
+// unset one is on) and the edges inferred from references (off unless
+// set).
 type Dependencies struct {
 	DependsOn *bool `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty"`
 	Helm      *bool `yaml:"helm,omitempty" json:"helm,omitempty"`
 	Kapp      *bool `yaml:"kapp,omitempty" json:"kapp,omitempty"`
+	// References, when true, turns the references a workload's pod template
+	// makes (its ServiceAccount, ConfigMaps, Secrets) and those of a
+	// RoleBinding or ClusterRoleBinding (its Role or ClusterRole, its
+	// subject ServiceAccounts) into edges: the referrer comes after the
+	// object it references when both are in the output and in the same
+	// phase. These are the references of lint's reference-planned-later
+	// rule, except PersistentVolumeClaims (see annotate). Off by default: it
+	// changes the waves of resources nobody ordered.
+	References *bool `yaml:"references,omitempty" json:"references,omitempty"`
 }
+
+// InferReferences reports whether references become edges (References).
+func (d Dependencies) InferReferences() bool { return d.References != nil && *d.References }
 
 // Enabled reports whether a syntax (SyntaxDependsOn, ...) is read.
 func (d Dependencies) Enabled(syntax string) bool {

@@ -74,6 +74,9 @@ type Output struct {
 	Placements []annotate.Placement // one per resource
 	Warnings   []string
 	Order      *order.SyncOrder // nil when no ordering file applies
+	// After reports whether the ordering graph puts Resources[i] after
+	// Resources[j] (annotate.Result.After); nil before annotating.
+	After func(i, j int) bool
 }
 
 // Write prints the annotated stream.
@@ -134,6 +137,7 @@ func run(ctx context.Context, opts Options, out *Output) error {
 	}
 	out.Resources = ann.Resources
 	out.Placements = ann.Placements
+	out.After = ann.After
 	out.Warnings = append(out.Warnings, ann.Warnings...)
 	return nil
 }

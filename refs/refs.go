@@ -30,6 +30,9 @@ type Ref struct {
 	// Via says where the reference is, e.g. `volume "certs" (secret)` or
 	// `container "app" envFrom`.
 	Via string `json:"via"`
+	// Path is the field path of the name in the referring object, e.g.
+	// spec.template.spec.volumes[0].secret.secretName.
+	Path string `json:"path"`
 	// Optional is set when Kubernetes accepts the object being absent
 	// (optional: true): such a reference does not block the workload.
 	Optional bool `json:"optional"`
@@ -73,7 +76,7 @@ func Of(obj map[string]any) []Ref {
 	var out []Ref
 	if p := PodSpecPath(group, kind); p != nil {
 		if spec, ok := dig(obj, p...).(map[string]any); ok {
-			out = podSpec(spec, ns)
+			out = podSpec(spec, ns, strings.Join(p, ".")+".")
 		}
 	}
 	if group == "rbac.authorization.k8s.io" && (kind == "RoleBinding" || kind == "ClusterRoleBinding") {
@@ -121,46 +124,53 @@ func list(v any, path ...string) []any {
 	return l
 }
 
-func podSpec(spec map[string]any, ns string) []Ref {
+// podSpec returns the references of a pod spec; prefix is its field path
+// with a trailing dot ("spec.template.spec.").
+func podSpec(spec map[string]any, ns, prefix string) []Ref {
 	var out []Ref
-	add := func(kind, name, via string, optional bool) {
+	add := func(kind, name, via, path string, optional bool) {
 		if name != "" {
-			out = append(out, Ref{Kind: kind, Namespace: ns, Name: name, Via: via, Optional: optional})
+			out = append(out, Ref{Kind: kind, Namespace: ns, Name: name, Via: via, Path: prefix + path, Optional: optional})
 		}
 	}
-	sa := str(spec, "serviceAccountName")
+	sa, saPath := str(spec, "serviceAccountName"), "serviceAccountName"
 	if sa == "" {
-		sa = str(spec, "serviceAccount")
+		sa, saPath = str(spec, "serviceAccount"), "serviceAccount"
 	}
 	if sa != "default" {
-		add("ServiceAccount", sa, "serviceAccountName", false)
+		add("ServiceAccount", sa, "serviceAccountName", saPath, false)
 	}
-	for _, s := range list(spec, "imagePullSecrets") {
-		add("Secret", str(s, "name"), "imagePullSecrets", false)
+	for i, s := range list(spec, "imagePullSecrets") {
+		add("Secret", str(s, "name"), "imagePullSecrets", fmt.Sprintf("imagePullSecrets[%d].name", i), false)
 	}
-	for _, v := range list(spec, "volumes") {
+	for i, v := range list(spec, "volumes") {
 		vn := str(v, "name")
 		via := func(what string) string { return fmt.Sprintf("volume %q (%s)", vn, what) }
-		add("Secret", str(v, "secret", "secretName"), via("secret"), boolean(v, "secret", "optional"))
-		add("ConfigMap", str(v, "configMap", "name"), via("configMap"), boolean(v, "configMap", "optional"))
-		add("PersistentVolumeClaim", str(v, "persistentVolumeClaim", "claimName"), via("persistentVolumeClaim"), false)
-		for _, src := range list(v, "projected", "sources") {
-			add("Secret", str(src, "secret", "name"), via("projected secret"), boolean(src, "secret", "optional"))
-			add("ConfigMap", str(src, "configMap", "name"), via("projected configMap"), boolean(src, "configMap", "optional"))
+		vp := fmt.Sprintf("volumes[%d].", i)
+		add("Secret", str(v, "secret", "secretName"), via("secret"), vp+"secret.secretName", boolean(v, "secret", "optional"))
+		add("ConfigMap", str(v, "configMap", "name"), via("configMap"), vp+"configMap.name", boolean(v, "configMap", "optional"))
+		add("PersistentVolumeClaim", str(v, "persistentVolumeClaim", "claimName"), via("persistentVolumeClaim"), vp+"persistentVolumeClaim.claimName", false)
+		for j, src := range list(v, "projected", "sources") {
+			sp := fmt.Sprintf("%sprojected.sources[%d].", vp, j)
+			add("Secret", str(src, "secret", "name"), via("projected secret"), sp+"secret.name", boolean(src, "secret", "optional"))
+			add("ConfigMap", str(src, "configMap", "name"), via("projected configMap"), sp+"configMap.name", boolean(src, "configMap", "optional"))
 		}
 	}
 	for _, field := range []string{"initContainers", "containers", "ephemeralContainers"} {
-		for _, c := range list(spec, field) {
+		for k, c := range list(spec, field) {
 			cn := str(c, "name")
-			for _, e := range list(c, "envFrom") {
+			cp := fmt.Sprintf("%s[%d].", field, k)
+			for m, e := range list(c, "envFrom") {
 				via := fmt.Sprintf("container %q envFrom", cn)
-				add("ConfigMap", str(e, "configMapRef", "name"), via, boolean(e, "configMapRef", "optional"))
-				add("Secret", str(e, "secretRef", "name"), via, boolean(e, "secretRef", "optional"))
+				ep := fmt.Sprintf("%senvFrom[%d].", cp, m)
+				add("ConfigMap", str(e, "configMapRef", "name"), via, ep+"configMapRef.name", boolean(e, "configMapRef", "optional"))
+				add("Secret", str(e, "secretRef", "name"), via, ep+"secretRef.name", boolean(e, "secretRef", "optional"))
 			}
-			for _, e := range list(c, "env") {
+			for m, e := range list(c, "env") {
 				via := fmt.Sprintf("container %q env %s", cn, str(e, "name"))
-				add("ConfigMap", str(e, "valueFrom", "configMapKeyRef", "name"), via, boolean(e, "valueFrom", "configMapKeyRef", "optional"))
-				add("Secret", str(e, "valueFrom", "secretKeyRef", "name"), via, boolean(e, "valueFrom", "secretKeyRef", "optional"))
+				ep := fmt.Sprintf("%senv[%d].valueFrom.", cp, m)
+				add("ConfigMap", str(e, "valueFrom", "configMapKeyRef", "name"), via, ep+"configMapKeyRef.name", boolean(e, "valueFrom", "configMapKeyRef", "optional"))
+				add("Secret", str(e, "valueFrom", "secretKeyRef", "name"), via, ep+"secretKeyRef.name", boolean(e, "valueFrom", "secretKeyRef", "optional"))
 			}
 		}
 	}
@@ -175,7 +185,7 @@ func binding(obj map[string]any, kind, ns string) []Ref {
 			rns = ns
 		}
 		if name := str(obj, "roleRef", "name"); name != "" {
-			out = append(out, Ref{Group: "rbac.authorization.k8s.io", Kind: rk, Namespace: rns, Name: name, Via: "roleRef"})
+			out = append(out, Ref{Group: "rbac.authorization.k8s.io", Kind: rk, Namespace: rns, Name: name, Via: "roleRef", Path: "roleRef.name"})
 		}
 	}
 	for i, s := range list(obj, "subjects") {
@@ -188,7 +198,7 @@ func binding(obj map[string]any, kind, ns string) []Ref {
 			sns = ns
 		}
 		if name != "" && name != "default" {
-			out = append(out, Ref{Kind: "ServiceAccount", Namespace: sns, Name: name, Via: fmt.Sprintf("subjects[%d]", i)})
+			out = append(out, Ref{Kind: "ServiceAccount", Namespace: sns, Name: name, Via: fmt.Sprintf("subjects[%d]", i), Path: fmt.Sprintf("subjects[%d].name", i)})
 		}
 	}
 	return out

@@ -129,3 +129,28 @@ func TestOfDocument(t *testing.T) {
 		t.Error("no error for bad YAML")
 	}
 }
+
+func TestPaths(t *testing.T) {
+	rs := Of(parse(t, `apiVersion: batch/v1
+kind: CronJob
+metadata: {namespace: n}
+spec: {jobTemplate: {spec: {template: {spec: {
+  serviceAccount: sa,
+  imagePullSecrets: [{name: pull}],
+  volumes: [{name: v, projected: {sources: [{configMap: {name: pc}}]}}],
+  initContainers: [{name: i, env: [{name: E, valueFrom: {secretKeyRef: {name: es}}}]}]}}}}}
+`))
+	var got []string
+	for _, r := range rs {
+		got = append(got, r.Name+"="+r.Path)
+	}
+	want := []string{
+		"pc=spec.jobTemplate.spec.template.spec.volumes[0].projected.sources[0].configMap.name",
+		"es=spec.jobTemplate.spec.template.spec.initContainers[0].env[0].valueFrom.secretKeyRef.name",
+		"pull=spec.jobTemplate.spec.template.spec.imagePullSecrets[0].name",
+		"sa=spec.jobTemplate.spec.template.spec.serviceAccount",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

@@ -161,7 +161,7 @@ func lintOf(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) (
 	return lint.Run(lint.Input{
 		Plan: p, Objects: objs, Health: t, ConfigMap: cm,
 		APIVersions: opts.APIVersions, Namespace: opts.Namespace,
-		After: lint.GroupsAfter(out.Order),
+		After: lint.GroupsAfter(out.Order), OrderedAfter: orderedAfter(printed, out.After),
 	}), nil
 }
 
@@ -200,4 +200,21 @@ func readObjects(p *plan.Plan, text map[*manifest.Resource][]byte) (map[*manifes
 		objs[r] = decoded[i]
 	}
 	return objs, nil
+}
+
+// orderedAfter asks the ordering graph (pipeline.Output.After, by index)
+// about the resources read back from the rendered stream.
+func orderedAfter(printed []*manifest.Resource, after func(i, j int) bool) func(later, earlier *manifest.Resource) bool {
+	if after == nil {
+		return nil
+	}
+	index := make(map[*manifest.Resource]int, len(printed))
+	for i, r := range printed {
+		index[r] = i
+	}
+	return func(later, earlier *manifest.Resource) bool {
+		i, ok1 := index[later]
+		j, ok2 := index[earlier]
+		return ok1 && ok2 && after(i, j)
+	}
 }
