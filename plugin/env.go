@@ -35,6 +35,9 @@ const (
 	EnvAppParameters = "ARGOCD_APP_PARAMETERS"
 	// EnvTimeout is syncwave's own deadline, set in the sidecar.
 	EnvTimeout = "SYNCWAVE_TIMEOUT"
+	// EnvRegistryConfig is the path of the OCI registry credentials file
+	// that `syncwave init` uses (render.EnvRegistryConfig).
+	EnvRegistryConfig = "SYNCWAVE_REGISTRY_CONFIG"
 )
 
 // Inputs is everything one plugin command takes from Argo CD, already
@@ -444,7 +447,7 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 // that environment may hold other tools' variables (the cmp-server passes
 // all of it).
 func unknownVariables(env map[string]string) (errs []error, warnings []string) {
-	known := map[string]bool{EnvTimeout: true}
+	known := map[string]bool{EnvTimeout: true, EnvRegistryConfig: true}
 	for _, p := range Parameters {
 		known[p.EnvName()] = true
 		known[p.AppEnvName()] = true
@@ -478,7 +481,7 @@ func knownEnvNames() []string {
 	for _, p := range Parameters {
 		names = append(names, p.EnvName())
 	}
-	return append(names, EnvTimeout)
+	return append(names, EnvTimeout, EnvRegistryConfig)
 }
 
 // RepoRoot is the repository root under Argo CD: the working directory with
