@@ -1,5 +1,8 @@
 # syntax=docker/dockerfile:1
 #
+# GENERATED from hack/image/spec.go by `go run ./hack/image -dockerfile Dockerfile`;
+# edit the spec, not this file. `make image` builds the same image without Docker.
+#
 # The syncwave sidecar image for Argo CD's repo-server (Config Management
 # Plugin). The final image holds only the static syncwave binary, CA
 # certificates and plugin.yaml; Argo CD's own argocd-cmp-server is copied into

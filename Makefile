@@ -48,6 +48,13 @@ E2E_CACHE ?= .cache/e2e
 e2e:
 	E2E_CACHE="$(abspath $(E2E_CACHE))" GO="$(GO)" test/e2e/run.sh
 
+## image: the sidecar image the Dockerfile describes, without Docker: an OCI
+## image layout in $(BIN)/image with linux/amd64 and linux/arm64 images
+## (hack/image; the Dockerfile is generated from the same spec).
+.PHONY: image
+image:
+	$(GO) run ./hack/image -o $(BIN)/image -version "$(VERSION)" -commit "$(COMMIT)"
+
 ## demo: render the seed example
 demo: build
 	$(BIN)/syncwave render examples/sync-hook-wave

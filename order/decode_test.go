@@ -2,14 +2,13 @@ package order
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+	"github.com/syncwave/syncwave/internal/golden"
+)
 
 // TestGolden runs every testdata/<case>/syncwave.yaml through Decode and
 // ComputeWaves. A case with error.txt must fail with exactly that text; a
@@ -42,21 +41,8 @@ func TestGolden(t *testing.T) {
 					t.Errorf("error is not a *FieldError: %T", err)
 				}
 			}
-			golden := filepath.Join(dir, gotFile)
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				os.Remove(filepath.Join(dir, other))
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("got %s:\n%s\nbut %v (run with -update)", gotFile, got, err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs\n--- got\n%s--- want\n%s", gotFile, got, want)
-			}
+			golden.CheckString(t, filepath.Join(dir, gotFile), got)
+			golden.CheckString(t, filepath.Join(dir, other), "")
 		})
 	}
 }

@@ -2,6 +2,8 @@ package order
 
 import _ "embed"
 
+//go:generate go run ./internal/schemagen -o schema.json
+
 //go:embed schema.json
 var schema []byte
 

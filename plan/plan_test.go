@@ -3,16 +3,14 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	goldenfile "github.com/syncwave/syncwave/internal/golden"
 	"github.com/syncwave/syncwave/manifest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // loadCase reads testdata/<name>/input.yaml and the optional origins.json
 // (one {group, reason} per resource) and options.json.
@@ -43,19 +41,7 @@ func loadCase(t *testing.T, dir string) ([]*manifest.Resource, []Origin, Options
 
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./plan/ -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run go test ./plan/ -update and review the diff)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	goldenfile.Check(t, path, got)
 }
 
 func TestGolden(t *testing.T) {

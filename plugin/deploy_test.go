@@ -308,6 +308,16 @@ func checkSidecar(t *testing.T, file string, c container, vols []volume) {
 	}
 }
 
+// checkDefaultContainer: the repo-server pod names argocd-repo-server its
+// default container, so that kubectl logs/exec without -c do not land in
+// the sidecar (a strategic-merge patch puts syncwave first in the list).
+func checkDefaultContainer(t *testing.T, file string, annotations map[string]string) {
+	t.Helper()
+	if got := annotations["kubectl.kubernetes.io/default-container"]; got != "argocd-repo-server" {
+		t.Errorf("%s: pod annotation kubectl.kubernetes.io/default-container is %q, want argocd-repo-server", file, got)
+	}
+}
+
 func TestInstallKustomize(t *testing.T) {
 	var k struct {
 		APIVersion string `json:"apiVersion"`
@@ -332,6 +342,9 @@ func TestInstallKustomize(t *testing.T) {
 		} `json:"metadata"`
 		Spec struct {
 			Template struct {
+				Metadata struct {
+					Annotations map[string]string `json:"annotations"`
+				} `json:"metadata"`
 				Spec struct {
 					Containers []container `json:"containers"`
 					Volumes    []volume    `json:"volumes"`
@@ -344,6 +357,7 @@ func TestInstallKustomize(t *testing.T) {
 	if d.Kind != "Deployment" || d.Metadata.Name != "argocd-repo-server" || len(d.Spec.Template.Spec.Containers) != 1 {
 		t.Fatalf("%s: %+v", file, d)
 	}
+	checkDefaultContainer(t, file, d.Spec.Template.Metadata.Annotations)
 	vols := d.Spec.Template.Spec.Volumes
 	checkSidecar(t, file, d.Spec.Template.Spec.Containers[0], vols)
 	for _, name := range []string{"var-files", "plugins"} {
@@ -355,8 +369,9 @@ func TestInstallKustomize(t *testing.T) {
 	// the Helm values give the same container
 	var v struct {
 		RepoServer struct {
-			ExtraContainers []container `json:"extraContainers"`
-			Volumes         []volume    `json:"volumes"`
+			PodAnnotations  map[string]string `json:"podAnnotations"`
+			ExtraContainers []container       `json:"extraContainers"`
+			Volumes         []volume          `json:"volumes"`
 		} `json:"repoServer"`
 	}
 	hfile := filepath.Join(installDir, "argo-cd-chart-values.yaml")
@@ -365,6 +380,7 @@ func TestInstallKustomize(t *testing.T) {
 		t.Fatalf("%s: %d extra containers", hfile, len(v.RepoServer.ExtraContainers))
 	}
 	checkSidecar(t, hfile, v.RepoServer.ExtraContainers[0], v.RepoServer.Volumes)
+	checkDefaultContainer(t, hfile, v.RepoServer.PodAnnotations)
 	if !reflect.DeepEqual(v.RepoServer.ExtraContainers[0], d.Spec.Template.Spec.Containers[0]) {
 		t.Errorf("%s and %s describe different sidecars", hfile, file)
 	}

@@ -45,6 +45,9 @@ const (
 	// size limit of a rendering, set in the sidecar (read by the CLI).
 	EnvMaxMemory = "SYNCWAVE_MAX_MEMORY"
 	EnvMaxOutput = "SYNCWAVE_MAX_OUTPUT"
+	// EnvRegistryConfig is the path of the OCI registry credentials file
+	// that `syncwave init` uses (render.EnvRegistryConfig).
+	EnvRegistryConfig = "SYNCWAVE_REGISTRY_CONFIG"
 )
 
 // Inputs is everything one plugin command takes from Argo CD, already
@@ -528,7 +531,7 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 // that environment may hold other tools' variables (the cmp-server passes
 // all of it).
 func unknownVariables(env map[string]string) (errs []error, warnings []string) {
-	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true, EnvMaxMemory: true, EnvMaxOutput: true}
+	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true, EnvMaxMemory: true, EnvMaxOutput: true, EnvRegistryConfig: true}
 	for _, p := range Parameters {
 		known[p.EnvName()] = true
 		known[p.AppEnvName()] = true
@@ -562,7 +565,7 @@ func knownEnvNames() []string {
 	for _, p := range Parameters {
 		names = append(names, p.EnvName())
 	}
-	return append(names, EnvTimeout, EnvArgoCDCM, EnvMaxMemory, EnvMaxOutput)
+	return append(names, EnvTimeout, EnvArgoCDCM, EnvMaxMemory, EnvMaxOutput, EnvRegistryConfig)
 }
 
 // RepoRoot is the repository root under Argo CD: the working directory with

@@ -41,6 +41,9 @@ type Downloaded struct {
 type FetchOptions struct {
 	// Client does the HTTP requests (nil: a client with a 60 s timeout).
 	Client *http.Client
+	// RegistryConfig is the credentials file for OCI registries (see
+	// EnvRegistryConfig); "" for none.
+	RegistryConfig string
 }
 
 // FetchDependencies downloads the dependencies that the chart in the
@@ -82,20 +85,40 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 	}
 	chartsDir := path.Join(dir, "charts")
 	indexes := map[string]*repoIndex{}
+	var oci *ociClient
 	var out []Downloaded
 	for _, d := range todo {
 		if d.Repository == "" {
 			return nil, fmt.Errorf("dependency %s: no repository declared and not in charts/", d.Name)
 		}
+		want, fromLock := d.Version, false
+		if v, ok := locked[d.Name]; ok {
+			want, fromLock = v, true
+		}
+		if strings.HasPrefix(d.Repository, "oci://") {
+			if oci == nil {
+				if oci, err = newOCIClient(o); err != nil {
+					return nil, fmt.Errorf("dependency %s: %w", d.Name, err)
+				}
+			}
+			version, data, err := oci.pull(ctx, d, want, fromLock)
+			if err != nil {
+				return nil, fmt.Errorf("dependency %s (%s): %w", d.Name, d.Repository, err)
+			}
+			dl, err := saveDependency(root, chartsDir, d, version, d.Repository+"/"+d.Name+":"+version, data)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, dl)
+			continue
+		}
 		u, err := url.Parse(d.Repository)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			switch {
-			case err == nil && u.Scheme == "oci":
-				return nil, fmt.Errorf("dependency %s: OCI repository %s is not supported by syncwave init; vendor the chart under charts/", d.Name, d.Repository)
 			case strings.HasPrefix(d.Repository, "@") || strings.HasPrefix(d.Repository, "alias:"):
 				return nil, fmt.Errorf("dependency %s: repository alias %s is not supported; use the repository URL", d.Name, d.Repository)
 			}
-			return nil, fmt.Errorf("dependency %s: repository %q: expected an http or https URL", d.Name, d.Repository)
+			return nil, fmt.Errorf("dependency %s: repository %q: expected an http, https or oci URL", d.Name, d.Repository)
 		}
 		idx, ok := indexes[d.Repository]
 		if !ok {
@@ -103,10 +126,6 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 				return nil, fmt.Errorf("dependency %s: %w", d.Name, err)
 			}
 			indexes[d.Repository] = idx
-		}
-		want, fromLock := d.Version, false
-		if v, ok := locked[d.Name]; ok {
-			want, fromLock = v, true
 		}
 		cv, err := idx.find(d.Name, want)
 		if err != nil {
@@ -133,20 +152,30 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 				return nil, fmt.Errorf("dependency %s %s: archive %s does not match the digest in the repository index", d.Name, cv.Version, archiveURL)
 			}
 		}
-		sub, err := loader.LoadArchive(bytes.NewReader(data))
+		dl, err := saveDependency(root, chartsDir, d, cv.Version, archiveURL, data)
 		if err != nil {
-			return nil, fmt.Errorf("dependency %s %s: archive %s is not a valid chart: %w", d.Name, cv.Version, archiveURL, err)
+			return nil, err
 		}
-		if sub.Name() != d.Name || sub.Metadata.Version != cv.Version {
-			return nil, fmt.Errorf("dependency %s %s: archive %s holds chart %s %s", d.Name, cv.Version, archiveURL, sub.Name(), sub.Metadata.Version)
-		}
-		file := path.Join(chartsDir, fmt.Sprintf("%s-%s.tgz", d.Name, cv.Version))
-		if err := writeInRoot(root, file, data); err != nil {
-			return nil, fmt.Errorf("dependency %s %s: %w", d.Name, cv.Version, err)
-		}
-		out = append(out, Downloaded{Name: d.Name, Version: cv.Version, Repository: d.Repository, File: file})
+		out = append(out, dl)
 	}
 	return out, nil
+}
+
+// saveDependency checks that data is the chart archive of d at version
+// (from where, for messages) and saves it in chartsDir.
+func saveDependency(root *Root, chartsDir string, d *chart.Dependency, version, where string, data []byte) (Downloaded, error) {
+	sub, err := loader.LoadArchive(bytes.NewReader(data))
+	if err != nil {
+		return Downloaded{}, fmt.Errorf("dependency %s %s: archive %s is not a valid chart: %w", d.Name, version, redact(where), err)
+	}
+	if sub.Name() != d.Name || sub.Metadata.Version != version {
+		return Downloaded{}, fmt.Errorf("dependency %s %s: archive %s holds chart %s %s", d.Name, version, redact(where), sub.Name(), sub.Metadata.Version)
+	}
+	file := path.Join(chartsDir, fmt.Sprintf("%s-%s.tgz", d.Name, version))
+	if err := writeInRoot(root, file, data); err != nil {
+		return Downloaded{}, fmt.Errorf("dependency %s %s: %w", d.Name, version, err)
+	}
+	return Downloaded{Name: d.Name, Version: version, Repository: d.Repository, File: file}, nil
 }
 
 // lockedVersions returns Chart.lock's versions by name, or none when there

@@ -163,7 +163,7 @@ func TestFetchDependenciesErrors(t *testing.T) {
 		"corrupt archive":  {dep: "{name: broken, version: 1.0.0, repository: URL}", err: "dependency broken 1.0.0: archive URL/charts/broken-1.0.0.tgz is not a valid chart"},
 		"digest mismatch":  {dep: "{name: tampered, version: 1.0.0, repository: URL}", err: "does not match the digest in the repository index"},
 		"no index":         {dep: "{name: redis, version: 19.x.x, repository: URL/nope}", err: "get URL/nope/index.yaml: 404 Not Found"},
-		"oci":              {dep: "{name: redis, version: 19.x.x, repository: 'oci://registry.example.org/charts'}", err: "OCI repository"},
+		"oci without host": {dep: "{name: redis, version: 19.x.x, repository: 'oci://'}", err: "expected oci://host[:port]/path"},
 		"alias":            {dep: "{name: redis, version: 19.x.x, repository: '@stable'}", err: "repository alias @stable"},
 		"no repository":    {dep: "{name: redis, version: 19.x.x}", err: "no repository declared"},
 		"unreachable host": {dep: "{name: redis, version: 19.x.x, repository: 'http://127.0.0.1:1'}", err: "connection refused"},

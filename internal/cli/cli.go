@@ -107,18 +107,28 @@ func newRoot(stdout, stderr io.Writer, h host) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "syncwave",
 		Short: "Order Argo CD syncs: compute sync waves and hooks from dependencies",
-		Long: `syncwave renders a directory of manifests (Helm and Kustomize: soon), assigns
-every resource its Argo CD sync phase, wave, hook and sync options from a
+		Long: `syncwave renders an application (a directory of manifests, a Helm chart, a
+Kustomize overlay, or several of them named in syncwave.yaml), assigns every
+resource its Argo CD sync phase, wave, hook and sync options from a
 declarative ordering file (syncwave.yaml) and prints the annotated stream
 that Argo CD's sync engine applies in that order.
 
-It runs locally and as an Argo CD Config Management Plugin (a repo-server
-sidecar), with the same code path.`,
+It runs locally (render, plan, init) and as an Argo CD Config Management
+Plugin (a repo-server sidecar: generate, parameters), with the same code
+path. "syncwave completion SHELL" prints a shell completion script.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newRender(stdout, stderr, h), newPlan(stdout, stderr, h), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr), newLint(stdout, stderr, h))
+	// cobra's completion commands write where the root writes at this point.
+	root.SetOut(stdout)
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		// cobra's parent command prints its help for any argument; an
+		// unknown shell is a usage error.
+		c.Args = cobra.NoArgs
+		c.RunE = func(c *cobra.Command, args []string) error { return c.Help() }
+	}
 	return root
 }

@@ -3,16 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	goldenfile "github.com/syncwave/syncwave/internal/golden"
+)
 
 // run executes a whole command line in dir and returns stdout, stderr and the
 // exit code.
@@ -30,29 +29,7 @@ func run(t *testing.T, dir string, args ...string) (string, string, int) {
 // got means the file must not exist.
 func golden(t *testing.T, file, got string) {
 	t.Helper()
-	if *update {
-		if got == "" {
-			_ = os.Remove(file)
-			return
-		}
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if os.IsNotExist(err) {
-		want, err = nil, nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run go test ./internal/cli -update to accept)\n--- got\n%s\n--- want\n%s", file, got, want)
-	}
+	goldenfile.CheckString(t, file, got)
 }
 
 // TestCases runs every scenario under testdata/<case>/: the command line in

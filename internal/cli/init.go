@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,12 +26,24 @@ sync with Chart.yaml. This is Argo CD's plugin init step, and the only
 syncwave command that uses the network: render fails with a message naming
 this command when a dependency is missing.
 
+Dependencies in OCI registries (repository: oci://host/path) are resolved
+as helm dependency build does: a version range against the registry's
+tags, or Chart.lock's version when the lock is in sync. Registry
+credentials come from the file named by SYNCWAVE_REGISTRY_CONFIG (else
+HELM_REGISTRY_CONFIG), in the config.json format of "helm registry login";
+no other file is read and no credential helper is run. Secrets are never
+printed.
+
 The charts are found as render finds them: the helm entries of the
 ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
 		Example: `  syncwave init charts/shop`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			res, err := pipeline.Init(c.Context(), f.options(args), render.FetchOptions{Client: sandbox.Client(60 * time.Second)})
+			fo := render.FetchOptions{Client: sandbox.Client(60 * time.Second), RegistryConfig: os.Getenv(render.EnvRegistryConfig)}
+			if fo.RegistryConfig == "" {
+				fo.RegistryConfig = os.Getenv("HELM_REGISTRY_CONFIG")
+			}
+			res, err := pipeline.Init(c.Context(), f.options(args), fo)
 			if res != nil {
 				for _, ch := range res.Charts {
 					for _, d := range ch.Downloaded {

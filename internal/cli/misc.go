@@ -37,7 +37,9 @@ func newVersion(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of syncwave and of the libraries it renders with",
-		Args:  cobra.NoArgs,
+		Long: `Print the version of syncwave and its commit (set at build time), the Go
+version it was built with, and the versions of Helm and Kustomize it renders with.`,
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			c := commit
 			if c == "" {

@@ -16,7 +16,7 @@ import (
 
 func newPlan(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
-	var format, cmFile string
+	var format, cmFile, diffRev string
 	c := &cobra.Command{
 		Use:   "plan [PATH]",
 		Short: "Print the order Argo CD's sync engine will apply PATH in, and why",
@@ -39,12 +39,25 @@ health (a check built into Argo CD, a Lua check Argo CD ships, a check of
 every resource with a check is healthy.
 
 Output formats: table (default), json, mermaid (a flowchart to paste into a
-pull request), dot (Graphviz).`,
+pull request), dot (Graphviz).
+
+With --diff REV, print how the plan changed between the git revision REV
+(a commit, branch or tag of the repository holding PATH) and the working
+tree: steps that moved (phase or wave), appeared, disappeared, or whose
+group, reason, hook delete policy or sync options changed. The tree of REV
+is read with git (git archive into a temporary directory) and rendered with
+the same flags; files git does not track (vendored chart archives that are
+git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 		Example: `  syncwave plan examples/sync-hook-wave
   syncwave plan -o json . | jq '.steps[] | [.phase, .wave, .kind, .name]'
-  syncwave plan -o mermaid . > plan.mmd`,
+  syncwave plan -o mermaid . > plan.mmd
+  syncwave plan --diff origin/main examples/sync-hook-wave
+  syncwave plan --diff HEAD~1 -o mermaid .`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if diffRev != "" {
+				return runPlanDiff(c, f.options(args), diffRev, format, stdout, stderr)
+			}
 			var write func(*plan.Plan, io.Writer) error
 			switch format {
 			case "table":
@@ -87,6 +100,7 @@ pull request), dot (Graphviz).`,
 	f.register(c)
 	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table, json, mermaid or dot")
 	c.Flags().StringVar(&cmFile, "argocd-cm", "", "Argo CD's argocd-cm ConfigMap (YAML file): its resource.customizations health checks count in what each wave waits for")
+	c.Flags().StringVar(&diffRev, "diff", "", "compare with the plan at this git revision (table, json or mermaid)")
 	return c
 }
 

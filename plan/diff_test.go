@@ -1,0 +1,47 @@
+package plan
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestCompareWith(t *testing.T) {
+	base := &Plan{Steps: []Step{
+		{Phase: PreSync, Wave: 0, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
+		{Phase: PostSync, Wave: 0, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
+		{Phase: Sync, Wave: 1, APIVersion: "apps/v1", Kind: "Deployment", Namespace: "a", Name: "web", Group: "web", Reason: "after db (wave 0)"},
+		{Phase: Sync, Wave: 0, APIVersion: "v1", Kind: "Secret", Name: "gone", SyncOptions: []string{"Prune=false"}},
+		{Phase: Sync, Wave: 0, APIVersion: "v1", Kind: "ConfigMap", Name: "skipped"},
+	}}
+	head := &Plan{Steps: []Step{
+		{Phase: PreSync, Wave: 0, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
+		{Phase: PostSync, Wave: 2, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
+		{Phase: Sync, Wave: 1, APIVersion: "apps/v1beta1", Kind: "Deployment", Namespace: "a", Name: "web", Group: "front", Reason: "after db (wave 0)"},
+		{Phase: Sync, Wave: 0, APIVersion: "v1", Kind: "Secret", Name: "new"},
+	}, Excluded: []Excluded{{APIVersion: "v1", Kind: "ConfigMap", Name: "skipped", Reason: "Skip hook"}}}
+	d := CompareWith(base, head, "old", "new")
+	var got []string
+	for _, e := range d.Entries {
+		got = append(got, e.Change+" "+e.Kind+"/"+e.Name+" "+strings.Join(e.Fields, ",")+" "+e.Excluded)
+	}
+	want := []string{
+		"moved Job/both wave ",
+		"changed Deployment/web group ",
+		"appeared Secret/new  ",
+		"disappeared Secret/gone  ",
+		"disappeared ConfigMap/skipped  Skip hook",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || d.Unchanged != 1 {
+		t.Errorf("got\n%s\nunchanged %d; want\n%s\nunchanged 1", strings.Join(got, "\n"), d.Unchanged, strings.Join(want, "\n"))
+	}
+	var b bytes.Buffer
+	if err := d.WriteTable(&b); err != nil || !strings.Contains(b.String(), "web → front") || !strings.Contains(b.String(), "now excluded: Skip hook") {
+		t.Errorf("table:\n%s", b.String())
+	}
+	same := CompareWith(head, head, "HEAD", "the working tree")
+	b.Reset()
+	if err := same.WriteMermaid(&b); err != nil || !strings.Contains(b.String(), "no change against HEAD (4 steps)") {
+		t.Errorf("mermaid of no change:\n%s", b.String())
+	}
+}

@@ -1,0 +1,147 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/registry"
+	"oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/credentials"
+	"oras.land/oras-go/v2/registry/remote/errcode"
+)
+
+// EnvRegistryConfig names the sidecar variable with the path of the
+// registry credentials file (the config.json format of `helm registry
+// login` and `docker login`: {"auths": {"host[:port]": {"auth":
+// base64("user:password")}}}), typically a mounted Secret. Without it
+// HELM_REGISTRY_CONFIG is used when set. Credential helpers are never run.
+const EnvRegistryConfig = "SYNCWAVE_REGISTRY_CONFIG"
+
+// ociClient pulls charts from OCI registries with Helm's registry client.
+// Credentials come only from the configured file, never from the home
+// directory's Helm or Docker configuration, and no credential helper
+// program is run.
+type ociClient struct {
+	c         *registry.Client
+	store     credentials.Store
+	hasConfig bool
+}
+
+func newOCIClient(o FetchOptions) (*ociClient, error) {
+	hc := o.Client
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	var store credentials.Store = credentials.NewMemoryStore()
+	credFile := o.RegistryConfig
+	if credFile != "" {
+		if _, err := os.Stat(credFile); err != nil {
+			return nil, fmt.Errorf("registry credentials file %s: %w", credFile, unwrapPathErr(err))
+		}
+		fs, err := credentials.NewFileStore(credFile)
+		if err != nil {
+			return nil, fmt.Errorf("registry credentials file %s: %v", credFile, err)
+		}
+		store = fs
+	} else {
+		// Helm's client reads this file for nothing but its store, which
+		// the authorizer below replaces; keep it off the home directory.
+		credFile = os.DevNull
+	}
+	authz := auth.Client{Client: hc, Cache: auth.NewCache(), Credential: credentials.Credential(store)}
+	authz.SetUserAgent("syncwave")
+	c, err := registry.NewClient(registry.ClientOptHTTPClient(hc), registry.ClientOptAuthorizer(authz), registry.ClientOptCredentialsFile(credFile))
+	if err != nil {
+		return nil, fmt.Errorf("OCI registry client: %w", err)
+	}
+	return &ociClient{c: c, store: store, hasConfig: o.RegistryConfig != ""}, nil
+}
+
+// pull resolves the version of dependency d (want: Chart.lock's version
+// when fromLock, else Chart.yaml's version or range) against the
+// registry's tags as `helm dependency build` does, pulls that chart and
+// returns its version and archive.
+func (oc *ociClient) pull(ctx context.Context, d *chart.Dependency, want string, fromLock bool) (string, []byte, error) {
+	base := strings.TrimSuffix(strings.TrimPrefix(d.Repository, "oci://"), "/")
+	if base == "" || strings.Contains(base, "@") {
+		return "", nil, fmt.Errorf("repository %q: expected oci://host[:port]/path", d.Repository)
+	}
+	repo := base + "/" + d.Name
+	host, _, _ := strings.Cut(base, "/")
+	version := want
+	if !fromLock {
+		tags, err := oc.c.Tags(repo)
+		if err != nil {
+			return "", nil, oc.explain(host, "list the tags of "+repo, err)
+		}
+		if len(tags) == 0 {
+			return "", nil, fmt.Errorf("%s has no chart versions (no semver tags)", repo)
+		}
+		v, err := registry.GetTagMatchingVersionOrConstraint(tags, want)
+		if err != nil {
+			return "", nil, fmt.Errorf("version %q: no tag of %s matches (tags: %s)", want, repo, strings.Join(firstN(tags, 10), ", "))
+		}
+		version = v
+	}
+	ref := repo + ":" + strings.ReplaceAll(version, "+", "_")
+	if err := ctx.Err(); err != nil {
+		return "", nil, err
+	}
+	res, err := oc.c.Pull(ref, registry.PullOptWithChart(true))
+	if err != nil {
+		if fromLock && isNotFound(err) {
+			return "", nil, fmt.Errorf("version %s (from Chart.lock): %s has no such tag", version, repo)
+		}
+		return "", nil, oc.explain(host, "pull "+ref, err)
+	}
+	if res.Chart == nil || len(res.Chart.Data) == 0 {
+		return "", nil, fmt.Errorf("pull %s: no chart layer", ref)
+	}
+	return version, res.Chart.Data, nil
+}
+
+// explain turns a registry error into a message that says what to do,
+// without any credential in it.
+func (oc *ociClient) explain(host, what string, err error) error {
+	var er *errcode.ErrorResponse
+	if errors.Is(err, auth.ErrBasicCredentialNotFound) {
+		return fmt.Errorf("%s: registry %s requires credentials and none are configured for it (set %s to a registry config file with an entry for %s)", what, host, EnvRegistryConfig, host)
+	}
+	if errors.As(err, &er) && (er.StatusCode == http.StatusUnauthorized || er.StatusCode == http.StatusForbidden) {
+		cred, _ := oc.store.Get(context.Background(), host)
+		if cred == auth.EmptyCredential {
+			return fmt.Errorf("%s: registry %s requires credentials and none are configured for it (set %s to a registry config file with an entry for %s)", what, host, EnvRegistryConfig, host)
+		}
+		return fmt.Errorf("%s: registry %s refused the configured credentials (%s)", what, host, http.StatusText(er.StatusCode))
+	}
+	if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("%s: not found in registry %s", what, host)
+	}
+	return fmt.Errorf("%s: %w", what, unwrapURL(err))
+}
+
+func isNotFound(err error) bool {
+	var er *errcode.ErrorResponse
+	return (errors.As(err, &er) && er.StatusCode == http.StatusNotFound) || strings.Contains(err.Error(), ": not found")
+}
+
+func firstN(xs []string, n int) []string {
+	if len(xs) > n {
+		return append(xs[:n:n], "…")
+	}
+	return xs
+}
+
+func unwrapPathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
