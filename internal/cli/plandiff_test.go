@@ -80,7 +80,7 @@ func TestPlanDiff(t *testing.T) {
 	}
 
 	editFile(t, filepath.Join(app, "syncwave.yaml"), "    select: [{name: frontend}]\n    after: [backend]\n", "    select: [{name: frontend}]\n    wave: 5\n")
-	editFile(t, filepath.Join(app, "syncwave.yaml"), "    select: [{kind: Job, name: restore-data}]\n    hook: PostSync\n    hookDeletePolicy: HookSucceeded\n", "    select: [{kind: Job, name: restore-data}]\n    hook: PostSync\n    hookDeletePolicy: HookFailed\n")
+	editFile(t, filepath.Join(app, "syncwave.yaml"), "    select: [{kind: Job, name: restore-data}]\n    hook: PostSync\n    hookDeletePolicy: BeforeHookCreation,HookSucceeded\n", "    select: [{kind: Job, name: restore-data}]\n    hook: PostSync\n    hookDeletePolicy: HookFailed\n")
 	if err := os.Remove(filepath.Join(app, "old.yaml")); err != nil {
 		t.Fatal(err)
 	}
