@@ -63,6 +63,9 @@ type Options struct {
 	Namespace   string
 	KubeVersion string
 	APIVersions []string
+	// HelmVersion ("3", "4", "v3", "v4") wins over a helm entry's version;
+	// "" leaves it to the entry, else Helm 4.
+	HelmVersion string
 }
 
 // Output is a successful rendering.
@@ -324,6 +327,15 @@ func helmOptions(root *render.Root, dir string, h *order.HelmSource, opts *Optio
 	if len(o.APIVersions) == 0 {
 		o.APIVersions = opts.APIVersions
 	}
+	hv := h.Version
+	if opts.HelmVersion != "" {
+		hv = opts.HelmVersion
+	}
+	v, err := render.ParseHelmVersion(hv)
+	if err != nil {
+		return o, err
+	}
+	o.HelmVersion = v
 	return o, nil
 }
 

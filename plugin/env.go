@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncwave/syncwave/render"
 )
 
 // DefaultTimeout is syncwave's own deadline for one generation. The
@@ -58,6 +60,9 @@ type Inputs struct {
 	// AllowEmptySet says allow-empty was given (by a parameter or a
 	// variable), so that it overrides the ordering file's allowEmpty.
 	AllowEmptySet bool
+	// HelmVersion is "3" or "4" (or v3, v4); "" leaves it to the ordering
+	// file, else Helm 4.
+	HelmVersion string
 
 	// From Argo CD's build environment.
 	AppName     string // may be "<namespace>_<name>"
@@ -170,6 +175,10 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamAllowEmpty, in.Origins[ParamAllowEmpty], err)
 	}
 	in.AllowEmpty = b
+	in.HelmVersion = values[ParamHelmVersion].String
+	if _, err := render.ParseHelmVersion(in.HelmVersion); err != nil {
+		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamHelmVersion, in.Origins[ParamHelmVersion], err)
+	}
 	in.AllowEmptySet = in.Origins[ParamAllowEmpty] != "default"
 	return in, nil
 }

@@ -31,6 +31,7 @@ func (in Inputs) PipelineOptions() pipeline.Options {
 		Namespace:   in.Namespace,
 		KubeVersion: in.KubeVersion,
 		APIVersions: in.APIVersions,
+		HelmVersion: in.HelmVersion,
 	}
 }
 

@@ -67,6 +67,7 @@ const (
 	ParamHelmParameters = "helm-parameters"
 	ParamReleaseName    = "release-name"
 	ParamAllowEmpty     = "allow-empty"
+	ParamHelmVersion    = "helm-version"
 )
 
 // Parameters is the table of plugin parameters. The static announcement in
@@ -121,6 +122,14 @@ var Parameters = []Parameter{
 		Collection: String,
 		ItemType:   "boolean",
 		Default:    Value{String: "false"},
+	},
+	{
+		// No announced default: an Application saved from the UI would
+		// send it back and override the ordering file's version.
+		Name:       ParamHelmVersion,
+		Title:      "Helm version",
+		Tooltip:    "Render charts with Helm 3 or Helm 4 semantics: 3 or 4 (v3, v4 too). Argo CD up to 3.4 runs Helm 3, 3.5 and later Helm 4. Wins over a helm source's version in the ordering file. Default: the ordering file's version, else 4.",
+		Collection: String,
 	},
 }
 

@@ -64,6 +64,8 @@ type HelmOptions struct {
 	APIVersions []string
 	// SkipCRDs leaves out the files under crds/.
 	SkipCRDs bool
+	// HelmVersion is Helm3 or Helm4 (helm4.go); 0 means DefaultHelmVersion.
+	HelmVersion int
 }
 
 // Helm renders a chart in-process, as `helm template --include-crds` does,
@@ -76,12 +78,18 @@ type HelmOptions struct {
 // dropped, as helm drops them, with a warning). Each resource's Source is
 // its template path, e.g. "mychart/templates/deployment.yaml".
 func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]*manifest.Resource, error) {
+	if helmVersionOf(o) == Helm4 {
+		return helm4(ctx, root, o, warn)
+	}
 	dir := path.Clean(o.Path)
 	c, err := loadChart(root, dir, 0)
 	if err != nil {
 		return nil, fmt.Errorf("load chart: %w", err)
 	}
 	name := c.Name()
+	if err := checkChartAPIVersion(name, c.Metadata.APIVersion); err != nil {
+		return nil, err
+	}
 	if missing := missingDependencies(c); len(missing) > 0 {
 		return nil, fmt.Errorf("chart %s: %w: %s; run `syncwave init %s` to download them (render never uses the network)", name, ErrMissingDependency, strings.Join(missing, ", "), dir)
 	}

@@ -28,6 +28,7 @@ type renderFlags struct {
 	kubeVersion string
 	apiVersions []string
 	appName     string
+	helmVersion string
 }
 
 func (f *renderFlags) register(c *cobra.Command) {
@@ -41,9 +42,10 @@ func (f *renderFlags) register(c *cobra.Command) {
 	fl.StringArrayVar(&f.setString, "set-string", nil, "Helm string value key=value, as helm --set-string (repeatable)")
 	fl.StringVar(&f.releaseName, "release-name", "", "Helm release name (default: the app name without its <namespace>_ prefix, else the chart name)")
 	fl.StringVar(&f.namespace, "namespace", "", "Helm release namespace when the source sets none, as Argo CD's destination namespace (default \"default\")")
-	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version for .Capabilities.KubeVersion when the source sets none: 1.29, 1.29.3 or v1.29.3 (default "+render.DefaultKubeVersion+")")
+	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version for .Capabilities.KubeVersion when the source sets none: 1.29, 1.29.3 or v1.29.3 (default "+render.DefaultKubeVersion4+" with Helm 4, "+render.DefaultKubeVersion+" with Helm 3, as each pinned helm CLI)")
 	fl.StringSliceVar(&f.apiVersions, "api-versions", nil, "API versions for .Capabilities.APIVersions when the source sets none: group/version or group/version/Kind (repeatable or comma list)")
 	fl.StringVar(&f.appName, "app-name", "", "Argo CD application name, as ARGOCD_APP_NAME (may be <namespace>_<name>)")
+	fl.StringVar(&f.helmVersion, "helm-version", "", "render charts with Helm 3 or Helm 4 semantics (3, 4, v3, v4): Argo CD up to 3.4 runs Helm 3, 3.5+ Helm 4; wins over a helm source's version (default 4)")
 }
 
 func (f *renderFlags) options(args []string) pipeline.Options {
@@ -59,7 +61,7 @@ func (f *renderFlags) options(args []string) pipeline.Options {
 		Path: p, RepoRoot: f.repoRoot, OrderFile: f.order, AllowEmpty: allowEmpty,
 		ValueFiles: f.valueFiles, Values: f.values, Set: f.set, SetString: f.setString,
 		ReleaseName: f.releaseName, AppName: f.appName, Namespace: f.namespace,
-		KubeVersion: f.kubeVersion, APIVersions: f.apiVersions,
+		KubeVersion: f.kubeVersion, APIVersions: f.apiVersions, HelmVersion: f.helmVersion,
 	}
 }
 
