@@ -90,37 +90,6 @@ type object struct {
 	obj any
 }
 
-// parseStream reads a YAML stream as Argo CD does (documents split on
-// "---" lines, empty ones skipped, Lists flattened) into objects keyed by
-// apiVersion/kind/namespace/name.
-func parseStream(t *testing.T, data []byte) map[string]any {
-	t.Helper()
-	out := map[string]any{}
-	for _, d := range manifest.SplitYAML(data) {
-		var v map[string]any
-		if err := yaml.Unmarshal(d.Text, &v); err != nil {
-			t.Fatalf("parse line %d: %v\n%s", d.Line, err, d.Text)
-		}
-		if v == nil {
-			continue
-		}
-		items := []any{v}
-		if it, ok := v["items"].([]any); ok {
-			items = it
-		}
-		for _, it := range items {
-			m, _ := it.(map[string]any)
-			md, _ := m["metadata"].(map[string]any)
-			key := fmt.Sprintf("%v/%v %v/%v", m["apiVersion"], m["kind"], md["namespace"], md["name"])
-			if _, dup := out[key]; dup {
-				key += " (again)"
-			}
-			out[key] = m
-		}
-	}
-	return out
-}
-
 func compareObjects(t *testing.T, name string, ours, theirs map[string]any) {
 	t.Helper()
 	var missing, extra, differ []string
