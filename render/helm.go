@@ -87,9 +87,6 @@ func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]
 		return nil, fmt.Errorf("load chart: %w", err)
 	}
 	name := c.Name()
-	if err := checkChartAPIVersion(name, c.Metadata.APIVersion); err != nil {
-		return nil, err
-	}
 	if missing := missingDependencies(c); len(missing) > 0 {
 		return nil, fmt.Errorf("chart %s: %w: %s; run `syncwave init %s` to download them (render never uses the network)", name, ErrMissingDependency, strings.Join(missing, ", "), dir)
 	}
@@ -501,7 +498,7 @@ func capabilities(o HelmOptions) (*chartutil.Capabilities, error) {
 }
 
 var helmSDKVersion = sync.OnceValue(func() string {
-	v := chartutil.DefaultCapabilities.HelmVersion.Version
+	v := sdkVersion3
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, m := range bi.Deps {
 			if m.Path == "helm.sh/helm/v3" && strings.HasPrefix(m.Version, "v") {

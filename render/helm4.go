@@ -72,15 +72,16 @@ func helmVersionOf(o HelmOptions) int {
 	return o.HelmVersion
 }
 
-// checkChartAPIVersion refuses charts whose Chart.yaml apiVersion neither
-// Helm 3 nor Helm 4's stable chart loader knows: apiVersion v3 is Helm 4's
-// experimental chart API, which `helm template` v4.2.1 does not render.
+// checkChartAPIVersion refuses charts whose Chart.yaml apiVersion Helm 4's
+// stable chart loader does not know, as `helm template` v4.2.1 does
+// ("invalid chart apiVersion"): apiVersion v3 is Helm 4's experimental chart
+// API. Helm 3 renders such a chart as a v2 chart, and so does Helm3 mode.
 func checkChartAPIVersion(name, apiVersion string) error {
 	switch apiVersion {
 	case "", "v1", "v2":
 		return nil
 	}
-	return fmt.Errorf("chart %s: Chart.yaml apiVersion %q is not supported (Helm renders apiVersion v1 and v2 charts; v3 is Helm 4's experimental chart API)", name, apiVersion)
+	return fmt.Errorf("chart %s: Chart.yaml apiVersion %q is not supported by Helm 4 (it renders apiVersion v1 and v2 charts; v3 is its experimental chart API); use apiVersion v2", name, apiVersion)
 }
 
 // helm4 is Helm with Helm 4 semantics; see Helm.
@@ -150,7 +151,8 @@ func helm4(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([
 			out = append(out, rs...)
 		}
 	}
-	rs, err := decodeParallel(templateDocumentsWith(files, SplitHelm4))
+	docs := templateDocumentsWith(files, SplitHelm4)
+	rs, err := decodeParallel(docs)
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", name, err)
 	}
@@ -169,6 +171,9 @@ func helm4(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([
 	}
 	sortByOrder(generic, installOrder4)
 	sortByOrder(hooks, installOrder4)
+	if err := trimLastManifest(generic, docs); err != nil {
+		return nil, fmt.Errorf("chart %s: %w", name, err)
+	}
 	out = append(out, generic...)
 	return append(out, hooks...), nil
 }
@@ -224,7 +229,10 @@ func templateDocumentsWith(files map[string]string, split func(string) []manifes
 // the same separators as SplitHelm, but a document is trimmed on the left
 // only, so the whitespace at the end of a template's last document is kept
 // (a keep-chomping block scalar `|+` there keeps its trailing blank lines).
-// Whitespace before a separator belongs to the separator in both.
+// Whitespace before a separator belongs to the separator in both. When
+// there is such whitespace, the document ends with it and the newline that
+// `helm template` prints after each document, so that it reads as the
+// printed stream does.
 func SplitHelm4(s string) []manifest.Document {
 	docs := SplitHelm(s)
 	if len(docs) == 0 {
@@ -238,10 +246,40 @@ func SplitHelm4(s string) []manifest.Document {
 	}
 	// The last document ends where s's non-space text ends; append the
 	// whitespace that SplitHelm trimmed off.
-	text := make([]byte, 0, len(last.Text)+len(trailing))
-	text = append(append(text, last.Text...), trailing...)
+	text := make([]byte, 0, len(last.Text)+len(trailing)+1)
+	text = append(append(append(text, last.Text...), trailing...), '\n')
 	last.Text = text
 	return docs
+}
+
+// trimLastManifest: `helm template` v4 prints the release manifest (the
+// non-hook objects, in order) trimmed, so the last one loses the trailing
+// blank lines SplitHelm4 kept; it is decoded again from the trimmed text.
+// (An object from a List document keeps them: its items are encoded
+// afresh, and such a List at the very end of a chart is not worth a copy.)
+func trimLastManifest(generic []*manifest.Resource, docs []sourcedDoc) error {
+	if len(generic) == 0 {
+		return nil
+	}
+	last := generic[len(generic)-1]
+	for _, d := range docs {
+		if d.source != last.Source || d.doc.Line != last.Line {
+			continue
+		}
+		text := bytes.TrimRightFunc(d.doc.Text, unicode.IsSpace)
+		if len(text) == len(d.doc.Text) {
+			return nil
+		}
+		rs, err := decodeDocument(d.source, manifest.Document{Text: text, Line: d.doc.Line})
+		if err != nil {
+			return err
+		}
+		if len(rs) == 1 {
+			generic[len(generic)-1] = rs[0]
+		}
+		return nil
+	}
+	return nil
 }
 
 // helmValues4 merges the values as Helm 4's values.Options.MergeValues
@@ -310,7 +348,7 @@ func capabilities4(o HelmOptions) (*common.Capabilities, error) {
 	}
 	caps := common.DefaultCapabilities.Copy()
 	caps.KubeVersion = *v
-	caps.APIVersions = append(common.VersionSet(nil), caps.APIVersions...)
+	caps.APIVersions = append(common.VersionSet(nil), defaultAPIVersions4...)
 	for _, a := range o.APIVersions {
 		if a = strings.TrimSpace(a); a != "" {
 			caps.APIVersions = append(caps.APIVersions, a)
@@ -319,6 +357,39 @@ func capabilities4(o HelmOptions) (*common.Capabilities, error) {
 	caps.HelmVersion.Version = helm4SDKVersion()
 	caps.HelmVersion.KubeClientVersion = kubeClientVersion4
 	return caps, nil
+}
+
+// defaultAPIVersions4 is .Capabilities.APIVersions of `helm template`
+// v4.2.1 without --api-versions, in its order: the API groups of the
+// client-go v0.36.1 scheme it links. syncwave links client-go v0.37, whose
+// scheme (and so common.DefaultVersionSet here) adds lifecycle.k8s.io/v1alpha1
+// and storagemigration.k8s.io/v1 and has scheduling.k8s.io/v1alpha3 instead
+// of v1alpha2. The fidelity tests compare it with the CLI's.
+var defaultAPIVersions4 = common.VersionSet{
+	"v1", "admissionregistration.k8s.io/v1",
+	"admissionregistration.k8s.io/v1alpha1",
+	"admissionregistration.k8s.io/v1beta1", "internal.apiserver.k8s.io/v1alpha1",
+	"apps/v1", "apps/v1beta1", "apps/v1beta2", "authentication.k8s.io/v1",
+	"authentication.k8s.io/v1alpha1", "authentication.k8s.io/v1beta1",
+	"authorization.k8s.io/v1", "authorization.k8s.io/v1beta1", "autoscaling/v1",
+	"autoscaling/v2", "batch/v1", "batch/v1beta1", "certificates.k8s.io/v1",
+	"certificates.k8s.io/v1beta1", "certificates.k8s.io/v1alpha1",
+	"coordination.k8s.io/v1alpha2", "coordination.k8s.io/v1beta1",
+	"coordination.k8s.io/v1", "discovery.k8s.io/v1", "discovery.k8s.io/v1beta1",
+	"events.k8s.io/v1", "events.k8s.io/v1beta1", "extensions/v1beta1",
+	"flowcontrol.apiserver.k8s.io/v1", "flowcontrol.apiserver.k8s.io/v1beta1",
+	"flowcontrol.apiserver.k8s.io/v1beta2",
+	"flowcontrol.apiserver.k8s.io/v1beta3", "networking.k8s.io/v1",
+	"networking.k8s.io/v1beta1", "node.k8s.io/v1", "node.k8s.io/v1alpha1",
+	"node.k8s.io/v1beta1", "policy/v1", "policy/v1beta1",
+	"rbac.authorization.k8s.io/v1", "rbac.authorization.k8s.io/v1beta1",
+	"rbac.authorization.k8s.io/v1alpha1", "resource.k8s.io/v1",
+	"resource.k8s.io/v1beta2", "resource.k8s.io/v1beta1",
+	"resource.k8s.io/v1alpha3", "scheduling.k8s.io/v1alpha2",
+	"scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1", "storage.k8s.io/v1beta1",
+	"storage.k8s.io/v1", "storage.k8s.io/v1alpha1",
+	"storagemigration.k8s.io/v1beta1", "apiextensions.k8s.io/v1beta1",
+	"apiextensions.k8s.io/v1",
 }
 
 // kubeClientVersion4 is .Capabilities.HelmVersion.KubeClientVersion of the
@@ -336,8 +407,16 @@ var helm4SDKVersion = sync.OnceValue(func() string {
 			}
 		}
 	}
-	return common.DefaultCapabilities.HelmVersion.Version
+	return sdkVersion4
 })
+
+// The Helm SDK versions in go.mod, for .Capabilities.HelmVersion where the
+// build carries no module information (test binaries);
+// TestHelmSDKVersionsMatchGoMod keeps them in step.
+const (
+	sdkVersion3 = "v3.22.0"
+	sdkVersion4 = "v4.2.1"
+)
 
 // loadChart4 is loadChart with Helm 4's chart loader.
 func loadChart4(root *Root, dir string, depth int) (*chart4.Chart, error) {

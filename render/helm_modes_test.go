@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -150,10 +151,13 @@ func TestHelmModesAliasTwiceImportValues(t *testing.T) {
 }
 
 // A template's last document keeps its trailing blank lines in Helm 4, so a
-// keep-chomping block scalar (|+) at its end keeps them; Helm 3 trims them.
-// Documents followed by a separator are the same in both.
+// keep-chomping block scalar (|+) at its end keeps them, plus the newline
+// helm template prints after it; Helm 3 trims them. Documents followed by a
+// separator, and the last object of the release manifest (helm template
+// trims that), are the same in both.
 func TestHelmModesKeepChompingTrailingLines(t *testing.T) {
-	checkModeDifference(t, modeDifference{chart: "keep-chomping", key: "v1/ConfigMap <nil>/last", path: []string{"data", "script"}, helm3: "echo last\n", helm4: "echo last\n\n\n"})
+	checkModeDifference(t, modeDifference{chart: "keep-chomping", key: "v1/ConfigMap <nil>/last", path: []string{"data", "script"}, helm3: "echo last\n", helm4: "echo last\n\n\n\n"})
+	checkModeDifference(t, modeDifference{chart: "keep-chomping", key: "v1/ConfigMap <nil>/z-end-of-stream", path: []string{"data", "script"}, helm3: "echo end\n", helm4: "echo end\n"})
 	checkModeDifference(t, modeDifference{chart: "keep-chomping", key: "v1/ConfigMap <nil>/first", path: []string{"data", "script"}, helm3: "echo first\n", helm4: "echo first\n"})
 }
 
@@ -197,14 +201,16 @@ func TestHelmModesWebhookInstallOrder(t *testing.T) {
 	}
 }
 
-// apiVersion v3 charts (Helm 4's experimental chart API) are refused with
-// a message in both modes, never rendered as v2 charts or a panic.
-func TestHelmModesChartAPIV3Refused(t *testing.T) {
-	for _, v := range []int{Helm3, Helm4} {
-		_, err := renderMode(t, "chart-api-v3", v, HelmOptions{})
-		if err == nil || !strings.Contains(err.Error(), `chart chart-api-v3: Chart.yaml apiVersion "v3" is not supported`) {
-			t.Errorf("helm %d: error %v", v, err)
-		}
+// apiVersion v3 charts (Helm 4's experimental chart API): Helm 3 renders
+// them as v2 charts, Helm 4 refuses them with a message (never a panic).
+func TestHelmModesChartAPIV3(t *testing.T) {
+	objs, err := renderMode(t, "chart-api-v3", Helm3, HelmOptions{})
+	if err != nil || len(objs) != 1 {
+		t.Errorf("helm 3: %v, %v", keysOf(objs), err)
+	}
+	_, err = renderMode(t, "chart-api-v3", Helm4, HelmOptions{})
+	if err == nil || !strings.Contains(err.Error(), `chart chart-api-v3: Chart.yaml apiVersion "v3" is not supported by Helm 4`) {
+		t.Errorf("helm 4: error %v", err)
 	}
 }
 
@@ -238,11 +244,12 @@ func TestParseHelmVersion(t *testing.T) {
 	}
 }
 
-// SplitHelm4 keeps the whitespace after the last document only.
+// SplitHelm4 keeps the whitespace after the last document only, and then
+// the newline helm template prints.
 func TestSplitHelm4(t *testing.T) {
 	for in, want := range map[string][]string{
-		"a: 1\n\n":                 {"a: 1\n\n"},
-		"\n\na: 1\n---\nb: 2\n \n": {"a: 1", "b: 2\n \n"},
+		"a: 1\n\n":                 {"a: 1\n\n\n"},
+		"\n\na: 1\n---\nb: 2\n \n": {"a: 1", "b: 2\n \n\n"},
 		"a: 1\n\n---\n\n":          {"a: 1"},
 		"a: 1\n---\n---\n":         {"a: 1"},
 		"":                         nil,
@@ -253,6 +260,18 @@ func TestSplitHelm4(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("SplitHelm4(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHelmSDKVersionsMatchGoMod(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for mod, v := range map[string]string{"helm.sh/helm/v3": sdkVersion3, "helm.sh/helm/v4": sdkVersion4} {
+		if !strings.Contains(string(data), "\t"+mod+" "+v+"\n") {
+			t.Errorf("go.mod does not require %s %s", mod, v)
 		}
 	}
 }
