@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -188,6 +189,9 @@ var installOrder4 = func() map[string]int {
 	return m
 }()
 
+// keepChomping finds a block scalar header with the keep indicator.
+var keepChomping = regexp.MustCompile(`[|>]([1-9]?\+|\+[1-9])`)
+
 // sortByOrder is sortByInstallOrder with another order of kinds.
 func sortByOrder(rs []*manifest.Resource, order map[string]int) {
 	sort.SliceStable(rs, func(i, j int) bool {
@@ -230,9 +234,9 @@ func templateDocumentsWith(files map[string]string, split func(string) []manifes
 // only, so the whitespace at the end of a template's last document is kept
 // (a keep-chomping block scalar `|+` there keeps its trailing blank lines).
 // Whitespace before a separator belongs to the separator in both. When
-// there is such whitespace, the document ends with it and the newline that
-// `helm template` prints after each document, so that it reads as the
-// printed stream does.
+// there is such whitespace and the document has a keep-chomping block
+// scalar, the document ends with it and the newline that `helm template`
+// prints after each document, so that it reads as the printed stream does.
 func SplitHelm4(s string) []manifest.Document {
 	docs := SplitHelm(s)
 	if len(docs) == 0 {
@@ -243,6 +247,12 @@ func SplitHelm4(s string) []manifest.Document {
 	last := &docs[len(docs)-1]
 	if trailing == "" || !strings.HasSuffix(body, string(last.Text)) {
 		return docs // the text ends with a separator or an empty document
+	}
+	if !keepChomping.Match(last.Text) {
+		// Trailing whitespace changes a YAML document only through a
+		// keep-chomping block scalar (|+, >+, |2+, |+2): without one the
+		// trimmed text reads the same, and prints without blank lines.
+		return docs
 	}
 	// The last document ends where s's non-space text ends; append the
 	// whitespace that SplitHelm trimmed off.

@@ -248,11 +248,12 @@ func TestParseHelmVersion(t *testing.T) {
 // the newline helm template prints.
 func TestSplitHelm4(t *testing.T) {
 	for in, want := range map[string][]string{
-		"a: 1\n\n":                 {"a: 1\n\n\n"},
-		"\n\na: 1\n---\nb: 2\n \n": {"a: 1", "b: 2\n \n\n"},
-		"a: 1\n\n---\n\n":          {"a: 1"},
-		"a: 1\n---\n---\n":         {"a: 1"},
-		"":                         nil,
+		"a: 1\n\n":                         {"a: 1"},
+		"a: |+\n  x\n\n":                   {"a: |+\n  x\n\n\n"},
+		"\n\na: 1\n---\nb: >2+\n   x\n \n": {"a: 1", "b: >2+\n   x\n \n\n"},
+		"a: 1\n\n---\n\n":                  {"a: 1"},
+		"a: 1\n---\n---\n":                 {"a: 1"},
+		"":                                 nil,
 	} {
 		var got []string
 		for _, d := range SplitHelm4(in) {
