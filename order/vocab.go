@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // HookType is the value of argocd.argoproj.io/hook a group writes. The empty
@@ -200,7 +202,8 @@ const (
 	PruneLastTrue                   SyncOption = "PruneLast=true"
 )
 
-// SyncOptionValues lists the resource-level sync options.
+// SyncOptionValues lists the resource-level sync options of Argo CD 2.14
+// (exact values); SyncOptionValuesFor adds those of later lines.
 var SyncOptionValues = []SyncOption{
 	PruneFalse, PruneConfirm, DeleteFalse, DeleteConfirm, ValidateFalse,
 	SkipDryRunOnMissingResourceTrue, ReplaceTrue, ForceTrue,
@@ -216,16 +219,9 @@ func (o SyncOption) Key() string {
 	return k
 }
 
-// Validate reports whether o is a resource-level option Argo CD knows.
-func (o SyncOption) Validate() error {
-	if slices.Contains(SyncOptionValues, o) {
-		return nil
-	}
-	if slices.Contains(appLevelOptions, strings.TrimSpace(o.Key())) {
-		return fmt.Errorf("sync option %q is read only from the Application; set it in the Application's spec.syncPolicy.syncOptions, not on resources", string(o))
-	}
-	return fmt.Errorf("unknown sync option %q%s; expected one of %s", string(o), didYouMean(string(o), toStrings(SyncOptionValues)), quoteList(SyncOptionValues))
-}
+// Validate reports whether o is a resource-level option the current Argo
+// CD (argocd.Default) knows; ValidateFor checks another line.
+func (o SyncOption) Validate() error { return o.ValidateFor(argocd.Default) }
 
 func toStrings[S ~string](xs []S) []string {
 	s := make([]string, len(xs))

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/syncwave/syncwave/annotate"
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/render"
@@ -66,6 +67,9 @@ type Options struct {
 	// HelmVersion ("3", "4", "v3", "v4") wins over a helm entry's version;
 	// "" leaves it to the entry, else Helm 4.
 	HelmVersion string
+	// ArgoCDVersion is the Argo CD line whose sync-option vocabulary the
+	// ordering file is checked against ("2.14", "3.5"; "" the current 3.x).
+	ArgoCDVersion string
 }
 
 // Output is a successful rendering.
@@ -115,6 +119,15 @@ func run(ctx context.Context, opts Options, out *Output) error {
 	so, orderRel, err := loadOrder(root, appRel, opts)
 	if err != nil {
 		return err
+	}
+	argo, err := argocd.Parse(opts.ArgoCDVersion)
+	if err != nil {
+		return err
+	}
+	if so != nil {
+		if err := so.CheckArgoCD(argo); err != nil {
+			return err
+		}
 	}
 	out.Order = so
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/render"
 )
 
@@ -63,6 +64,8 @@ type Inputs struct {
 	// HelmVersion is "3" or "4" (or v3, v4); "" leaves it to the ordering
 	// file, else Helm 4.
 	HelmVersion string
+	// ArgoCDVersion is the Argo CD line to match ("" the current 3.x).
+	ArgoCDVersion string
 
 	// From Argo CD's build environment.
 	AppName     string // may be "<namespace>_<name>"
@@ -175,6 +178,10 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamAllowEmpty, in.Origins[ParamAllowEmpty], err)
 	}
 	in.AllowEmpty = b
+	in.ArgoCDVersion = values[ParamArgoCDVersion].String
+	if _, err := argocd.Parse(in.ArgoCDVersion); err != nil {
+		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamArgoCDVersion, in.Origins[ParamArgoCDVersion], err)
+	}
 	in.HelmVersion = values[ParamHelmVersion].String
 	if _, err := render.ParseHelmVersion(in.HelmVersion); err != nil {
 		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamHelmVersion, in.Origins[ParamHelmVersion], err)

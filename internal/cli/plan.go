@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plan"
@@ -56,7 +57,11 @@ pull request), dot (Graphviz).`,
 			if err != nil {
 				return err
 			}
-			p, err := planOf(out, plan.Options{Namespace: opts.Namespace})
+			argo, err := argocd.Parse(opts.ArgoCDVersion)
+			if err != nil {
+				return err
+			}
+			p, err := planOf(out, plan.Options{Namespace: opts.Namespace, ArgoCD: argo})
 			if err != nil {
 				return err
 			}

@@ -29,6 +29,7 @@ type renderFlags struct {
 	apiVersions []string
 	appName     string
 	helmVersion string
+	argoCD      string
 }
 
 func (f *renderFlags) register(c *cobra.Command) {
@@ -45,6 +46,7 @@ func (f *renderFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version for .Capabilities.KubeVersion when the source sets none: 1.29, 1.29.3 or v1.29.3 (default "+render.DefaultKubeVersion4+" with Helm 4, "+render.DefaultKubeVersion+" with Helm 3, as each pinned helm CLI)")
 	fl.StringSliceVar(&f.apiVersions, "api-versions", nil, "API versions for .Capabilities.APIVersions when the source sets none: group/version or group/version/Kind (repeatable or comma list)")
 	fl.StringVar(&f.appName, "app-name", "", "Argo CD application name, as ARGOCD_APP_NAME (may be <namespace>_<name>)")
+	fl.StringVar(&f.argoCD, "argocd-version", "", "Argo CD line to match where its behaviour changed: 2.14, 3.0 ... 3.5 (sync-option vocabulary; delete hooks in plan) (default: the current 3.x)")
 	fl.StringVar(&f.helmVersion, "helm-version", "", "render charts with Helm 3 or Helm 4 semantics (3, 4, v3, v4): Argo CD up to 3.4 runs Helm 3, 3.5+ Helm 4; wins over a helm source's version (default 4)")
 }
 
@@ -62,6 +64,7 @@ func (f *renderFlags) options(args []string) pipeline.Options {
 		ValueFiles: f.valueFiles, Values: f.values, Set: f.set, SetString: f.setString,
 		ReleaseName: f.releaseName, AppName: f.appName, Namespace: f.namespace,
 		KubeVersion: f.kubeVersion, APIVersions: f.apiVersions, HelmVersion: f.helmVersion,
+		ArgoCDVersion: f.argoCD,
 	}
 }
 
