@@ -67,3 +67,21 @@ func TestDeleteHooks(t *testing.T) {
 		t.Error("DeleteHookAlsoSyncs")
 	}
 }
+
+// FuzzParse: Parse never panics, and what it accepts prints back as a
+// version it accepts again, equal to itself.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"", "2.14", "v3.5.1", "3", "3.5.0-rc1", "x", "3.-1", "99999999999999999999.1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := Parse(s)
+		if err != nil {
+			return
+		}
+		w, err := Parse(v.String())
+		if err != nil || w != v {
+			t.Errorf("Parse(%q) = %v, but Parse(%q) = %v, %v", s, v, v.String(), w, err)
+		}
+	})
+}

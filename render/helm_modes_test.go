@@ -276,3 +276,36 @@ func TestHelmSDKVersionsMatchGoMod(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseHelmVersion: no panic; only 3 or 4 come out.
+func FuzzParseHelmVersion(f *testing.F) {
+	for _, s := range []string{"", "3", "v4", " 4 ", "v", "5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseHelmVersion(s)
+		if err == nil && v != Helm3 && v != Helm4 {
+			t.Errorf("ParseHelmVersion(%q) = %d", s, v)
+		}
+	})
+}
+
+// FuzzSplitHelm4: no panic; the documents are those of SplitHelm, each
+// equal to it or extended by whitespace only.
+func FuzzSplitHelm4(f *testing.F) {
+	for _, s := range []string{"a: |+\n  x\n\n", "a: 1\n---\nb: >2+\n   x\n \n", "---\n", "\n\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, b := SplitHelm(s), SplitHelm4(s)
+		if len(a) != len(b) {
+			t.Fatalf("%q: %d documents, SplitHelm %d", s, len(b), len(a))
+		}
+		for i := range a {
+			ta, tb := string(a[i].Text), string(b[i].Text)
+			if !strings.HasPrefix(tb, ta) || strings.TrimSpace(tb[len(ta):]) != "" || a[i].Line != b[i].Line {
+				t.Errorf("%q: document %d %q, SplitHelm %q", s, i, tb, ta)
+			}
+		}
+	})
+}
