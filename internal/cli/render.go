@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/render"
 )
@@ -34,6 +35,7 @@ type renderFlags struct {
 
 func (f *renderFlags) register(c *cobra.Command) {
 	fl := c.Flags()
+	c.PreRunE = f.validate
 	fl.StringVar(&f.order, "order", "", "ordering file (default: PATH/syncwave.yaml when present)")
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root no path may leave (default: the git work tree holding PATH, else PATH)")
 	f.flags = fl
@@ -48,6 +50,17 @@ func (f *renderFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.appName, "app-name", "", "Argo CD application name, as ARGOCD_APP_NAME (may be <namespace>_<name>)")
 	fl.StringVar(&f.argoCD, "argocd-version", "", "Argo CD line to match where its behaviour changed: 2.14, 3.0 ... 3.5 (sync-option vocabulary; delete hooks in plan) (default: the current 3.x)")
 	fl.StringVar(&f.helmVersion, "helm-version", "", "render charts with Helm 3 or Helm 4 semantics (3, 4, v3, v4): Argo CD up to 3.4 runs Helm 3, 3.5+ Helm 4; wins over a helm source's version (default 4)")
+}
+
+// validate checks the flag values that are versions, as usage errors.
+func (f *renderFlags) validate(*cobra.Command, []string) error {
+	if _, err := render.ParseHelmVersion(f.helmVersion); err != nil {
+		return usageError{fmt.Errorf("--helm-version: %w", err)}
+	}
+	if _, err := argocd.Parse(f.argoCD); err != nil {
+		return usageError{fmt.Errorf("--argocd-version: %w", err)}
+	}
+	return nil
 }
 
 func (f *renderFlags) options(args []string) pipeline.Options {
