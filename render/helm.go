@@ -68,8 +68,9 @@ type HelmOptions struct {
 	HelmVersion int
 }
 
-// Helm renders a chart in-process, as `helm template --include-crds` does,
-// without a cluster (lookup returns empty) and without the network: every
+// Helm renders a chart in-process, as `helm template --include-crds` of
+// o.HelmVersion (Helm 4 by default, helm4.go; Helm 3 here) does, without a
+// cluster (lookup returns empty) and without the network: every
 // dependency must be vendored under charts/ or be a local file:// chart.
 //
 // Resources come in helm template's order: CRDs from crds/ directories,
