@@ -92,6 +92,10 @@ type HelmSource struct {
 	KubeVersion string          `yaml:"kubeVersion,omitempty" json:"kubeVersion,omitempty"`
 	APIVersions []string        `yaml:"apiVersions,omitempty" json:"apiVersions,omitempty"`
 	SkipCRDs    bool            `yaml:"skipCrds,omitempty" json:"skipCrds,omitempty"`
+	// Version is the Helm whose semantics render the chart, as Argo CD's
+	// spec.source.helm.version: "v3" (Argo CD up to 3.4) or "v4" (3.5+);
+	// "" leaves it to --helm-version / the plugin (default v4).
+	Version string `yaml:"version,omitempty" json:"version,omitempty"`
 }
 
 // HelmParameter is one --set (or, with ForceString, --set-string).

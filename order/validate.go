@@ -190,6 +190,11 @@ func (o *SyncOrder) validateSource(i int) []*FieldError {
 		if h.KubeVersion != "" && !kubeVersionRe.MatchString(h.KubeVersion) {
 			addf(kp+".kubeVersion", "invalid Kubernetes version %q: expected e.g. 1.29 or v1.29.3", h.KubeVersion)
 		}
+		switch h.Version {
+		case "", "v3", "v4", "3", "4":
+		default:
+			addf(kp+".version", "invalid Helm version %q: expected v3 or v4", h.Version)
+		}
 		for j, av := range h.APIVersions {
 			if !apiVersionRe.MatchString(av) {
 				addf(fmt.Sprintf("%s.apiVersions[%d]", kp, j), "invalid API version %q: expected group/version or group/version/Kind, e.g. apps/v1 or monitoring.coreos.com/v1/ServiceMonitor", av)

@@ -187,7 +187,8 @@ func (ps *DeletePolicies) UnmarshalText(b []byte) error {
 // Argo CD matches them exactly, so they are case-sensitive strings.
 type SyncOption string
 
-// SyncOptionValues lists the resource-level sync options (argocd.SyncOptions).
+// SyncOptionValues lists the resource-level sync options of Argo CD 2.14 (argocd.SyncOptions);
+// SyncOptionValuesFor adds those of later lines.
 var SyncOptionValues = fromStrings[SyncOption](argocd.SyncOptions)
 
 // Key is the part before "=".
@@ -196,16 +197,9 @@ func (o SyncOption) Key() string {
 	return k
 }
 
-// Validate reports whether o is a resource-level option Argo CD knows.
-func (o SyncOption) Validate() error {
-	if slices.Contains(SyncOptionValues, o) {
-		return nil
-	}
-	if slices.Contains(argocd.AppLevelSyncOptions, strings.TrimSpace(o.Key())) {
-		return fmt.Errorf("sync option %q is read only from the Application; set it in the Application's spec.syncPolicy.syncOptions, not on resources", string(o))
-	}
-	return fmt.Errorf("unknown sync option %q%s; expected one of %s", string(o), didYouMean(string(o), toStrings(SyncOptionValues)), quoteList(SyncOptionValues))
-}
+// Validate reports whether o is a resource-level option the current Argo
+// CD (argocd.Default) knows; ValidateFor checks another line.
+func (o SyncOption) Validate() error { return o.ValidateFor(argocd.Default) }
 
 func fromStrings[S ~string](xs []string) []S {
 	s := make([]S, len(xs))

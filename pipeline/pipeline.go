@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/syncwave/syncwave/annotate"
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/render"
@@ -66,6 +67,12 @@ type Options struct {
 	Namespace   string
 	KubeVersion string
 	APIVersions []string
+	// HelmVersion ("3", "4", "v3", "v4") wins over a helm entry's version;
+	// "" leaves it to the entry, else Helm 4.
+	HelmVersion string
+	// ArgoCDVersion is the Argo CD line whose sync-option vocabulary the
+	// ordering file is checked against ("2.14", "3.5"; "" the current 3.x).
+	ArgoCDVersion string
 }
 
 // Output is a successful rendering.
@@ -97,6 +104,15 @@ func run(ctx context.Context, opts Options, out *Output) error {
 		return err
 	}
 	root, appRel, so, orderRel := a.Root, a.Rel, a.Order, a.OrderRel
+	argo, err := argocd.Parse(opts.ArgoCDVersion)
+	if err != nil {
+		return err
+	}
+	if so != nil {
+		if err := so.CheckArgoCD(argo); err != nil {
+			return err
+		}
+	}
 	out.Order = so
 	warn := func(s string) { out.Warnings = append(out.Warnings, s) }
 	var skip []string
@@ -303,6 +319,15 @@ func helmOptions(root *render.Root, dir string, h *order.HelmSource, opts *Optio
 	if len(o.APIVersions) == 0 {
 		o.APIVersions = opts.APIVersions
 	}
+	hv := h.Version
+	if opts.HelmVersion != "" {
+		hv = opts.HelmVersion
+	}
+	v, err := render.ParseHelmVersion(hv)
+	if err != nil {
+		return o, err
+	}
+	o.HelmVersion = v
 	return o, nil
 }
 

@@ -97,12 +97,20 @@ type hookInfo struct {
 	argoOK   []string // the valid Argo values
 	helm     []string
 	helmUsed bool // the phases come from helm.sh/hook
+	// deleteHooks are the delete hook types (PreDelete, PostDelete) the
+	// application controller of the modelled Argo CD line runs it as when
+	// the Application is deleted.
+	deleteHooks []string
+	argoCD      argocd.Version
 }
 
-func readHook(r *manifest.Resource) hookInfo {
-	var h hookInfo
-	h.argo = csv(r.Annotations[AnnotationHook])
-	h.helm = csv(r.Annotations[AnnotationHelmHook])
+func readHook(r *manifest.Resource, v argocd.Version) hookInfo {
+	h := hookInfo{argoCD: v.OrDefault()}
+	argoValue, hasArgo := r.Annotations[AnnotationHook]
+	helmValue, hasHelm := r.Annotations[AnnotationHelmHook]
+	h.argo = csv(argoValue)
+	h.helm = csv(helmValue)
+	h.deleteHooks = argocd.DeleteHooks(h.argoCD, argoValue, helmValue, hasArgo, hasHelm)
 	// hook.Types: the valid Argo values, else the mapped Helm values.
 	types, fromHelm, isHook := argocd.HookTypesOf(r.Annotations)
 	if !fromHelm {
@@ -112,6 +120,9 @@ func readHook(r *manifest.Resource) hookInfo {
 	h.skip = len(types) == 1 && types[0] == argocd.HookSkip
 	h.hook = isHook
 	h.ignored = h.hook && len(types) == 0
+	if !h.ignored && !argocd.DeleteHookAlsoSyncs(h.argoCD) {
+		h.deleteHooks = nil // before 3.4 such a hook is not a delete hook
+	}
 	switch {
 	case h.skip || h.ignored:
 	case h.hook:
@@ -150,7 +161,7 @@ func (h hookInfo) excludedReason(r *manifest.Resource) string {
 	}
 	var kinds []string
 	for _, v := range values {
-		kinds = append(kinds, describeHookValue(key, v))
+		kinds = append(kinds, h.describeHookValue(key, v))
 	}
 	msg := fmt.Sprintf("%s %q has no sync phase (%s): Argo CD never applies it in a sync", key, strings.Join(values, ","), strings.Join(kinds, "; "))
 	if key == AnnotationHook && len(h.helm) > 0 {
@@ -159,12 +170,20 @@ func (h hookInfo) excludedReason(r *manifest.Resource) string {
 	return msg
 }
 
-func describeHookValue(key, v string) string {
+func (h hookInfo) describeHookValue(key, v string) string {
 	switch {
-	case v == "PostDelete" || v == "post-delete":
-		return v + " runs when the Application is deleted"
-	case v == "PreDelete" || v == "pre-delete":
-		return v + " runs when the Application is deleted (Argo CD v3.3+)"
+	case v == "PostDelete" || v == "post-delete" || v == "PreDelete" || v == "pre-delete":
+		typ := argocd.PostDelete
+		if v == "PreDelete" || v == "pre-delete" {
+			typ = argocd.PreDelete
+		}
+		if contains(h.deleteHooks, typ) {
+			return v + " runs when the Application is deleted"
+		}
+		if typ == argocd.PreDelete && !h.argoCD.AtLeast(argocd.V3_3) {
+			return fmt.Sprintf("%s is not a hook type of Argo CD %s (PreDelete needs 3.3+), so it never runs", v, h.argoCD)
+		}
+		return fmt.Sprintf("%s does not run when the Application is deleted either: Argo CD %s reads a delete hook only from the exact value (comma lists need 3.4+)", v, h.argoCD)
 	case strings.HasPrefix(v, "test"):
 		return v + " is a Helm test hook"
 	case strings.HasSuffix(v, "-rollback"):

@@ -26,6 +26,9 @@ type Options struct {
 	// So those objects count as "in" it when a Namespace is moved in front of
 	// the first resource in it.
 	Namespace string
+	// ArgoCD is the Argo CD line whose delete hooks are modelled (zero:
+	// the current 3.x, argocd.Default).
+	ArgoCD argocd.Version
 }
 
 // Plan is the order in which the engine applies the resources.
@@ -123,7 +126,7 @@ func ComputeWith(res []*manifest.Resource, origins []Origin, opt Options) *Plan 
 			})
 			continue
 		}
-		h := readHook(r)
+		h := readHook(r, opt.ArgoCD)
 		if h.skip || h.ignored {
 			reason := h.excludedReason(r)
 			if o.Reason != "" {
@@ -367,6 +370,9 @@ func (t *task) reason() string {
 		parts = append(parts, fmt.Sprintf("%s%s (its own place: %s, %s)", what, describe(t.movedBy), t.own, strings.Join(own, ", ")))
 	} else {
 		parts = append(parts, own...)
+	}
+	if len(t.hook.deleteHooks) > 0 {
+		parts = append(parts, fmt.Sprintf("also runs as %s hook when the Application is deleted (Argo CD 3.4+)", strings.Join(t.hook.deleteHooks, " and ")))
 	}
 	if t.tie != 0 {
 		parts = append(parts, "ties with another task on phase, wave, kind order and name: Argo CD applies them in no fixed order")

@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/order"
+	"github.com/syncwave/syncwave/render"
 )
 
 // DefaultTimeout is syncwave's own deadline for one generation. The
@@ -73,6 +75,11 @@ type Inputs struct {
 	AllowEmptySet bool
 	// Dependencies is dependency-annotations, nil when not given.
 	Dependencies *order.Dependencies
+	// HelmVersion is "3" or "4" (or v3, v4); "" leaves it to the ordering
+	// file, else Helm 4.
+	HelmVersion string
+	// ArgoCDVersion is the Argo CD line to match ("" the current 3.x).
+	ArgoCDVersion string
 
 	// From Argo CD's build environment.
 	AppName     string // may be "<namespace>_<name>"
@@ -188,6 +195,14 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamAllowEmpty, in.Origins[ParamAllowEmpty], err)
 	}
 	in.AllowEmpty = b
+	in.ArgoCDVersion = values[ParamArgoCDVersion].String
+	if _, err := argocd.Parse(in.ArgoCDVersion); err != nil {
+		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamArgoCDVersion, in.Origins[ParamArgoCDVersion], err)
+	}
+	in.HelmVersion = values[ParamHelmVersion].String
+	if _, err := render.ParseHelmVersion(in.HelmVersion); err != nil {
+		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamHelmVersion, in.Origins[ParamHelmVersion], err)
+	}
 	in.AllowEmptySet = in.Origins[ParamAllowEmpty] != "default"
 	if s := values[ParamDependencies].String; s != "" {
 		d, err := order.ParseSyntaxList(s)

@@ -386,7 +386,7 @@ func TestFromEnvParamVariables(t *testing.T) {
 			},
 		},
 		{name: "map through PARAM_*", env: []string{"PARAM_HELM_PARAMETERS_IMAGE_TAG=v1"}, err: `PARAM_HELM_PARAMETERS_IMAGE_TAG: map parameter "helm-parameters" cannot be read from PARAM_* variables`},
-		{name: "unknown PARAM_*", env: []string{"PARAM_BOGUS=1"}, err: "PARAM_BOGUS: unknown parameter (known: order-file, order, values-files, values, helm-parameters, release-name, allow-empty, dependency-annotations)"},
+		{name: "unknown PARAM_*", env: []string{"PARAM_BOGUS=1"}, err: "PARAM_BOGUS: unknown parameter (known: order-file, order, values-files, values, helm-parameters, release-name, allow-empty, dependency-annotations, helm-version, argocd-version)"},
 		{name: "PARAM_* string for an array", env: []string{"PARAM_VALUES_FILES=a.yaml"}, err: `PARAM_VALUES_FILES: parameter "values-files" expected an array (array: [...]), found a string`},
 		{name: "PARAM_* array for a string", env: []string{"PARAM_RELEASE_NAME_0=a"}, err: `PARAM_RELEASE_NAME_0: parameter "release-name" expected a string (string: ...), found an array`},
 		{name: "malformed JSON", env: []string{`ARGOCD_APP_PARAMETERS=[{"name": "order"`}, err: "ARGOCD_APP_PARAMETERS: malformed JSON, expected a list of {name, string|array|map}"},
@@ -481,6 +481,9 @@ func TestEscape(t *testing.T) {
 	}
 }
 
+// validSample is a valid value for the string parameters that check theirs.
+var validSample = map[string]string{ParamHelmVersion: "3", ParamArgoCDVersion: "2.14"}
+
 // TestEveryParameterReachable: every table row can be set by parameter and
 // by both variables, with the collection the table says.
 func TestEveryParameterReachable(t *testing.T) {
@@ -495,6 +498,9 @@ func TestEveryParameterReachable(t *testing.T) {
 				s = "true"
 			case p.Name == ParamDependencies:
 				s = "none"
+			}
+			if v, ok := validSample[p.Name]; ok {
+				s = v
 			}
 			v, envValue = param{name: p.Name, str: &s}, s
 		case Array:
@@ -597,5 +603,35 @@ func TestManyUnknownParameters(t *testing.T) {
 				t.Errorf("message does not summarise the rest:\n%s", msg)
 			}
 		})
+	}
+}
+
+// TestHelmVersionInput: helm-version reaches the pipeline from a parameter
+// or either variable; an invalid value names the parameter and its origin.
+func TestHelmVersionInput(t *testing.T) {
+	for _, c := range []struct {
+		env  []string
+		want string
+		err  string
+	}{
+		{env: nil, want: ""},
+		{env: []string{"SYNCWAVE_HELM_VERSION=3"}, want: "3"},
+		{env: []string{"ARGOCD_ENV_SYNCWAVE_HELM_VERSION=v4", "SYNCWAVE_HELM_VERSION=3"}, want: "v4"},
+		{env: []string{"PARAM_HELM_VERSION=3", "SYNCWAVE_HELM_VERSION=4"}, want: "3"},
+		{env: []string{"SYNCWAVE_HELM_VERSION=2"}, err: `parameter "helm-version" (SYNCWAVE_HELM_VERSION): helm version "2": expected 3 or 4`},
+	} {
+		in, err := FromEnv(c.env, wd)
+		if c.err != "" {
+			if err == nil || err.Error() != c.err {
+				t.Errorf("%q: error %v, want %q", c.env, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", c.env, err)
+		}
+		if in.HelmVersion != c.want || in.PipelineOptions().HelmVersion != c.want {
+			t.Errorf("%q: helm version %q (pipeline %q), want %q", c.env, in.HelmVersion, in.PipelineOptions().HelmVersion, c.want)
+		}
 	}
 }

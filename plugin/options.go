@@ -18,20 +18,22 @@ func (in Inputs) PipelineOptions() pipeline.Options {
 		allowEmpty = &in.AllowEmpty
 	}
 	return pipeline.Options{
-		Path:         in.AppDir,
-		RepoRoot:     in.RepoRoot,
-		OrderFile:    in.OrderFile,
-		Order:        in.Order,
-		AllowEmpty:   allowEmpty,
-		Dependencies: in.Dependencies,
-		ValueFiles:   in.ValueFiles,
-		Values:       in.Values,
-		Set:          in.SetArgs(),
-		ReleaseName:  in.ReleaseName,
-		AppName:      in.AppName,
-		Namespace:    in.Namespace,
-		KubeVersion:  in.KubeVersion,
-		APIVersions:  in.APIVersions,
+		Path:          in.AppDir,
+		RepoRoot:      in.RepoRoot,
+		OrderFile:     in.OrderFile,
+		Order:         in.Order,
+		AllowEmpty:    allowEmpty,
+		Dependencies:  in.Dependencies,
+		ValueFiles:    in.ValueFiles,
+		Values:        in.Values,
+		Set:           in.SetArgs(),
+		ReleaseName:   in.ReleaseName,
+		AppName:       in.AppName,
+		Namespace:     in.Namespace,
+		KubeVersion:   in.KubeVersion,
+		APIVersions:   in.APIVersions,
+		HelmVersion:   in.HelmVersion,
+		ArgoCDVersion: in.ArgoCDVersion,
 	}
 }
 

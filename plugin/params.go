@@ -68,6 +68,8 @@ const (
 	ParamReleaseName    = "release-name"
 	ParamAllowEmpty     = "allow-empty"
 	ParamDependencies   = "dependency-annotations"
+	ParamHelmVersion    = "helm-version"
+	ParamArgoCDVersion  = "argocd-version"
 )
 
 // Parameters is the table of plugin parameters. The static announcement in
@@ -127,6 +129,20 @@ var Parameters = []Parameter{
 		Name:       ParamDependencies,
 		Title:      "Dependency annotations",
 		Tooltip:    "Which dependency annotations on the resources become ordering edges: a comma list of depends-on (config.kubernetes.io/depends-on), helm (Helm resource sequencing, HIP-0025) and kapp (kapp.k14s.io/change-group and change-rule), or none. Default: all of them, unless the ordering file's dependencies block switches some off.",
+		Collection: String,
+	},
+	{
+		// No announced default: an Application saved from the UI would
+		// send it back and override the ordering file's version.
+		Name:       ParamHelmVersion,
+		Title:      "Helm version",
+		Tooltip:    "Render charts with Helm 3 or Helm 4 semantics: 3 or 4 (v3, v4 too). Argo CD up to 3.4 runs Helm 3, 3.5 and later Helm 4. Wins over a helm source's version in the ordering file. Default: the ordering file's version, else 4.",
+		Collection: String,
+	},
+	{
+		Name:       ParamArgoCDVersion,
+		Title:      "Argo CD version",
+		Tooltip:    "The Argo CD line syncwave matches where Argo CD's behaviour changed (the sync-option vocabulary of the ordering file): 2.14, 3.0 ... 3.5. Default: the current 3.x.",
 		Collection: String,
 	},
 }

@@ -17,7 +17,8 @@ import (
 
 // TestCorpusFidelity compares syncwave's rendering of a corpus of public
 // charts and kustomizations, kept outside the repository, with `helm
-// template` v3.22.0 and `kustomize build` v5.8.2: the same objects after
+// template` v3.22.0 (Helm 3 mode) and v4.2.1 (Helm 4 mode) and `kustomize
+// build` v5.8.2: the same objects after
 // normalising (see compareObjects). For charts it also requires the
 // metadata-only decoder to print the same bytes as the full parse.
 // SYNCWAVE_CORPUS names the corpus directory; its items.txt lists the items
@@ -52,7 +53,9 @@ func TestCorpusFidelity(t *testing.T) {
 				if len(f) < 5 {
 					t.Fatalf("items.txt: %q: want NAME helm PATH RELEASE NAMESPACE [FLAGS]", line)
 				}
-				corpusHelm(t, root, corpus, dir, f[3], f[4], f[5:])
+				for _, m := range helmModes {
+					t.Run(m.String(), func(t *testing.T) { corpusHelm(t, root, corpus, dir, f[3], f[4], f[5:], m) })
+				}
 			case "kustomize":
 				corpusKustomize(t, root, corpus, dir)
 			default:
@@ -62,9 +65,9 @@ func TestCorpusFidelity(t *testing.T) {
 	}
 }
 
-func corpusHelm(t *testing.T, root *Root, corpus, dir, release, ns string, flags []string) {
-	helm := tool(t, "helm")
-	o := HelmOptions{Path: dir, ReleaseName: release, Namespace: ns}
+func corpusHelm(t *testing.T, root *Root, corpus, dir, release, ns string, flags []string, m helmMode) {
+	helm := tool(t, m.tool)
+	o := HelmOptions{Path: dir, ReleaseName: release, Namespace: ns, HelmVersion: m.version}
 	for i := 0; i < len(flags); i++ {
 		switch flags[i] {
 		case "--set":

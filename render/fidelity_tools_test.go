@@ -1,8 +1,8 @@
 //go:build fidelitytools
 
 // Fidelity against the reference CLIs: syncwave's Helm and Kustomize
-// rendering must produce the same objects as `helm template` v3.22.0 and
-// `kustomize build` v5.8.2, built from the Go module proxy at those versions
+// rendering must produce the same objects as `helm template` v3.22.0 (Helm 3
+// mode), `helm template` v4.2.1 (Helm 4 mode) and `kustomize build` v5.8.2, built from the Go module proxy at those versions
 // by TestMain (or `make test-fidelity-tools`). Run with
 //
 //	go test -tags fidelitytools -run Fidelity ./render/
@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"testing"
@@ -31,6 +30,7 @@ import (
 
 const (
 	helmVersion      = "v3.22.0"
+	helm4Version     = "v4.2.1"
 	kustomizeVersion = "v5.8.2"
 )
 
@@ -48,18 +48,21 @@ func TestMain(m *testing.M) {
 			dir = filepath.Join(c, "syncwave-tools")
 		}
 	}
-	for _, t := range []struct{ name, version, pkg, ldflags string }{
-		{"helm", helmVersion, "helm.sh/helm/v3/cmd/helm@" + helmVersion, helmLDFlags},
-		{"kustomize", kustomizeVersion, "sigs.k8s.io/kustomize/kustomize/v5@" + kustomizeVersion, "-X sigs.k8s.io/kustomize/api/provenance.version=" + kustomizeVersion},
+	for _, t := range []struct{ key, name, version, pkg, ldflags string }{
+		{"helm", "helm", helmVersion, "helm.sh/helm/v3/cmd/helm@" + helmVersion, helmLDFlags},
+		// Helm 4 takes its default Kubernetes version from the client-go it
+		// links (go.mod of v4.2.1): no ldflags, as its release build.
+		{"helm4", "helm", helm4Version, "helm.sh/helm/v4/cmd/helm@" + helm4Version, "-X helm.sh/helm/v4/internal/version.version=" + helm4Version},
+		{"kustomize", "kustomize", kustomizeVersion, "sigs.k8s.io/kustomize/kustomize/v5@" + kustomizeVersion, "-X sigs.k8s.io/kustomize/api/provenance.version=" + kustomizeVersion},
 	} {
 		bin := filepath.Join(dir, t.name+"-"+t.version)
 		p := filepath.Join(bin, t.name)
-		toolPath[t.name] = p
+		toolPath[t.key] = p
 		if _, err := os.Stat(p); err == nil {
 			continue
 		}
 		if os.Getenv("SYNCWAVE_SKIP_FIDELITY_TOOLS") != "" {
-			toolErr[t.name] = fmt.Errorf("%s not built and SYNCWAVE_SKIP_FIDELITY_TOOLS set", t.name)
+			toolErr[t.key] = fmt.Errorf("%s %s not built and SYNCWAVE_SKIP_FIDELITY_TOOLS set", t.name, t.version)
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "building %s %s into %s (a few minutes on a cold cache)\n", t.name, t.version, bin)
@@ -67,7 +70,7 @@ func TestMain(m *testing.M) {
 		cmd.Env = append(os.Environ(), "GOBIN="+bin, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
 		cmd.Dir = os.TempDir() // outside this module: install pkg@version
 		if out, err := cmd.CombinedOutput(); err != nil {
-			toolErr[t.name] = fmt.Errorf("build %s %s: %v\n%s", t.name, t.version, err, out)
+			toolErr[t.key] = fmt.Errorf("build %s %s: %v\n%s", t.name, t.version, err, out)
 		}
 	}
 	os.Exit(m.Run())
@@ -88,37 +91,6 @@ func tool(t *testing.T, name string) string {
 type object struct {
 	key string
 	obj any
-}
-
-// parseStream reads a YAML stream as Argo CD does (documents split on
-// "---" lines, empty ones skipped, Lists flattened) into objects keyed by
-// apiVersion/kind/namespace/name.
-func parseStream(t *testing.T, data []byte) map[string]any {
-	t.Helper()
-	out := map[string]any{}
-	for _, d := range manifest.SplitYAML(data) {
-		var v map[string]any
-		if err := yaml.Unmarshal(d.Text, &v); err != nil {
-			t.Fatalf("parse line %d: %v\n%s", d.Line, err, d.Text)
-		}
-		if v == nil {
-			continue
-		}
-		items := []any{v}
-		if it, ok := v["items"].([]any); ok {
-			items = it
-		}
-		for _, it := range items {
-			m, _ := it.(map[string]any)
-			md, _ := m["metadata"].(map[string]any)
-			key := fmt.Sprintf("%v/%v %v/%v", m["apiVersion"], m["kind"], md["namespace"], md["name"])
-			if _, dup := out[key]; dup {
-				key += " (again)"
-			}
-			out[key] = m
-		}
-	}
-	return out
 }
 
 func compareObjects(t *testing.T, name string, ours, theirs map[string]any) {
@@ -152,6 +124,16 @@ func compareObjects(t *testing.T, name string, ours, theirs map[string]any) {
 	}
 }
 
+// helmMode pairs a rendering mode with the CLI it must match.
+type helmMode struct {
+	version int
+	tool    string // key in toolPath
+}
+
+var helmModes = []helmMode{{Helm3, "helm"}, {Helm4, "helm4"}}
+
+func (m helmMode) String() string { return fmt.Sprintf("helm%d", m.version) }
+
 type helmCase struct {
 	name  string
 	root  string // repository root
@@ -163,10 +145,15 @@ type helmCase struct {
 // knownDifferences are charts where syncwave deliberately differs from
 // helm template, with the reason; syncwave must fail with the message given.
 var knownDifferences = map[string]struct{ reason, err string }{
-	"pkg/action/testdata/charts/multiplecharts-lint-chart-1": {"a template renders an object without kind; helm template prints it, Argo CD then fails the whole application, syncwave fails at render", "has no kind"},
-	"pkg/action/testdata/charts/multiplecharts-lint-chart-2": {"same as multiplecharts-lint-chart-1", "has no kind"},
-	"cmd/helm/testdata/testcharts/issue-9027":                {"a subchart template renders an object without kind (as above)", "has no kind"},
-	"cmd/helm/testdata/testcharts/alpine":                    {"a label value is the number 3.9, not a string: Kubernetes rejects it at apply time, syncwave at render", "expected a string, found float 3.9"},
+	"v3:pkg/action/testdata/charts/multiplecharts-lint-chart-1": {"a template renders an object without kind; helm template prints it, Argo CD then fails the whole application, syncwave fails at render", "has no kind"},
+	"v3:pkg/action/testdata/charts/multiplecharts-lint-chart-2": {"same as multiplecharts-lint-chart-1", "has no kind"},
+	"v3:cmd/helm/testdata/testcharts/issue-9027":                {"a subchart template renders an object without kind (as above)", "has no kind"},
+	"v3:cmd/helm/testdata/testcharts/alpine":                    {"a label value is the number 3.9, not a string: Kubernetes rejects it at apply time, syncwave at render", "expected a string, found float 3.9"},
+	// The same charts in the Helm v4 module.
+	"v4:pkg/action/testdata/charts/multiplecharts-lint-chart-1": {"as in the v3 module", "has no kind"},
+	"v4:pkg/action/testdata/charts/multiplecharts-lint-chart-2": {"as in the v3 module", "has no kind"},
+	"v4:pkg/cmd/testdata/testcharts/issue-9027":                 {"as in the v3 module", "has no kind"},
+	"v4:pkg/cmd/testdata/testcharts/alpine":                     {"as in the v3 module", "expected a string, found float 3.9"},
 }
 
 func helmTemplate(helm, chartDir string, args []string, t *testing.T) ([]byte, string, error) {
@@ -185,8 +172,10 @@ func helmTemplate(helm, chartDir string, args []string, t *testing.T) ([]byte, s
 	return stdout.Bytes(), strings.TrimSpace(stderr.String()), err
 }
 
-func runHelmCase(t *testing.T, helm string, c helmCase) (compared bool) {
+func runHelmCase(t *testing.T, helm string, mode int, c helmCase) (compared bool) {
 	t.Helper()
+	key := c.name
+	c.name = fmt.Sprintf("%s [helm%d]", c.name, mode)
 	chartDir := filepath.Join(c.root, c.chart)
 	out1, stderr, herr := helmTemplate(helm, chartDir, c.args, t)
 
@@ -195,9 +184,9 @@ func runHelmCase(t *testing.T, helm string, c helmCase) (compared bool) {
 		t.Fatal(err)
 	}
 	o := c.opts
-	o.Path, o.ReleaseName, o.Namespace = filepath.ToSlash(c.chart), "fid", "fid"
+	o.Path, o.ReleaseName, o.Namespace, o.HelmVersion = filepath.ToSlash(c.chart), "fid", "fid", mode
 	rs, serr := Helm(context.Background(), root, o, func(string) {})
-	if kd, ok := knownDifferences[c.name]; ok {
+	if kd, ok := knownDifferences[key]; ok {
 		if herr != nil || serr == nil || !strings.Contains(serr.Error(), kd.err) {
 			t.Errorf("%s: known difference (%s) no longer holds: helm %v, syncwave %v", c.name, kd.reason, herr, serr)
 		}
@@ -255,37 +244,74 @@ func firstLineOf(s string) string {
 	return s
 }
 
-// TestHelmFidelityHelmTestCharts renders every directory chart of Helm's own
-// test data both ways.
+// TestHelmFidelityHelmTestCharts renders every directory chart of the test
+// data of both Helm modules (v3 and v4) in each mode, against that mode's
+// CLI.
 func TestHelmFidelityHelmTestCharts(t *testing.T) {
-	helm := tool(t, "helm")
-	mod := helmModuleDirFidelity(t)
-	compared := 0
-	for _, base := range []string{"cmd/helm/testdata/testcharts", "pkg/chartutil/testdata", "pkg/action/testdata/charts"} {
-		entries, err := os.ReadDir(filepath.Join(mod, base))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			if _, err := os.Stat(filepath.Join(mod, base, e.Name(), "Chart.yaml")); err != nil {
-				continue
+	for _, m := range helmModes {
+		t.Run(m.String(), func(t *testing.T) {
+			helm := tool(t, m.tool)
+			compared := 0
+			for _, mod := range []struct{ path, prefix string }{
+				{"helm.sh/helm/v3", "v3:"}, {"helm.sh/helm/v4", "v4:"},
+			} {
+				dir := moduleDirFidelity(t, mod.path)
+				bases := []string{"cmd/helm/testdata/testcharts", "pkg/chartutil/testdata", "pkg/action/testdata/charts"}
+				if mod.prefix == "v4:" {
+					bases = []string{"pkg/cmd/testdata/testcharts", "pkg/chart/v2/util/testdata", "pkg/action/testdata/charts", "pkg/chart/common/util/testdata"}
+				}
+				for _, base := range bases {
+					entries, err := os.ReadDir(filepath.Join(dir, base))
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, e := range entries {
+						if _, err := os.Stat(filepath.Join(dir, base, e.Name(), "Chart.yaml")); err != nil {
+							continue
+						}
+						c := helmCase{name: mod.prefix + base + "/" + e.Name(), root: filepath.Join(dir, base), chart: e.Name()}
+						if runHelmCase(t, helm, m.version, c) {
+							compared++
+						}
+					}
+				}
 			}
-			c := helmCase{name: base + "/" + e.Name(), root: filepath.Join(mod, base), chart: e.Name()}
-			if runHelmCase(t, helm, c) {
-				compared++
+			t.Logf("%d of Helm's test charts compared", compared)
+			if compared < 40 {
+				t.Errorf("only %d charts compared", compared)
 			}
-		}
+		})
 	}
-	t.Logf("%d of Helm's test charts compared", compared)
-	if compared < 15 {
-		t.Errorf("only %d charts compared", compared)
+}
+
+// TestHelmFidelityModeCharts renders the charts of the tests of each
+// difference between the modes (helm_modes_test.go) against both CLIs: each
+// mode's expected value there is what that CLI prints.
+func TestHelmFidelityModeCharts(t *testing.T) {
+	root, _ := filepath.Abs(filepath.Join("testdata", "helm-modes"))
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range helmModes {
+		helm := tool(t, m.tool)
+		for _, e := range entries {
+			runHelmCase(t, helm, m.version, helmCase{name: "helm-modes/" + e.Name(), root: root, chart: e.Name()})
+		}
+		runHelmCase(t, helm, m.version, helmCase{name: "helm-modes/parent-null with a user value", root: root, chart: "parent-null",
+			opts: HelmOptions{Set: []string{"sub.other=user"}}, args: []string{"--set", "sub.other=user"}})
 	}
 }
 
 // TestHelmFidelityOwnCharts compares the charts of syncwave's examples and
 // scenario tests, with their values, capabilities and subcharts.
 func TestHelmFidelityOwnCharts(t *testing.T) {
-	helm := tool(t, "helm")
+	for _, m := range helmModes {
+		t.Run(m.String(), func(t *testing.T) { helmFidelityOwnCharts(t, tool(t, m.tool), m.version) })
+	}
+}
+
+func helmFidelityOwnCharts(t *testing.T, helm string, mode int) {
 	cli := filepath.Join("..", "internal", "cli", "testdata")
 	// file:// dependencies are packaged into charts/ first, as Argo CD's
 	// `helm dependency build` does; render reads them in place.
@@ -314,7 +340,7 @@ func TestHelmFidelityOwnCharts(t *testing.T) {
 			opts: HelmOptions{ValueFiles: []string{"values-prod.yaml", "/shared/common.yaml"}, Set: []string{"replicas=5"}},
 			args: []string{"--values", abs(filepath.Join(cli, "helm-values", "app", "values-prod.yaml")), "--values", abs(filepath.Join(cli, "helm-values", "app", "shared", "common.yaml")), "--set", "replicas=5"}},
 	} {
-		if !runHelmCase(t, helm, c) {
+		if !runHelmCase(t, helm, mode, c) {
 			t.Errorf("%s: not compared", c.name)
 		}
 	}
@@ -361,14 +387,11 @@ func TestKustomizeFidelity(t *testing.T) {
 	}
 }
 
-func helmModuleDirFidelity(t *testing.T) string {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "helm.sh/helm/v3").Output()
+func moduleDirFidelity(t *testing.T, module string) string {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module).Output()
 	if err == nil && len(bytes.TrimSpace(out)) > 0 {
 		return string(bytes.TrimSpace(out))
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		_ = bi
-	}
-	t.Fatalf("go list -m helm.sh/helm/v3: %v", err)
+	t.Fatalf("go list -m %s: %v", module, err)
 	return ""
 }

@@ -64,10 +64,13 @@ type HelmOptions struct {
 	APIVersions []string
 	// SkipCRDs leaves out the files under crds/.
 	SkipCRDs bool
+	// HelmVersion is Helm3 or Helm4 (helm4.go); 0 means DefaultHelmVersion.
+	HelmVersion int
 }
 
-// Helm renders a chart in-process, as `helm template --include-crds` does,
-// without a cluster (lookup returns empty) and without the network: every
+// Helm renders a chart in-process, as `helm template --include-crds` of
+// o.HelmVersion (Helm 4 by default, helm4.go; Helm 3 here) does, without a
+// cluster (lookup returns empty) and without the network: every
 // dependency must be vendored under charts/ or be a local file:// chart.
 //
 // Resources come in helm template's order: CRDs from crds/ directories,
@@ -76,6 +79,9 @@ type HelmOptions struct {
 // dropped, as helm drops them, with a warning). Each resource's Source is
 // its template path, e.g. "mychart/templates/deployment.yaml".
 func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]*manifest.Resource, error) {
+	if helmVersionOf(o) == Helm4 {
+		return helm4(ctx, root, o, warn)
+	}
 	dir := path.Clean(o.Path)
 	c, err := loadChart(root, dir, 0)
 	if err != nil {
@@ -493,7 +499,7 @@ func capabilities(o HelmOptions) (*chartutil.Capabilities, error) {
 }
 
 var helmSDKVersion = sync.OnceValue(func() string {
-	v := chartutil.DefaultCapabilities.HelmVersion.Version
+	v := sdkVersion3
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, m := range bi.Deps {
 			if m.Path == "helm.sh/helm/v3" && strings.HasPrefix(m.Version, "v") {

@@ -7,10 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
-	"github.com/Masterminds/semver/v3"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/ignore"
@@ -154,37 +152,16 @@ func addLocalDependencies(root *Root, dir string, c *chart.Chart, depth int) err
 		if d == nil || !strings.HasPrefix(d.Repository, "file://") || hasDependency(c, d.Name) {
 			continue
 		}
-		if depth >= maxLocalDependencyDepth {
-			return fmt.Errorf("dependency %s: more than %d nested file:// dependencies (a cycle?)", d.Name, maxLocalDependencyDepth)
-		}
-		ref := strings.TrimPrefix(d.Repository, "file://")
-		var depDir string
-		if filepath.IsAbs(ref) || path.IsAbs(ref) {
-			return fmt.Errorf("dependency %s: repository %s: absolute file:// paths are not supported; use a path relative to the chart", d.Name, d.Repository)
-		}
-		depDir = path.Join(dir, filepath.ToSlash(ref))
-		if depDir == ".." || strings.HasPrefix(depDir, "../") {
-			return fmt.Errorf("dependency %s: repository %s: %w", d.Name, d.Repository, ErrEscape)
+		depDir, err := localDependencyDir(dir, d.Name, d.Repository, depth)
+		if err != nil {
+			return err
 		}
 		sub, err := loadChart(root, depDir, depth+1)
 		if err != nil {
 			return fmt.Errorf("dependency %s (%s): %w", d.Name, d.Repository, err)
 		}
-		if sub.Name() != d.Name {
-			return fmt.Errorf("dependency %s: the chart at %s is named %q", d.Name, d.Repository, sub.Name())
-		}
-		if d.Version != "" {
-			cons, err := semver.NewConstraint(d.Version)
-			if err != nil {
-				return fmt.Errorf("dependency %s: version %q is not a valid constraint: %v", d.Name, d.Version, err)
-			}
-			v, err := semver.NewVersion(sub.Metadata.Version)
-			if err != nil {
-				return fmt.Errorf("dependency %s: chart version %q is not valid semver: %v", d.Name, sub.Metadata.Version, err)
-			}
-			if !cons.Check(v) {
-				return fmt.Errorf("dependency %s: the chart at %s has version %s, which does not satisfy %q", d.Name, d.Repository, sub.Metadata.Version, d.Version)
-			}
+		if err := checkLocalDependency(d.Name, d.Repository, d.Version, sub.Name(), sub.Metadata.Version); err != nil {
+			return err
 		}
 		c.AddDependency(sub)
 	}

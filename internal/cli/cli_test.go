@@ -176,6 +176,10 @@ func TestCommandLines(t *testing.T) {
 		{args: "render --order /nonexistent.yaml " + ex, code: 1, stderr: "ordering file /nonexistent.yaml: no such file or directory", stdoutNone: true},
 		{args: "render --order /etc/hostname " + ex, code: 1, stderr: "ordering file /etc/hostname is outside the repository root", stdoutNone: true},
 		{args: "render --repo-root " + ex + "/.. " + ex + "/../../manifest", code: 1, stderr: "is outside the repository root", stdoutNone: true},
+		{args: "render --helm-version 5 " + ex, code: 2, stderr: `--helm-version: helm version "5": expected 3 or 4`, stdoutNone: true},
+		{args: "plan --argocd-version 4.0 " + ex, code: 2, stderr: `--argocd-version: argo cd version "4.0": expected 2.x or 3.x`, stdoutNone: true},
+		{args: "plan --argocd-version 2.14 " + ex, code: 0, stdout: "PHASE"},
+		{args: "render --helm-version 3 " + ex, code: 0, stdout: "apiVersion: v1\n"},
 		{args: "schema extra", code: 2, stderr: "unknown command \"extra\"", stdoutNone: true},
 	} {
 		t.Run(tc.args, func(t *testing.T) {

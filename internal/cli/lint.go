@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/health"
 	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/lint"
@@ -28,7 +29,14 @@ func (e findingsError) Error() string { return e.msg }
 // healthTable is the Argo CD line whose health checks plan and lint use.
 // Seam for the Argo CD version setting (issue 14): select it with
 // health.ForVersion(version) here.
-func healthTable() *health.Table { return health.Default }
+// healthTable is Argo CD's health knowledge for the line v models.
+func healthTable(v argocd.Version) *health.Table {
+	t, err := health.ForVersion(v.String())
+	if err != nil {
+		return health.Default
+	}
+	return t
+}
 
 // readArgoCDCM reads --argocd-cm ("" for none).
 func readArgoCDCM(file string) (*health.ConfigMap, error) {
@@ -151,12 +159,16 @@ func lintOf(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) (
 		origins[i] = plan.Origin{Group: out.Placements[i].Group, Reason: out.Placements[i].Reason}
 		text[r] = docs[i].Text
 	}
-	p := plan.ComputeWith(printed, origins, plan.Options{Namespace: opts.Namespace})
+	argo, err := argocd.Parse(opts.ArgoCDVersion)
+	if err != nil {
+		return nil, err
+	}
+	p := plan.ComputeWith(printed, origins, plan.Options{Namespace: opts.Namespace, ArgoCD: argo})
 	objs, err := readObjects(p, text)
 	if err != nil {
 		return nil, err
 	}
-	t := healthTable()
+	t := healthTable(argo)
 	p.ComputeWaits(t, cm)
 	return lint.Run(lint.Input{
 		Plan: p, Objects: objs, Health: t, ConfigMap: cm,

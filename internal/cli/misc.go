@@ -49,7 +49,7 @@ version it was built with, and the versions of Helm and Kustomize it renders wit
 			if bi, ok := debug.ReadBuildInfo(); ok {
 				for _, m := range bi.Deps {
 					switch m.Path {
-					case "helm.sh/helm/v3", "sigs.k8s.io/kustomize/api":
+					case "helm.sh/helm/v3", "helm.sh/helm/v4", "sigs.k8s.io/kustomize/api":
 						fmt.Fprintf(stdout, "%s: %s\n", m.Path, m.Version)
 					}
 				}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/pipeline"
@@ -82,17 +83,21 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 			if err != nil {
 				return err
 			}
+			argo, err := argocd.Parse(opts.ArgoCDVersion)
+			if err != nil {
+				return err
+			}
 			return contained(c.Context(), f.limits, "plan "+opts.Path, func(ctx context.Context) error {
 				out, err := pipeline.Run(ctx, opts)
 				printWarnings(stderr, out.Warnings)
 				if err != nil {
 					return err
 				}
-				p, err := planOf(out, plan.Options{Namespace: opts.Namespace})
+				p, err := planOf(out, plan.Options{Namespace: opts.Namespace, ArgoCD: argo})
 				if err != nil {
 					return err
 				}
-				p.ComputeWaits(healthTable(), cm)
+				p.ComputeWaits(healthTable(argo), cm)
 				return write(p, &sandbox.LimitWriter{W: stdout, Limit: f.limits.output})
 			})
 		},

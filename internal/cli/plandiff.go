@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plan"
 )
@@ -24,12 +25,16 @@ import (
 // is the only place syncwave runs a program, and only for this local
 // command: generate never does.
 func planDiff(ctx context.Context, opts pipeline.Options, rev string, stderr io.Writer) (*plan.Diff, error) {
+	argo, err := argocd.Parse(opts.ArgoCDVersion)
+	if err != nil {
+		return nil, err
+	}
 	head, err := pipeline.Run(ctx, opts)
 	printWarnings(stderr, head.Warnings)
 	if err != nil {
 		return nil, err
 	}
-	headPlan, err := planOf(head, plan.Options{Namespace: opts.Namespace})
+	headPlan, err := planOf(head, plan.Options{Namespace: opts.Namespace, ArgoCD: argo})
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +51,7 @@ func planDiff(ctx context.Context, opts pipeline.Options, rev string, stderr io.
 	if err != nil {
 		return nil, fmt.Errorf("at %s: %w", rev, err)
 	}
-	basePlan, err := planOf(base, plan.Options{Namespace: opts.Namespace})
+	basePlan, err := planOf(base, plan.Options{Namespace: opts.Namespace, ArgoCD: argo})
 	if err != nil {
 		return nil, fmt.Errorf("at %s: %w", rev, err)
 	}

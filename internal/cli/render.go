@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/pipeline"
@@ -33,11 +34,14 @@ type renderFlags struct {
 	apiVersions []string
 	appName     string
 
-	limits limits
+	limits      limits
+	helmVersion string
+	argoCD      string
 }
 
 func (f *renderFlags) register(c *cobra.Command) {
 	fl := c.Flags()
+	c.PreRunE = f.validate
 	fl.StringVar(&f.order, "order", "", "ordering file (default: PATH/syncwave.yaml when present)")
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root no path may leave (default: the git work tree holding PATH, else PATH)")
 	f.flags = fl
@@ -48,10 +52,23 @@ func (f *renderFlags) register(c *cobra.Command) {
 	fl.StringArrayVar(&f.setString, "set-string", nil, "Helm string value key=value, as helm --set-string (repeatable)")
 	fl.StringVar(&f.releaseName, "release-name", "", "Helm release name (default: the app name without its <namespace>_ prefix, else the chart name)")
 	fl.StringVar(&f.namespace, "namespace", "", "Helm release namespace when the source sets none, as Argo CD's destination namespace (default \"default\")")
-	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version for .Capabilities.KubeVersion when the source sets none: 1.29, 1.29.3 or v1.29.3 (default "+render.DefaultKubeVersion+")")
+	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes version for .Capabilities.KubeVersion when the source sets none: 1.29, 1.29.3 or v1.29.3 (default "+render.DefaultKubeVersion4+" with Helm 4, "+render.DefaultKubeVersion+" with Helm 3, as each pinned helm CLI)")
 	fl.StringSliceVar(&f.apiVersions, "api-versions", nil, "API versions for .Capabilities.APIVersions when the source sets none: group/version or group/version/Kind (repeatable or comma list)")
 	fl.StringVar(&f.appName, "app-name", "", "Argo CD application name, as ARGOCD_APP_NAME (may be <namespace>_<name>)")
 	f.limits.register(c)
+	fl.StringVar(&f.argoCD, "argocd-version", "", "Argo CD line to match where its behaviour changed: 2.14, 3.0 ... 3.5 (sync-option vocabulary; delete hooks in plan) (default: the current 3.x)")
+	fl.StringVar(&f.helmVersion, "helm-version", "", "render charts with Helm 3 or Helm 4 semantics (3, 4, v3, v4): Argo CD up to 3.4 runs Helm 3, 3.5+ Helm 4; wins over a helm source's version (default 4)")
+}
+
+// validate checks the flag values that are versions, as usage errors.
+func (f *renderFlags) validate(*cobra.Command, []string) error {
+	if _, err := render.ParseHelmVersion(f.helmVersion); err != nil {
+		return usageError{fmt.Errorf("--helm-version: %w", err)}
+	}
+	if _, err := argocd.Parse(f.argoCD); err != nil {
+		return usageError{fmt.Errorf("--argocd-version: %w", err)}
+	}
+	return nil
 }
 
 func (f *renderFlags) options(args []string) pipeline.Options {
@@ -67,7 +84,8 @@ func (f *renderFlags) options(args []string) pipeline.Options {
 		Path: p, RepoRoot: f.repoRoot, OrderFile: f.order, AllowEmpty: allowEmpty,
 		ValueFiles: f.valueFiles, Values: f.values, Set: f.set, SetString: f.setString,
 		ReleaseName: f.releaseName, AppName: f.appName, Namespace: f.namespace,
-		KubeVersion: f.kubeVersion, APIVersions: f.apiVersions,
+		KubeVersion: f.kubeVersion, APIVersions: f.apiVersions, HelmVersion: f.helmVersion,
+		ArgoCDVersion: f.argoCD,
 	}
 }
 

@@ -7,6 +7,7 @@
 #   etcd                                                     test/e2e/etcd (go.etcd.io/etcd/server/v3 v3.6.x)
 #   kwok (+ kwok-stages.yaml: fast node and pod stages)      go install sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION
 #   argocd (+ argocd-crds/)                                  test/ module  (github.com/argoproj/argo-cd/v2)
+#                                                            or E2E_ARGOCD_BIN + E2E_ARGOCD_CRDS: any prebuilt build
 #   syncwave, e2e.test                                       always rebuilt (they are what is tested)
 set -euo pipefail
 
@@ -85,6 +86,23 @@ fi
 
 # --- Argo CD (from the test module, so that CI compiles the k8s 0.31 tree once) -
 TEST_DIR=$ROOT/test
+if [[ -n ${E2E_ARGOCD_BIN:-} ]]; then
+	# A prebuilt argocd (e.g. 3.x built from a source checkout: the 3.x module
+	# cannot be built from the module proxy) and the CRD directory of the same
+	# tree (manifests/crds).
+	[[ -x $E2E_ARGOCD_BIN ]] || die "E2E_ARGOCD_BIN=$E2E_ARGOCD_BIN is not an executable"
+	: "${E2E_ARGOCD_CRDS:?E2E_ARGOCD_BIN needs E2E_ARGOCD_CRDS, the manifests/crds directory of the same Argo CD tree}"
+	rm -f "$BIN/argocd" "$BIN/.argocd.stamp"
+	cp "$E2E_ARGOCD_BIN" "$BIN/argocd"
+	rm -rf "$E2E_CACHE/argocd-crds"
+	mkdir -p "$E2E_CACHE/argocd-crds"
+	for f in application-crd.yaml appproject-crd.yaml applicationset-crd.yaml; do
+		[[ -s $E2E_ARGOCD_CRDS/$f ]] || die "E2E_ARGOCD_CRDS=$E2E_ARGOCD_CRDS has no $f"
+		cp "$E2E_ARGOCD_CRDS/$f" "$E2E_CACHE/argocd-crds/$f"
+	done
+	chmod -R u+w "$E2E_CACHE/argocd-crds"
+	say "argocd: prebuilt $E2E_ARGOCD_BIN ($("$BIN/argocd" version --client --short 2>/dev/null | head -1))"
+else
 ARGOCD_MOD=github.com/argoproj/argo-cd/v2
 ARGOCD_VERSION=$(cd "$TEST_DIR" && $GO list -m -f '{{.Version}}' "$ARGOCD_MOD" 2>/dev/null) || ARGOCD_VERSION=
 [[ -n $ARGOCD_VERSION ]] ||
@@ -105,6 +123,7 @@ if ! fresh argocd "$key" || [[ ! -s $E2E_CACHE/argocd-crds/application-crd.yaml 
 	done
 	chmod -R u+w "$E2E_CACHE/argocd-crds"
 	stamp argocd "$key"
+fi
 fi
 
 # --- what is under test -----------------------------------------------------------

@@ -240,15 +240,30 @@ grep -q '/usr/local/bin/syncwave' "$ROOT/plugin.yaml" || fail "plugin.yaml does 
 sed "s#/usr/local/bin/syncwave#$BIN/syncwave#g" "$ROOT/plugin.yaml" >"$RUN/cmp-config/plugin.yaml"
 PLUGIN=$(sed -n '/^metadata:/,/^[a-z]/s/^  name: *//p' "$RUN/cmp-config/plugin.yaml" | head -1)
 [[ -n $PLUGIN ]] || fail "cannot read metadata.name from plugin.yaml"
-start argocd-cmp-server ARGOCD_BINARY_NAME=argocd-cmp-server ARGOCD_PLUGINSOCKFILEPATH="$SOCK" \
+# Since 3.3 Argo CD's copyutil copies the argocd binary into the shared volume
+# and makes argocd-cmp-server a symlink to it; the sidecar command
+# /var/run/argocd/argocd-cmp-server then runs argocd, which picks its
+# component from the name it was started as. Run it that way (no
+# ARGOCD_BINARY_NAME), so the suite fails if the symlink layout stops working.
+mkdir -p "$RUN/var-run-argocd"
+ln -sfn "$BIN/argocd" "$RUN/var-run-argocd/argocd-cmp-server"
+start argocd-cmp-server ARGOCD_PLUGINSOCKFILEPATH="$SOCK" \
 	ARGOCD_CMP_WORKDIR="$RUN/cmp-work" PATH="$BIN:$PATH" -- \
-	"$BIN/argocd" --config-dir-path "$RUN/cmp-config" --loglevel info
+	"$RUN/var-run-argocd/argocd-cmp-server" --config-dir-path "$RUN/cmp-config" --loglevel info
 wait_for argocd-cmp-server 30 "argocd-cmp-server listening on $SOCK/$PLUGIN.sock" test -S "$SOCK/$PLUGIN.sock"
 
+# Argo CD 3.5+ refuses --disable-tls without an empty --client-ca-path=
+# (argo-cd#29661), and runs git-verify-wrapper.sh on every generation, which
+# must be on its PATH: E2E_ARGOCD_PATH names the directory holding it (the
+# image has /usr/local/bin; a source tree has hack/).
+REPO_TLS=(--disable-tls)
+if ARGOCD_BINARY_NAME=argocd-repo-server "$BIN/argocd" --help 2>&1 | grep -q -- '--client-ca-path'; then
+	REPO_TLS+=(--client-ca-path=)
+fi
 start argocd-repo-server ARGOCD_BINARY_NAME=argocd-repo-server ARGOCD_PLUGINSOCKFILEPATH="$SOCK" \
-	ARGOCD_GPG_ENABLED=false TMPDIR="$RUN/repo-tmp" -- \
+	ARGOCD_GPG_ENABLED=false TMPDIR="$RUN/repo-tmp" PATH="${E2E_ARGOCD_PATH:+$E2E_ARGOCD_PATH:}$PATH" -- \
 	"$BIN/argocd" --address 127.0.0.1 --port 8081 --metrics-address 127.0.0.1 --metrics-port 8084 \
-	--redis 127.0.0.1:6379 --disable-tls --loglevel info
+	--redis 127.0.0.1:6379 "${REPO_TLS[@]}" --loglevel info
 wait_for argocd-repo-server 60 "argocd-repo-server healthy" http_ok http://127.0.0.1:8084/healthz
 
 # ARGOCD_FAKE_IN_CLUSTER: https://kubernetes.default.svc means $KUBECONFIG.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/argoproj/gitops-engine/pkg/sync/common"
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/plan"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -233,7 +234,7 @@ func checkSeed(t *testing.T, s int64) (int, error) {
 		}
 		objs = append(objs, &unstructured.Unstructured{Object: m})
 	}
-	p := plan.ComputeWith(res, nil, plan.Options{Namespace: g.DestNS})
+	p := plan.ComputeWith(res, nil, plan.Options{Namespace: g.DestNS, ArgoCD: argocd.V2_14}) // the engine under test is 2.14's
 	run := runEngine(t, objs, g.Kinds, g.Scopes, g.DestNS)
 	if len(run.Tasks) == 0 && len(p.Steps) > 0 {
 		return fail("the engine logged no task list (phase %s: %s)", run.Phase, run.Message)
