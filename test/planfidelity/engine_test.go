@@ -33,6 +33,7 @@ type engineTask struct {
 	Kind      string
 	Namespace string // as the engine sees it: the destination filled in
 	Name      string
+	Tie       int // the plan's tie number (plan tasks only); not part of String
 }
 
 func (t engineTask) String() string {

@@ -218,7 +218,11 @@ func TestPlanMatchesEngine(t *testing.T) {
 
 // checkSeed compares plan and engine on one generated set.
 func checkSeed(t *testing.T, s int64) (int, error) {
-	g := generate(rand.New(rand.NewSource(s)))
+	return checkSet(t, generate(rand.New(rand.NewSource(s))))
+}
+
+// checkSet compares plan and engine on one resource set.
+func checkSet(t *testing.T, g generated) (int, error) {
 	fail := func(format string, a ...any) (int, error) {
 		return 0, fmt.Errorf(format+"\n--- destination namespace %q, resources:\n%s", append(a, g.DestNS, g.YAML)...)
 	}
@@ -280,7 +284,7 @@ func checkSeed(t *testing.T, s int64) (int, error) {
 		id := ident(st.Resource)
 		parts := strings.SplitN(id, ":", 2)
 		gk, nn := strings.SplitN(parts[0], "/", 2), strings.SplitN(parts[1], "/", 2)
-		et := engineTask{Phase: string(st.Phase), Wave: st.Wave, Hook: st.Hook, Group: gk[0], Kind: gk[1], Namespace: nn[0], Name: nn[1]}
+		et := engineTask{Phase: string(st.Phase), Wave: st.Wave, Hook: st.Hook, Group: gk[0], Kind: gk[1], Namespace: nn[0], Name: nn[1], Tie: st.Tie}
 		model = append(model, et)
 		if st.Moved {
 			moved[et.String()] = true
@@ -308,7 +312,7 @@ func checkSeed(t *testing.T, s int64) (int, error) {
 	// 3. The first wave the engine ran, by the Order of its results: the same
 	// tasks as the plan's first wave, in the plan's kind runs.
 	if len(model) > 0 {
-		if err := checkFirstWave(run.FirstWave, model, moved); err != nil {
+		if err := checkFirstWave(run.FirstWave, run.Tasks, model); err != nil {
 			return fail("%v\nengine results: %v\nplan:\n%s", err, run.FirstWave, list(model))
 		}
 	} else if len(run.FirstWave) != 0 {
@@ -385,7 +389,8 @@ func normalise(ts []engineTask, moved map[string]bool) []engineTask {
 }
 
 // sameOrder compares two task lists run by run of equal tie keys, each run
-// as a multiset.
+// as a multiset. A run the engine ordered differently from the plan must be
+// one the plan marked as a tie.
 func sameOrder(engine, model []engineTask) error {
 	if len(engine) != len(model) {
 		return fmt.Errorf("engine has %d tasks, plan %d", len(engine), len(model))
@@ -402,36 +407,64 @@ func sameOrder(engine, model []engineTask) error {
 		if j == i {
 			return fmt.Errorf("task %d: engine %s, plan %s", i, engine[i], model[i])
 		}
+		inOrder := strings.Join(a, "|") == strings.Join(b, "|")
 		sort.Strings(a)
 		sort.Strings(b)
 		if strings.Join(a, "|") != strings.Join(b, "|") {
 			return fmt.Errorf("tasks %d..%d: engine %v, plan %v", i, j-1, a, b)
+		}
+		for k := i + 1; k < j && !inOrder; k++ {
+			if model[k].Tie == 0 || model[k].Tie != model[i].Tie {
+				return fmt.Errorf("tasks %d..%d: engine %v in another order than the plan, which does not mark them as a tie", i, j-1, a)
+			}
 		}
 		i = j
 	}
 	return nil
 }
 
-// checkFirstWave compares the engine's results of its first Sync() call
-// (sorted by Order) with the plan's first phase and wave. The engine records
-// one result per resource and phase (a second task of the same key and phase,
-// e.g. a two-phase hook Namespace moved into one phase, shares it), and
-// applies a run of one kind in parallel, so results are compared in blocks of
-// consecutive tasks that share a kind, tie in the sort, or were moved (the
-// exact order is checked on the engine's task list; this checks that the
-// engine executes that list in order).
-func checkFirstWave(results []common.ResourceSyncResult, model []engineTask, moved map[string]bool) error {
-	var first []engineTask
-	seen := map[string]bool{}
-	for _, t := range model {
-		if t.Phase != model[0].Phase || t.Wave != model[0].Wave {
-			break
+// checkFirstWave checks that the engine executed its own sorted list in
+// order in its first Sync() call: its results (by Order) are the first phase
+// and wave of that list, the plan's first wave as a set (the order of the
+// whole list is checked against the plan by sameOrder). The engine applies a
+// run of consecutive tasks of one kind in parallel and numbers results as
+// they finish, so results are compared with the list in blocks of such runs.
+// The blocks come from the engine's list of this run, not from the plan's:
+// where the plan has a tie, the engine's order is decided by map iteration,
+// and which tasks end up neighbours of one kind (and so parallel) depends on
+// it. The engine records one result per resource and phase (a second task of
+// the same key and phase, e.g. a two-phase hook Namespace moved into one
+// phase, shares it).
+func checkFirstWave(results []common.ResourceSyncResult, engine, model []engineTask) error {
+	firstWave := func(ts []engineTask) []engineTask {
+		var out []engineTask
+		seen := map[string]bool{}
+		for _, t := range ts {
+			if t.Phase != ts[0].Phase || t.Wave != ts[0].Wave {
+				break
+			}
+			if k := t.String(); !seen[k] {
+				seen[k] = true
+				out = append(out, t)
+			}
 		}
-		k := t.String()
-		if !seen[k] {
-			seen[k] = true
-			first = append(first, t)
-		}
+		return out
+	}
+	if len(engine) == 0 {
+		return fmt.Errorf("the engine logged no task list")
+	}
+	first, planFirst := firstWave(engine), firstWave(model)
+	var a, b []string
+	for _, t := range first {
+		a = append(a, t.String())
+	}
+	for _, t := range planFirst {
+		b = append(b, t.String())
+	}
+	sort.Strings(a)
+	sort.Strings(b)
+	if strings.Join(a, "|") != strings.Join(b, "|") {
+		return fmt.Errorf("first wave: engine's list %v, plan %v", a, b)
 	}
 	var eng []engineTask
 	for _, r := range results {
@@ -440,12 +473,11 @@ func checkFirstWave(results []common.ResourceSyncResult, model []engineTask, mov
 			Group: k.Group, Kind: k.Kind, Namespace: k.Namespace, Name: k.Name})
 	}
 	if len(eng) != len(first) {
-		return fmt.Errorf("engine's first wave has %d results, plan's %d tasks", len(eng), len(first))
+		return fmt.Errorf("engine's first wave has %d results, its list %d tasks", len(eng), len(first))
 	}
 	for i := 0; i < len(first); {
 		j := i + 1
-		for j < len(first) && (first[j].Kind == first[j-1].Kind || tieKey(first[j]) == tieKey(first[j-1]) ||
-			moved[first[j].String()] || moved[first[j-1].String()]) {
+		for j < len(first) && first[j].Kind == first[i].Kind {
 			j++
 		}
 		var a, b []string
@@ -456,7 +488,7 @@ func checkFirstWave(results []common.ResourceSyncResult, model []engineTask, mov
 		sort.Strings(a)
 		sort.Strings(b)
 		if strings.Join(a, "|") != strings.Join(b, "|") {
-			return fmt.Errorf("first wave, results %d..%d: engine %v, plan %v", i, j-1, b, a)
+			return fmt.Errorf("first wave, results %d..%d: engine %v, its list %v", i, j-1, b, a)
 		}
 		i = j
 	}
