@@ -134,18 +134,47 @@ func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]
 		return nil, err
 	}
 
-	var out []*manifest.Resource
+	var crds []renderedFile
 	if !o.SkipCRDs {
 		for _, crd := range c.CRDObjects() {
-			src := filepath.ToSlash(crd.Filename)
-			rs, err := decodeStream(src, crd.File.Data)
-			if err != nil {
-				return nil, fmt.Errorf("chart %s: %w", name, err)
-			}
-			out = append(out, rs...)
+			crds = append(crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
 		}
 	}
-	docs := templateDocuments(files)
+	return releaseResources(name, crds, files, helm3Release, warn)
+}
+
+// renderedFile is a chart file that is part of the release as it is (a CRD
+// of crds/).
+type renderedFile struct {
+	name string
+	data []byte
+}
+
+// releaseMode is what differs between Helm 3 and Helm 4 once a chart is
+// rendered: how a template's output splits into documents, the install
+// order of kinds, and whether the release's last manifest is trimmed.
+type releaseMode struct {
+	split     func(string) []manifest.Document
+	order     map[string]int
+	trimFinal bool
+}
+
+var helm3Release = releaseMode{split: SplitHelm, order: installOrder}
+
+// releaseResources turns a rendered chart into the release's resources as
+// helm template prints them: the CRDs of crds/ first, then the templates'
+// objects sorted by kind in install order, then the hooks (unknown hook
+// events left out with a warning, as helm leaves them out).
+func releaseResources(name string, crds []renderedFile, files map[string]string, m releaseMode, warn func(string)) ([]*manifest.Resource, error) {
+	var out []*manifest.Resource
+	for _, crd := range crds {
+		rs, err := decodeStream(crd.name, crd.data)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", name, err)
+		}
+		out = append(out, rs...)
+	}
+	docs := templateDocuments(files, m.split)
 	rs, err := decodeParallel(docs)
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", name, err)
@@ -163,8 +192,13 @@ func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]
 		}
 		hooks = append(hooks, r)
 	}
-	sortByInstallOrder(generic)
-	sortByInstallOrder(hooks)
+	sortByOrder(generic, m.order)
+	sortByOrder(hooks, m.order)
+	if m.trimFinal {
+		if err := trimLastManifest(generic, docs); err != nil {
+			return nil, fmt.Errorf("chart %s: %w", name, err)
+		}
+	}
 	out = append(out, generic...)
 	return append(out, hooks...), nil
 }
@@ -195,13 +229,13 @@ var installOrder = func() map[string]int {
 	return m
 }()
 
-// sortByInstallOrder is helm's sort by kind: known kinds in install order,
-// then unknown kinds alphabetically, stable otherwise.
-func sortByInstallOrder(rs []*manifest.Resource) {
+// sortByOrder is helm's sort by kind: known kinds in the given install
+// order, then unknown kinds alphabetically, stable otherwise.
+func sortByOrder(rs []*manifest.Resource, order map[string]int) {
 	sort.SliceStable(rs, func(i, j int) bool {
 		a, b := rs[i].Kind, rs[j].Kind
-		ai, aok := installOrder[a]
-		bi, bok := installOrder[b]
+		ai, aok := order[a]
+		bi, bok := order[b]
 		switch {
 		case !aok && !bok:
 			return a < b
@@ -222,7 +256,7 @@ type sourcedDoc struct {
 // templateDocuments returns the documents of the rendered templates in
 // helm's order (template paths sorted, documents in file order), leaving
 // out partials, NOTES.txt and empty files.
-func templateDocuments(files map[string]string) []sourcedDoc {
+func templateDocuments(files map[string]string, split func(string) []manifest.Document) []sourcedDoc {
 	names := make([]string, 0, len(files))
 	for n, content := range files {
 		if strings.HasPrefix(path.Base(n), "_") || strings.HasSuffix(n, "NOTES.txt") || strings.TrimSpace(content) == "" {
@@ -233,7 +267,7 @@ func templateDocuments(files map[string]string) []sourcedDoc {
 	sort.Strings(names)
 	var docs []sourcedDoc
 	for _, n := range names {
-		for _, d := range SplitHelm(files[n]) {
+		for _, d := range split(files[n]) {
 			docs = append(docs, sourcedDoc{source: n, doc: d})
 		}
 	}

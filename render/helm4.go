@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"sync"
 	"unicode"
@@ -142,42 +141,19 @@ func helm4(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([
 		return nil, err
 	}
 
-	var out []*manifest.Resource
+	var crds []renderedFile
 	if !o.SkipCRDs {
 		for _, crd := range c.CRDObjects() {
-			rs, err := decodeStream(filepath.ToSlash(crd.Filename), crd.File.Data)
-			if err != nil {
-				return nil, fmt.Errorf("chart %s: %w", name, err)
-			}
-			out = append(out, rs...)
+			crds = append(crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
 		}
 	}
-	docs := templateDocumentsWith(files, SplitHelm4)
-	rs, err := decodeParallel(docs)
-	if err != nil {
-		return nil, fmt.Errorf("chart %s: %w", name, err)
-	}
-	var generic, hooks []*manifest.Resource
-	for _, r := range rs {
-		hook, ok := r.Annotations[helmHookAnnotation]
-		if !ok {
-			generic = append(generic, r)
-			continue
-		}
-		if !knownHelmHooks(hook) {
-			warn(fmt.Sprintf("%s: %s left out: unknown %s %q (helm template leaves it out too)", r.Where(), r, helmHookAnnotation, hook))
-			continue
-		}
-		hooks = append(hooks, r)
-	}
-	sortByOrder(generic, installOrder4)
-	sortByOrder(hooks, installOrder4)
-	if err := trimLastManifest(generic, docs); err != nil {
-		return nil, fmt.Errorf("chart %s: %w", name, err)
-	}
-	out = append(out, generic...)
-	return append(out, hooks...), nil
+	return releaseResources(name, crds, files, helm4Release, warn)
 }
+
+// helm4Release: Helm 4 keeps a template's trailing blank lines (SplitHelm4)
+// and trims the release's last manifest; its install order adds the
+// webhook configurations.
+var helm4Release = releaseMode{split: SplitHelm4, order: installOrder4, trimFinal: true}
 
 // installOrder4 is Helm 4's install order of kinds, which adds the webhook
 // configurations to Helm 3's.
@@ -191,43 +167,6 @@ var installOrder4 = func() map[string]int {
 
 // keepChomping finds a block scalar header with the keep indicator.
 var keepChomping = regexp.MustCompile(`[|>]([1-9]?\+|\+[1-9])`)
-
-// sortByOrder is sortByInstallOrder with another order of kinds.
-func sortByOrder(rs []*manifest.Resource, order map[string]int) {
-	sort.SliceStable(rs, func(i, j int) bool {
-		a, b := rs[i].Kind, rs[j].Kind
-		ai, aok := order[a]
-		bi, bok := order[b]
-		switch {
-		case !aok && !bok:
-			return a < b
-		case !aok:
-			return false
-		case !bok:
-			return true
-		}
-		return ai < bi
-	})
-}
-
-// templateDocumentsWith is templateDocuments with another splitter.
-func templateDocumentsWith(files map[string]string, split func(string) []manifest.Document) []sourcedDoc {
-	var docs []sourcedDoc
-	names := make([]string, 0, len(files))
-	for n, content := range files {
-		if strings.HasPrefix(path.Base(n), "_") || strings.HasSuffix(n, "NOTES.txt") || strings.TrimSpace(content) == "" {
-			continue
-		}
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		for _, d := range split(files[n]) {
-			docs = append(docs, sourcedDoc{source: n, doc: d})
-		}
-	}
-	return docs
-}
 
 // SplitHelm4 splits a rendered template as Helm 4's SplitManifests does:
 // the same separators as SplitHelm, but a document is trimmed on the left

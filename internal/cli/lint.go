@@ -63,8 +63,8 @@ Each finding has a rule id, a severity (error, warning, info), the resource,
 the reason and a fix. The exit code is 1 when there are errors (with
 --strict: errors or warnings); the findings are printed either way.
 
-Health checks are Argo CD 2.14's (the version syncwave is tested against)
-plus the user-defined checks of --argocd-cm. Custom resources count as served
+Health checks are those of the Argo CD line --argocd-version selects
+(default: the current 3.x) plus the user-defined checks of --argocd-cm. Custom resources count as served
 by the cluster when --api-versions lists them.`,
 		Example: `  syncwave lint examples/chart-with-hooks
   syncwave lint --argocd-cm argocd-cm.yaml -o json apps/root`,
@@ -77,10 +77,7 @@ by the cluster when --api-versions lists them.`,
 			if err != nil {
 				return err
 			}
-			if err := f.limits.resolve(h.environ()); err != nil {
-				return err
-			}
-			opts, err := f.runOptions(args)
+			opts, err := f.prepare(h, args)
 			if err != nil {
 				return err
 			}

@@ -57,7 +57,13 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if diffRev != "" {
-				return runPlanDiff(c, f.options(args), diffRev, format, stdout, stderr)
+				opts, err := f.prepare(h, args)
+				if err != nil {
+					return err
+				}
+				return contained(c.Context(), f.limits, "plan --diff "+diffRev+" "+opts.Path, func(ctx context.Context) error {
+					return runPlanDiff(ctx, opts, diffRev, format, stdout, stderr)
+				})
 			}
 			var write func(*plan.Plan, io.Writer) error
 			switch format {
@@ -76,10 +82,7 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 			if err != nil {
 				return err
 			}
-			if err := f.limits.resolve(h.environ()); err != nil {
-				return err
-			}
-			opts, err := f.runOptions(args)
+			opts, err := f.prepare(h, args)
 			if err != nil {
 				return err
 			}

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plan"
@@ -222,7 +220,7 @@ func extractTar(r io.Reader, dir string) error {
 	}
 }
 
-func runPlanDiff(c *cobra.Command, opts pipeline.Options, rev, format string, stdout, stderr io.Writer) error {
+func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string, stdout, stderr io.Writer) error {
 	var write func(*plan.Diff, io.Writer) error
 	switch format {
 	case "table":
@@ -234,7 +232,7 @@ func runPlanDiff(c *cobra.Command, opts pipeline.Options, rev, format string, st
 	default:
 		return usageError{fmt.Errorf("--output %q with --diff: expected table, json or mermaid", format)}
 	}
-	d, err := planDiff(c.Context(), opts, rev, stderr)
+	d, err := planDiff(ctx, opts, rev, stderr)
 	if err != nil {
 		return err
 	}

@@ -89,6 +89,15 @@ func (f *renderFlags) options(args []string) pipeline.Options {
 	}
 }
 
+// prepare resolves the limits of a rendering command (flags, else the
+// sidecar's SYNCWAVE_* variables, else the defaults) and its options.
+func (f *renderFlags) prepare(h host, args []string) (pipeline.Options, error) {
+	if err := f.limits.resolve(h.environ()); err != nil {
+		return pipeline.Options{}, err
+	}
+	return f.runOptions(args)
+}
+
 // runOptions is options with --dependency-annotations checked and applied.
 func (f *renderFlags) runOptions(args []string) (pipeline.Options, error) {
 	o := f.options(args)
@@ -121,10 +130,7 @@ defaults to its SYNCWAVE_* variable, else 45s, 1Gi and 128Mi.`,
   syncwave render --order ordering/prod.yaml apps/shop`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := f.limits.resolve(h.environ()); err != nil {
-				return err
-			}
-			opts, err := f.runOptions(args)
+			opts, err := f.prepare(h, args)
 			if err != nil {
 				return err
 			}
