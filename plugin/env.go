@@ -50,6 +50,13 @@ const (
 	// EnvRegistryConfig is the path of the OCI registry credentials file
 	// that `syncwave init` uses (render.EnvRegistryConfig).
 	EnvRegistryConfig = "SYNCWAVE_REGISTRY_CONFIG"
+	// EnvRepositoryConfig (a repositories.yaml file) and EnvRepoURL,
+	// EnvRepoUsername, EnvRepoPassword are the chart repository
+	// credentials of `syncwave init` (render.EnvRepositoryConfig, …).
+	EnvRepositoryConfig = "SYNCWAVE_REPOSITORY_CONFIG"
+	EnvRepoURL          = "SYNCWAVE_REPO_URL"
+	EnvRepoUsername     = "SYNCWAVE_REPO_USERNAME"
+	EnvRepoPassword     = "SYNCWAVE_REPO_PASSWORD"
 )
 
 // Inputs is everything one plugin command takes from Argo CD, already
@@ -546,7 +553,8 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 // that environment may hold other tools' variables (the cmp-server passes
 // all of it).
 func unknownVariables(env map[string]string) (errs []error, warnings []string) {
-	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true, EnvMaxMemory: true, EnvMaxOutput: true, EnvRegistryConfig: true}
+	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true, EnvMaxMemory: true, EnvMaxOutput: true, EnvRegistryConfig: true,
+		EnvRepositoryConfig: true, EnvRepoURL: true, EnvRepoUsername: true, EnvRepoPassword: true}
 	for _, p := range Parameters {
 		known[p.EnvName()] = true
 		known[p.AppEnvName()] = true
@@ -580,7 +588,7 @@ func knownEnvNames() []string {
 	for _, p := range Parameters {
 		names = append(names, p.EnvName())
 	}
-	return append(names, EnvTimeout, EnvArgoCDCM, EnvMaxMemory, EnvMaxOutput, EnvRegistryConfig)
+	return append(names, EnvTimeout, EnvArgoCDCM, EnvMaxMemory, EnvMaxOutput, EnvRegistryConfig, EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword)
 }
 
 // RepoRoot is the repository root under Argo CD: the working directory with
