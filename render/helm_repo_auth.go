@@ -150,6 +150,9 @@ func EnvRepoCredential(getenv func(string) string) (*RepoCredential, error) {
 // repoURL checks a repository URL: http or https, a host, no user
 // information, query or fragment.
 func repoURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, errors.New("missing")
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return nil, errors.New("not a URL")
@@ -346,7 +349,7 @@ func (a *repoAccess) explainRepoError(u string, err error) error {
 		case a.cred != nil && a.cred.hasAuth():
 			return fmt.Errorf("%w: repository %s refused the credentials of %s", err, a.repo, a.cred.source)
 		default:
-			return fmt.Errorf("%w: repository %s requires credentials and none are configured for it (name a repositories.yaml file with an entry for %s in %s, or set %s, %s and %s in the sidecar's environment)", err, a.repo, a.repo, EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword)
+			return fmt.Errorf("%w: repository %s requires credentials and none are configured for it (set %s to a repositories.yaml file with an entry for %s, or set %s, %s and %s in the sidecar's environment)", err, a.repo, EnvRepositoryConfig, a.repo, EnvRepoURL, EnvRepoUsername, EnvRepoPassword)
 		}
 	}
 	var ua x509.UnknownAuthorityError
