@@ -573,7 +573,12 @@ func unknownVariables(env map[string]string) (errs []error, warnings []string) {
 				hint = fmt.Sprintf(" (did you mean %s? names are case-sensitive)", n)
 			}
 		}
-		err := fmt.Errorf("unknown variable %s%s; known: %s", k, hint, strings.Join(knownEnvNames(), ", "))
+		names := knownEnvNames()
+		if !strings.HasPrefix(upper, appEnvPrefix) {
+			// init's credentials: set in the sidecar only.
+			names = append(names, EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword)
+		}
+		err := fmt.Errorf("unknown variable %s%s; known: %s", k, hint, strings.Join(names, ", "))
 		if strings.HasPrefix(upper, appEnvPrefix) {
 			errs = append(errs, err)
 		} else {
@@ -588,7 +593,7 @@ func knownEnvNames() []string {
 	for _, p := range Parameters {
 		names = append(names, p.EnvName())
 	}
-	return append(names, EnvTimeout, EnvArgoCDCM, EnvMaxMemory, EnvMaxOutput, EnvRegistryConfig, EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword)
+	return append(names, EnvTimeout, EnvArgoCDCM, EnvMaxMemory, EnvMaxOutput, EnvRegistryConfig)
 }
 
 // RepoRoot is the repository root under Argo CD: the working directory with
