@@ -131,7 +131,7 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 			cred := findRepoCredential(o.Repositories, d.Repository)
 			hc, err := clientFor(client, cred)
 			if err != nil {
-				return nil, fmt.Errorf("dependency %s (%s): %w", d.Name, d.Repository, err)
+				return nil, fmt.Errorf("dependency %s (%s): %w", d.Name, redact(d.Repository), err)
 			}
 			acc = &repoAccess{repo: d.Repository, cred: cred, client: hc}
 			accesses[d.Repository] = acc
@@ -160,7 +160,7 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 		}
 		data, err := get(ctx, acc, archiveURL, maxArchiveSize)
 		if err != nil {
-			return nil, fmt.Errorf("dependency %s %s (%s): %w", d.Name, cv.Version, d.Repository, err)
+			return nil, fmt.Errorf("dependency %s %s (%s): %w", d.Name, cv.Version, redact(d.Repository), err)
 		}
 		if cv.Digest != "" {
 			sum := sha256.Sum256(data)

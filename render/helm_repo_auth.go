@@ -340,22 +340,26 @@ func (e *httpStatusError) Error() string { return "get " + e.url + ": " + e.stat
 // explainRepoError adds to an error of a request for u (the index or a
 // chart of the repository behind a) what the user can do about it.
 func (a *repoAccess) explainRepoError(u string, err error) error {
+	repo := redact(a.repo)
 	var se *httpStatusError
 	if errors.As(err, &se) && (se.code == http.StatusUnauthorized || se.code == http.StatusForbidden) {
 		switch {
 		case a.cred != nil && a.cred.hasAuth() && !a.cred.PassCredentialsAll && !sameOrigin(a.repo, u):
 			h, _ := url.Parse(u)
-			return fmt.Errorf("%w: the chart is served from another host (%s), to which the credentials of %s are not sent (set pass_credentials_all: true in a repositories.yaml entry for %s if that host is to receive them)", err, h.Host, a.cred.source, a.repo)
+			return fmt.Errorf("%w: the chart is served from another host (%s), to which the credentials of %s are not sent (set pass_credentials_all: true in a repositories.yaml entry for %s if that host is to receive them)", err, h.Host, a.cred.source, repo)
 		case a.cred != nil && a.cred.hasAuth():
-			return fmt.Errorf("%w: repository %s refused the credentials of %s", err, a.repo, a.cred.source)
+			return fmt.Errorf("%w: repository %s refused the credentials of %s", err, repo, a.cred.source)
 		default:
-			return fmt.Errorf("%w: repository %s requires credentials and none are configured for it (set %s to a repositories.yaml file with an entry for %s, or set %s, %s and %s in the sidecar's environment)", err, a.repo, EnvRepositoryConfig, a.repo, EnvRepoURL, EnvRepoUsername, EnvRepoPassword)
+			return fmt.Errorf("%w: repository %s requires credentials and none are configured for it (set %s to a repositories.yaml file with an entry for %s, or set %s, %s and %s in the sidecar's environment)", err, repo, EnvRepositoryConfig, repo, EnvRepoURL, EnvRepoUsername, EnvRepoPassword)
 		}
 	}
 	var ua x509.UnknownAuthorityError
 	var cv *tls.CertificateVerificationError
 	if errors.As(err, &ua) || errors.As(err, &cv) {
-		return fmt.Errorf("%w (for a private certificate authority, set caFile in a repositories.yaml entry for %s, named by %s)", err, a.repo, EnvRepositoryConfig)
+		return fmt.Errorf("%w (for a private certificate authority, set caFile in a repositories.yaml entry for %s, named by %s)", err, repo, EnvRepositoryConfig)
+	}
+	if strings.Contains(err.Error(), "tls: certificate required") {
+		return fmt.Errorf("%w (the repository asks for a client certificate: set certFile and keyFile in a repositories.yaml entry for %s, named by %s)", err, repo, EnvRepositoryConfig)
 	}
 	return err
 }

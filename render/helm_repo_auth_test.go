@@ -259,7 +259,7 @@ func TestFetchDependenciesTLS(t *testing.T) {
 		"insecure_skip_tls":       {url: repo.srv.URL, entry: "insecure_skip_tls_verify: true"},
 		"not a CA":                {url: repo.srv.URL, entry: "caFile: junk.crt", err: "junk.crt holds no PEM certificate"},
 		"client certificate":      {url: mtls.srv.URL, entry: "{caFile: ca.crt, certFile: tls.crt, keyFile: tls.key}"},
-		"no client certificate":   {url: mtls.srv.URL, entry: "caFile: ca.crt", err: "dependency redis: get " + mtls.srv.URL + "/index.yaml"},
+		"no client certificate":   {url: mtls.srv.URL, entry: "caFile: ca.crt", err: "dependency redis: get " + mtls.srv.URL + "/index.yaml: remote error: tls: certificate required (the repository asks for a client certificate: set certFile and keyFile"},
 		"key that does not match": {url: mtls.srv.URL, entry: "{caFile: ca.crt, certFile: tls.crt, keyFile: ca.crt}", err: "not a certificate and its key"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -423,6 +423,36 @@ func FuzzRepositoryConfig(f *testing.F) {
 				t.Fatalf("description %q holds the password", c.String())
 			}
 			c.matches("https://h/x")
+		}
+	})
+}
+
+// FuzzEnvRepoCredential: no panic; accepted credentials have a URL, and
+// matching never panics.
+func FuzzEnvRepoCredential(f *testing.F) {
+	f.Add("https://charts.example.com/team", "u", "p", "https://charts.example.com/team/x")
+	f.Add("oci://registry:5000", "", "tok", "oci://registry:5000/charts")
+	f.Add("", "u", "", "http://h")
+	f.Fuzz(func(t *testing.T, u, user, pass, repo string) {
+		env := map[string]string{EnvRepoURL: u, EnvRepoUsername: user, EnvRepoPassword: pass}
+		c, err := EnvRepoCredential(func(k string) string { return env[k] })
+		if err != nil {
+			if pass != "" && len(pass) > 4 && !strings.Contains(u, pass) && !strings.Contains(user, pass) && strings.Contains(err.Error(), pass) {
+				t.Fatalf("error %q shows the password", err)
+			}
+			return
+		}
+		if c == nil {
+			if u != "" || user != "" || pass != "" {
+				t.Fatal("no credential and no error")
+			}
+			return
+		}
+		if c.URL == "" || !c.hasAuth() {
+			t.Fatalf("accepted %+v", c)
+		}
+		if c.matches(repo) && !strings.HasPrefix(strings.ToLower(repo), strings.ToLower(strings.SplitN(c.URL, "://", 2)[0])) {
+			t.Fatalf("%s matches %s of another scheme", c.URL, repo)
 		}
 	})
 }
