@@ -50,6 +50,13 @@ const (
 	// EnvRegistryConfig is the path of the OCI registry credentials file
 	// that `syncwave init` uses (render.EnvRegistryConfig).
 	EnvRegistryConfig = "SYNCWAVE_REGISTRY_CONFIG"
+	// EnvRepositoryConfig (a repositories.yaml file) and EnvRepoURL,
+	// EnvRepoUsername, EnvRepoPassword are the chart repository
+	// credentials of `syncwave init` (render.EnvRepositoryConfig, …).
+	EnvRepositoryConfig = "SYNCWAVE_REPOSITORY_CONFIG"
+	EnvRepoURL          = "SYNCWAVE_REPO_URL"
+	EnvRepoUsername     = "SYNCWAVE_REPO_USERNAME"
+	EnvRepoPassword     = "SYNCWAVE_REPO_PASSWORD"
 )
 
 // Inputs is everything one plugin command takes from Argo CD, already
@@ -546,7 +553,8 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 // that environment may hold other tools' variables (the cmp-server passes
 // all of it).
 func unknownVariables(env map[string]string) (errs []error, warnings []string) {
-	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true, EnvMaxMemory: true, EnvMaxOutput: true, EnvRegistryConfig: true}
+	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true, EnvMaxMemory: true, EnvMaxOutput: true, EnvRegistryConfig: true,
+		EnvRepositoryConfig: true, EnvRepoURL: true, EnvRepoUsername: true, EnvRepoPassword: true}
 	for _, p := range Parameters {
 		known[p.EnvName()] = true
 		known[p.AppEnvName()] = true
@@ -565,7 +573,12 @@ func unknownVariables(env map[string]string) (errs []error, warnings []string) {
 				hint = fmt.Sprintf(" (did you mean %s? names are case-sensitive)", n)
 			}
 		}
-		err := fmt.Errorf("unknown variable %s%s; known: %s", k, hint, strings.Join(knownEnvNames(), ", "))
+		names := knownEnvNames()
+		if !strings.HasPrefix(upper, appEnvPrefix) {
+			// init's credentials: set in the sidecar only.
+			names = append(names, EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword)
+		}
+		err := fmt.Errorf("unknown variable %s%s; known: %s", k, hint, strings.Join(names, ", "))
 		if strings.HasPrefix(upper, appEnvPrefix) {
 			errs = append(errs, err)
 		} else {

@@ -44,6 +44,11 @@ type FetchOptions struct {
 	// RegistryConfig is the credentials file for OCI registries (see
 	// EnvRegistryConfig); "" for none.
 	RegistryConfig string
+	// Repositories are the credentials and TLS settings of chart
+	// repositories (LoadRepositoryConfig, EnvRepoCredential). An entry
+	// with an oci:// URL (the environment's form) gives the credentials
+	// of that registry host when RegistryConfig has none for it.
+	Repositories []*RepoCredential
 }
 
 // FetchDependencies downloads the dependencies that the chart in the
@@ -85,6 +90,7 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 	}
 	chartsDir := path.Join(dir, "charts")
 	indexes := map[string]*repoIndex{}
+	accesses := map[string]*repoAccess{}
 	var oci *ociClient
 	var out []Downloaded
 	for _, d := range todo {
@@ -120,9 +126,19 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 			}
 			return nil, fmt.Errorf("dependency %s: repository %q: expected an http, https or oci URL", d.Name, d.Repository)
 		}
+		acc, ok := accesses[d.Repository]
+		if !ok {
+			cred := findRepoCredential(o.Repositories, d.Repository)
+			hc, err := clientFor(client, cred)
+			if err != nil {
+				return nil, fmt.Errorf("dependency %s (%s): %w", d.Name, redact(d.Repository), err)
+			}
+			acc = &repoAccess{repo: d.Repository, cred: cred, client: hc}
+			accesses[d.Repository] = acc
+		}
 		idx, ok := indexes[d.Repository]
 		if !ok {
-			if idx, err = fetchIndex(ctx, client, d.Repository); err != nil {
+			if idx, err = fetchIndex(ctx, acc); err != nil {
 				return nil, fmt.Errorf("dependency %s: %w", d.Name, err)
 			}
 			indexes[d.Repository] = idx
@@ -142,9 +158,9 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 		if err != nil {
 			return nil, fmt.Errorf("dependency %s %s: %w", d.Name, cv.Version, err)
 		}
-		data, err := get(ctx, client, archiveURL, maxArchiveSize)
+		data, err := get(ctx, acc, archiveURL, maxArchiveSize)
 		if err != nil {
-			return nil, fmt.Errorf("dependency %s %s: %w", d.Name, cv.Version, err)
+			return nil, fmt.Errorf("dependency %s %s (%s): %w", d.Name, cv.Version, redact(d.Repository), err)
 		}
 		if cv.Digest != "" {
 			sum := sha256.Sum256(data)
@@ -258,9 +274,9 @@ func (i *repoIndex) find(name, constraint string) (*repoChartVersion, error) {
 	return cands[0].cv, nil
 }
 
-func fetchIndex(ctx context.Context, client *http.Client, repo string) (*repoIndex, error) {
-	u := strings.TrimSuffix(repo, "/") + "/index.yaml"
-	data, err := get(ctx, client, u, maxIndexSize)
+func fetchIndex(ctx context.Context, acc *repoAccess) (*repoIndex, error) {
+	u := strings.TrimSuffix(acc.repo, "/") + "/index.yaml"
+	data, err := get(ctx, acc, u, maxIndexSize)
 	if err != nil {
 		return nil, err
 	}
@@ -274,19 +290,24 @@ func fetchIndex(ctx context.Context, client *http.Client, repo string) (*repoInd
 	return &idx, nil
 }
 
-func get(ctx context.Context, client *http.Client, u string, limit int64) ([]byte, error) {
+// get downloads u, a URL of the repository behind acc, with the
+// repository's credentials when they are to be sent to u's host.
+func get(ctx context.Context, acc *repoAccess, u string, limit int64) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("get %s: %v", redact(u), unwrapURL(err))
 	}
 	req.Header.Set("User-Agent", "syncwave")
-	resp, err := client.Do(req)
+	if user, pass, ok := acc.basicAuth(u); ok {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := acc.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", redact(u), unwrapURL(err))
+		return nil, acc.explainRepoError(u, fmt.Errorf("get %s: %w", redact(u), unwrapURL(err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("get %s: %s", redact(u), resp.Status)
+		return nil, acc.explainRepoError(u, &httpStatusError{url: redact(u), status: resp.Status, code: resp.StatusCode})
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -29,8 +30,27 @@ const EnvRegistryConfig = "SYNCWAVE_REGISTRY_CONFIG"
 // program is run.
 type ociClient struct {
 	c         *registry.Client
-	store     credentials.Store
+	cred      auth.CredentialFunc
 	hasConfig bool
+}
+
+// ociCredential returns the credentials for a registry host: the file's
+// entry for it, else the environment's when its oci:// URL names that
+// host.
+func ociCredential(store credentials.Store, repos []*RepoCredential) auth.CredentialFunc {
+	fromFile := credentials.Credential(store)
+	return func(ctx context.Context, hostport string) (auth.Credential, error) {
+		c, err := fromFile(ctx, hostport)
+		if err != nil || c != auth.EmptyCredential {
+			return c, err
+		}
+		for _, r := range repos {
+			if u, err := url.Parse(r.URL); err == nil && r.prefix && u.Scheme == "oci" && strings.EqualFold(u.Host, hostport) {
+				return auth.Credential{Username: r.Username, Password: r.Password}, nil
+			}
+		}
+		return auth.EmptyCredential, nil
+	}
 }
 
 func newOCIClient(o FetchOptions) (*ociClient, error) {
@@ -54,13 +74,14 @@ func newOCIClient(o FetchOptions) (*ociClient, error) {
 		// the authorizer below replaces; keep it off the home directory.
 		credFile = os.DevNull
 	}
-	authz := auth.Client{Client: hc, Cache: auth.NewCache(), Credential: credentials.Credential(store)}
+	cred := ociCredential(store, o.Repositories)
+	authz := auth.Client{Client: hc, Cache: auth.NewCache(), Credential: cred}
 	authz.SetUserAgent("syncwave")
 	c, err := registry.NewClient(registry.ClientOptHTTPClient(hc), registry.ClientOptAuthorizer(authz), registry.ClientOptCredentialsFile(credFile))
 	if err != nil {
 		return nil, fmt.Errorf("OCI registry client: %w", err)
 	}
-	return &ociClient{c: c, store: store, hasConfig: o.RegistryConfig != ""}, nil
+	return &ociClient{c: c, cred: cred, hasConfig: o.RegistryConfig != ""}, nil
 }
 
 // pull resolves the version of dependency d (want: Chart.lock's version
@@ -111,12 +132,12 @@ func (oc *ociClient) pull(ctx context.Context, d *chart.Dependency, want string,
 func (oc *ociClient) explain(host, what string, err error) error {
 	var er *errcode.ErrorResponse
 	if errors.Is(err, auth.ErrBasicCredentialNotFound) {
-		return fmt.Errorf("%s: registry %s requires credentials and none are configured for it (set %s to a registry config file with an entry for %s)", what, host, EnvRegistryConfig, host)
+		return fmt.Errorf("%s: registry %s requires credentials and none are configured for it (set %s to a registry config file with an entry for %s, or set %s=oci://%s, %s and %s)", what, host, EnvRegistryConfig, host, EnvRepoURL, host, EnvRepoUsername, EnvRepoPassword)
 	}
 	if errors.As(err, &er) && (er.StatusCode == http.StatusUnauthorized || er.StatusCode == http.StatusForbidden) {
-		cred, _ := oc.store.Get(context.Background(), host)
+		cred, _ := oc.cred(context.Background(), host)
 		if cred == auth.EmptyCredential {
-			return fmt.Errorf("%s: registry %s requires credentials and none are configured for it (set %s to a registry config file with an entry for %s)", what, host, EnvRegistryConfig, host)
+			return fmt.Errorf("%s: registry %s requires credentials and none are configured for it (set %s to a registry config file with an entry for %s, or set %s=oci://%s, %s and %s)", what, host, EnvRegistryConfig, host, EnvRepoURL, host, EnvRepoUsername, EnvRepoPassword)
 		}
 		return fmt.Errorf("%s: registry %s refused the configured credentials (%s)", what, host, http.StatusText(er.StatusCode))
 	}

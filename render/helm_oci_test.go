@@ -170,6 +170,9 @@ func TestFetchOCIDependenciesErrors(t *testing.T) {
 		{name: "auth accepted", host: locked.host, version: "19.x", config: ociPassword, ok: true},
 		{name: "registry down", host: downHost, version: "19.x", err: "dependency redis (oci://" + downHost + "/charts): list the tags of " + downHost + "/charts/redis:"},
 		{name: "missing config file", host: open.host, version: "19.x", config: "-", err: "registry credentials file"},
+		{name: "environment accepted", host: locked.host, version: "19.x", config: "env:" + ociPassword, ok: true},
+		{name: "environment refused", host: locked.host, version: "19.x", config: "env:wrong-password", err: "registry " + locked.host + " refused the configured credentials"},
+		{name: "environment for another host", host: locked.host, version: "19.x", config: "env-other:" + ociPassword, err: "requires credentials and none are configured for it (set SYNCWAVE_REGISTRY_CONFIG to a registry config file with an entry for " + locked.host + ", or set SYNCWAVE_REPO_URL=oci://" + locked.host},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -180,6 +183,16 @@ func TestFetchOCIDependenciesErrors(t *testing.T) {
 			case "-":
 				o.RegistryConfig = filepath.Join(dir, "no-such-config.json")
 			default:
+				if pass, ok := strings.CutPrefix(tc.config, "env:"); ok {
+					o.Repositories = []*RepoCredential{envCred(t, "oci://"+locked.host, ociUser, pass)}
+					tc.config = pass
+					break
+				}
+				if pass, ok := strings.CutPrefix(tc.config, "env-other:"); ok {
+					o.Repositories = []*RepoCredential{envCred(t, "oci://"+open.host, ociUser, pass)}
+					tc.config = pass
+					break
+				}
 				o.RegistryConfig = registryConfig(t, locked.host, ociUser, tc.config)
 			}
 			_, err := FetchDependencies(context.Background(), root, "app", o)
@@ -217,4 +230,12 @@ func renderHelmForTest(t *testing.T, root *Root, dir string, values map[string]a
 		fmt.Fprintf(&b, "name: %s\n", r.Name)
 	}
 	return b.String(), nil
+}
+
+func envCred(t *testing.T, u, user, pass string) *RepoCredential {
+	t.Helper()
+	env := map[string]string{EnvRepoURL: u, EnvRepoUsername: user, EnvRepoPassword: pass}
+	c, err := EnvRepoCredential(func(k string) string { return env[k] })
+	must(t, err)
+	return c
 }

@@ -31,17 +31,31 @@ as helm dependency build does: a version range against the registry's
 tags, or Chart.lock's version when the lock is in sync. Registry
 credentials come from the file named by SYNCWAVE_REGISTRY_CONFIG (else
 HELM_REGISTRY_CONFIG), in the config.json format of "helm registry login";
-no other file is read and no credential helper is run. Secrets are never
-printed.
+no other file is read and no credential helper is run.
+
+Chart repository (https) credentials come from a file in Helm's
+repositories.yaml format named by SYNCWAVE_REPOSITORY_CONFIG (else
+HELM_REPOSITORY_CONFIG): the entry whose url is the dependency's repository
+gives username/password, caFile, certFile/keyFile, insecure_skip_tls_verify
+and pass_credentials_all, as in Helm. Or from the environment:
+SYNCWAVE_REPO_USERNAME and SYNCWAVE_REPO_PASSWORD, sent only to
+repositories under SYNCWAVE_REPO_URL (an oci://host URL makes them the
+credentials of that registry). Credentials go to a chart archive's host
+only when it is the repository's, unless pass_credentials_all. Secrets are
+never printed.
 
 The charts are found as render finds them: the helm entries of the
 ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
 		Example: `  syncwave init charts/shop`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			var err error
 			fo := render.FetchOptions{Client: sandbox.Client(60 * time.Second), RegistryConfig: os.Getenv(render.EnvRegistryConfig)}
 			if fo.RegistryConfig == "" {
 				fo.RegistryConfig = os.Getenv("HELM_REGISTRY_CONFIG")
+			}
+			if fo.Repositories, err = repositoryCredentials(os.Getenv); err != nil {
+				return err
 			}
 			res, err := pipeline.Init(c.Context(), f.options(args), fo)
 			if res != nil {
@@ -58,4 +72,30 @@ ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
 	fl.StringVar(&f.order, "order", "", "ordering file (default: PATH/syncwave.yaml when present)")
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root no path may leave (default: the git work tree holding PATH, else PATH)")
 	return c
+}
+
+// repositoryCredentials reads the chart repository credentials of init: the
+// repositories.yaml file named by SYNCWAVE_REPOSITORY_CONFIG (else
+// HELM_REPOSITORY_CONFIG), then the SYNCWAVE_REPO_* variables.
+func repositoryCredentials(getenv func(string) string) ([]*render.RepoCredential, error) {
+	var out []*render.RepoCredential
+	file := getenv(render.EnvRepositoryConfig)
+	if file == "" {
+		file = getenv("HELM_REPOSITORY_CONFIG")
+	}
+	if file != "" {
+		creds, err := render.LoadRepositoryConfig(file)
+		if err != nil {
+			return nil, err
+		}
+		out = creds
+	}
+	env, err := render.EnvRepoCredential(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if env != nil {
+		out = append(out, env)
+	}
+	return out, nil
 }
