@@ -61,8 +61,10 @@ func newOCIClient(o FetchOptions) (*ociClient, error) {
 	var store credentials.Store = credentials.NewMemoryStore()
 	credFile := o.RegistryConfig
 	if credFile != "" {
-		if _, err := os.Stat(credFile); err != nil {
+		if fi, err := os.Stat(credFile); err != nil {
 			return nil, fmt.Errorf("registry credentials file %s: %w", credFile, unwrapPathErr(err))
+		} else if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("registry credentials file %s: %w", credFile, ErrNotRegular)
 		}
 		fs, err := credentials.NewFileStore(credFile)
 		if err != nil {

@@ -65,24 +65,17 @@ func (c *RepoCredential) hasAuth() bool { return c.Username != "" || c.Password 
 // Relative certFile, keyFile and caFile paths are taken from the file's
 // directory. Messages name the file and the entry, never a secret.
 func LoadRepositoryConfig(file string) ([]*RepoCredential, error) {
-	f, err := os.Open(file)
+	fi, err := os.Stat(file)
 	if err != nil {
 		return nil, fmt.Errorf("repository config %s: %w", file, unwrapPathErr(err))
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("repository config %s: %w", file, unwrapPathErr(err))
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("repository config %s: not a regular file", file)
-	}
-	if st.Size() > maxRepositoryConfigSize {
+	if fi.Size() > maxRepositoryConfigSize {
 		return nil, fmt.Errorf("repository config %s: larger than %d bytes", file, maxRepositoryConfigSize)
 	}
-	data := make([]byte, st.Size())
-	if _, err := f.ReadAt(data, 0); err != nil && st.Size() > 0 {
-		return nil, fmt.Errorf("repository config %s: %w", file, err)
+	// readRegular opens without blocking and refuses a FIFO or device.
+	data, err := readRegular(file)
+	if err != nil {
+		return nil, fmt.Errorf("repository config %s: %w", file, unwrapPathErr(err))
 	}
 	return parseRepositoryConfig(data, file)
 }

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -79,16 +81,21 @@ ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
 // HELM_REPOSITORY_CONFIG), then the SYNCWAVE_REPO_* variables.
 func repositoryCredentials(getenv func(string) string) ([]*render.RepoCredential, error) {
 	var out []*render.RepoCredential
-	file := getenv(render.EnvRepositoryConfig)
+	file, fromHelm := getenv(render.EnvRepositoryConfig), false
 	if file == "" {
-		file = getenv("HELM_REPOSITORY_CONFIG")
+		file, fromHelm = getenv("HELM_REPOSITORY_CONFIG"), true
 	}
 	if file != "" {
 		creds, err := render.LoadRepositoryConfig(file)
-		if err != nil {
+		switch {
+		case err != nil && fromHelm && errors.Is(err, fs.ErrNotExist):
+			// Helm reads a missing repositories.yaml as empty; so does
+			// syncwave for Helm's variable (its own must name a file).
+		case err != nil:
 			return nil, err
+		default:
+			out = creds
 		}
-		out = creds
 	}
 	env, err := render.EnvRepoCredential(getenv)
 	if err != nil {

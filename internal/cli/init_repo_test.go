@@ -78,6 +78,9 @@ func TestInitRepositoryCredentials(t *testing.T) {
 		{"HELM_REPOSITORY_CONFIG", map[string]string{"HELM_REPOSITORY_CONFIG": good}, ""},
 		{"SYNCWAVE_REPOSITORY_CONFIG first", map[string]string{render.EnvRepositoryConfig: bad, "HELM_REPOSITORY_CONFIG": good}, `refused the credentials of entry "private" of ` + bad},
 		{"missing file", map[string]string{render.EnvRepositoryConfig: filepath.Join(conf, "nope.yaml")}, "repository config " + filepath.Join(conf, "nope.yaml") + ": no such file or directory"},
+		// Helm reads a missing repositories.yaml as empty: so, for Helm's
+		// variable, does syncwave (the repository then asks for credentials).
+		{"missing HELM_REPOSITORY_CONFIG file", map[string]string{"HELM_REPOSITORY_CONFIG": filepath.Join(conf, "nope.yaml")}, "requires credentials and none are configured for it"},
 		{"environment", map[string]string{render.EnvRepoURL: srv.URL, render.EnvRepoUsername: user, render.EnvRepoPassword: pass}, ""},
 		{"environment refused", map[string]string{render.EnvRepoURL: srv.URL + "/", render.EnvRepoUsername: user, render.EnvRepoPassword: "wrong-" + pass}, "refused the credentials of SYNCWAVE_REPO_USERNAME/SYNCWAVE_REPO_PASSWORD"},
 		{"environment without URL", map[string]string{render.EnvRepoUsername: user, render.EnvRepoPassword: pass}, "SYNCWAVE_REPO_URL is not"},
