@@ -148,7 +148,7 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 	// The reasons of resources ordered on their own are written into one
 	// buffer and cut from one string: ends[k] closes own[k]'s reason.
 	free := d.g.Len() - len(o.Groups) // nodes of resources (and sets)
-	buf := make([]byte, 0, 160*free) // a reason names one or two nodes
+	buf := make([]byte, 0, 160*free)  // a reason names one or two nodes
 	own, ends := make([]int, 0, free), make([]int, 0, free)
 	for i, r := range res {
 		if d.flags[i]&flagHelmDeps != 0 {
