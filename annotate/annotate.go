@@ -77,16 +77,28 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 		o = &order.SyncOrder{}
 	}
 	out := &Result{Resources: res, Placements: make([]Placement, len(res))}
-	for _, r := range res {
-		out.Warnings = append(out.Warnings, checkAnnotations(r)...)
+	deps := o.Dependencies
+	if opts.Dependencies != nil {
+		// The flag or parameter names annotation syntaxes only: references
+		// stay as the ordering file says.
+		deps = *opts.Dependencies
+		if deps.References == nil {
+			deps.References = o.Dependencies.References
+		}
 	}
 
-	// Selection: each resource joins at most one group.
+	// Selection: each resource joins at most one group. The same pass
+	// checks the Argo CD annotations and finds the dependency annotations.
 	var errs []error
 	idx := order.NewIndex(o.Groups)
 	member := make([]int, len(res))
 	count := make([]int, len(o.Groups))
+	d := newDepGraph(o, res, member, opts, deps)
 	for i, r := range res {
+		d.scan(i, r)
+		if d.flags[i]&flagArgo != 0 {
+			out.Warnings = append(out.Warnings, checkAnnotations(r)...)
+		}
 		member[i] = -1
 		gs := idx.Match(r)
 		for _, g := range gs {
@@ -111,24 +123,7 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 			errs = append(errs, o.Errorf(fmt.Sprintf("groups[%d]", g), "group %q selects no resource; fix its selectors or mark it optional: true", o.Groups[g].Name))
 		}
 	}
-	d := &depGraph{
-		o: o, g: order.NewGraph(o), res: res, member: member, node: make([]int, len(res)),
-		override: o.Defaults.ExistingAnnotations == order.OverrideExisting, opts: opts,
-		sets: map[string]int{}, setMem: map[string][]int{},
-	}
-	for i := range d.node {
-		d.node[i] = -1
-	}
-	deps := o.Dependencies
-	if opts.Dependencies != nil {
-		// The flag or parameter names annotation syntaxes only: references
-		// stay as the ordering file says.
-		deps = *opts.Dependencies
-		if deps.References == nil {
-			deps.References = o.Dependencies.References
-		}
-	}
-	d.addDependencies(deps)
+	d.addDependencies()
 	out.Warnings = append(out.Warnings, d.warn...)
 	errs = append(errs, d.errs...)
 	nodes, werr := d.g.Solve()
@@ -150,9 +145,16 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 	crds := customResourceDefinitions(res)
 	def := o.Defaults.DefaultWave()
 	reasons := make([]string, len(o.Groups)) // a group's reason, built once
+	// The reasons of resources ordered on their own are written into one
+	// buffer and cut from one string: ends[k] closes own[k]'s reason.
+	free := d.g.Len() - len(o.Groups) // nodes of resources (and sets)
+	buf := make([]byte, 0, 160*free)  // a reason names one or two nodes
+	own, ends := make([]int, 0, free), make([]int, 0, free)
 	for i, r := range res {
-		// Kubernetes rejects this key (two slashes): Helm strips it too.
-		r.DeleteAnnotation(HelmDependsOnGroups)
+		if d.flags[i]&flagHelmDeps != 0 {
+			// Kubernetes rejects this key (two slashes): Helm strips it too.
+			r.DeleteAnnotation(HelmDependsOnGroups)
+		}
 		if g := member[i]; g >= 0 {
 			out.Placements[i] = applyGroup(o, g, waves, r, reasons)
 		} else {
@@ -162,12 +164,18 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 				if !w.Pinned {
 					r.SetAnnotation(SyncWave, strconv.Itoa(w.Wave))
 				}
-				out.Placements[i] = Placement{Reason: reason(w, "its own wave")}
+				buf = appendReason(buf, w, "its own wave")
+				own, ends = append(own, i), append(ends, len(buf))
 			}
 		}
-		if crds[r.Group()+"/"+r.Kind] && !argocd.IsCRD(r) {
+		if len(crds) > 0 && crds[r.Group()+"/"+r.Kind] && !argocd.IsCRD(r) {
 			addSyncOptions(r, []string{argocd.SkipDryRunOnMissingResource})
 		}
+	}
+	all, start := string(buf), 0
+	for k, i := range own {
+		out.Placements[i] = Placement{Reason: all[start:ends[k]]}
+		start = ends[k]
 	}
 	return out, nil
 }
@@ -298,32 +306,48 @@ func checkAnnotations(r *manifest.Resource) []string {
 // "before api (wave 1)", "default wave 0"; an edge from an annotation names
 // it: "after Service shop/db (wave 0, config.kubernetes.io/depends-on)".
 func reason(w order.GroupWave, pinned string) string {
-	var b strings.Builder
-	refs := refList
+	return string(appendReason(nil, w, pinned))
+}
+
+// appendReason appends reason(w, pinned) to b.
+func appendReason(b []byte, w order.GroupWave, pinned string) []byte {
 	switch w.Bound {
 	case order.BoundPinned:
-		fmt.Fprintf(&b, "%s %d", pinned, w.Wave)
+		b = append(b, pinned...)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(w.Wave), 10)
 		if len(w.After) > 0 {
-			fmt.Fprintf(&b, ", after %s", refs(w.After))
+			b = append(b, ", after "...)
+			b = appendRefs(b, w.After)
 		}
 	case order.BoundAfter:
-		fmt.Fprintf(&b, "after %s", refs(w.After))
+		b = append(b, "after "...)
+		b = appendRefs(b, w.After)
 	case order.BoundBefore:
-		fmt.Fprintf(&b, "before %s", refs(w.Before))
+		b = append(b, "before "...)
+		b = appendRefs(b, w.Before)
 		if w.Limit != nil && !slices.ContainsFunc(w.Before, func(r order.GroupRef) bool { return r.Name == w.Limit.Name }) {
-			fmt.Fprintf(&b, ", which leads to %s (pinned wave %d)", w.Limit.Name, w.Limit.Wave)
+			b = append(b, ", which leads to "...)
+			b = append(b, w.Limit.Name...)
+			b = append(b, " (pinned wave "...)
+			b = strconv.AppendInt(b, int64(w.Limit.Wave), 10)
+			b = append(b, ')')
 		}
 		if len(w.After) > 0 {
-			fmt.Fprintf(&b, ", after %s", refs(w.After))
+			b = append(b, ", after "...)
+			b = appendRefs(b, w.After)
 		}
 	default:
-		fmt.Fprintf(&b, "default wave %d", w.Wave)
+		b = append(b, "default wave "...)
+		b = strconv.AppendInt(b, int64(w.Wave), 10)
 		if len(w.After) > 0 {
-			fmt.Fprintf(&b, ", after %s", refs(w.After))
+			b = append(b, ", after "...)
+			b = appendRefs(b, w.After)
 		}
 	}
 	if w.Bound != order.BoundBefore && len(w.Before) > 0 {
-		fmt.Fprintf(&b, ", before %s", refs(w.Before))
+		b = append(b, ", before "...)
+		b = appendRefs(b, w.Before)
 	}
-	return b.String()
+	return b
 }

@@ -3,6 +3,7 @@ package annotate
 import (
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,6 +85,89 @@ type depGraph struct {
 	setMem   map[string][]int
 	warn     []string
 	errs     []error
+
+	// What scan found, for the syntaxes switched on: the resources that
+	// carry each one's keys, in order, the depends-on values, and every
+	// resource's name hash (for the depends-on name index).
+	syntax                       order.Dependencies
+	onDeps, onHelm, onKapp       bool
+	withDeps, withHelm, withKapp []int
+	depVals                      []string
+	nameHash                     []uint64
+	seed                         maphash.Seed
+	// flags are what scan saw on each resource (the keys other passes
+	// look up, so that they skip the resources without them).
+	flags []uint8
+}
+
+// Bits of depGraph.flags.
+const (
+	// flagArgo: an Argo CD or Helm ordering annotation (sync-wave, hook,
+	// hook-delete-policy, sync-options, helm.sh/hook, helm.sh/hook-weight).
+	flagArgo uint8 = 1 << iota
+	// flagHelmDeps: helm.sh/depends-on/resource-groups, which the output
+	// must not keep.
+	flagHelmDeps
+)
+
+// newDepGraph prepares the resource graph; scan must then see every
+// resource, in order, before addDependencies.
+func newDepGraph(o *order.SyncOrder, res []*manifest.Resource, member []int, opts Options, deps order.Dependencies) *depGraph {
+	d := &depGraph{
+		o: o, g: order.NewGraph(o), res: res, member: member, node: make([]int, len(res)),
+		override: o.Defaults.ExistingAnnotations == order.OverrideExisting, opts: opts,
+		sets: map[string]int{}, setMem: map[string][]int{}, syntax: deps,
+		onDeps: deps.Enabled(order.SyntaxDependsOn), onHelm: deps.Enabled(order.SyntaxHelm), onKapp: deps.Enabled(order.SyntaxKapp),
+	}
+	for i := range d.node {
+		d.node[i] = -1
+	}
+	d.flags = make([]uint8, len(res))
+	if d.onDeps {
+		d.nameHash = make([]uint64, len(res))
+		d.seed = maphash.MakeSeed()
+	}
+	return d
+}
+
+// scan reads what the dependency syntaxes need from resource i, in the
+// same pass as the selection, so that each resource is visited once here
+// and the syntaxes then visit only the resources that carry their keys.
+func (d *depGraph) scan(i int, r *manifest.Resource) {
+	if d.onDeps {
+		d.nameHash[i] = maphash.String(d.seed, r.Name)
+	}
+	if len(r.Annotations) == 0 {
+		return
+	}
+	var isDeps, isHelm, isKapp bool
+	var depVal string
+	var f uint8
+	for k, v := range r.Annotations {
+		switch {
+		case k == SyncWave || k == Hook || k == HookDeletePolicy || k == SyncOptions || k == HelmHookWeight || k == argocd.AnnotationHelmHook:
+			f |= flagArgo
+		case k == DependsOn:
+			isDeps, depVal = true, v
+		case k == HelmDependsOnGroups:
+			f |= flagHelmDeps
+			isHelm = true
+		case k == HelmResourceGroup:
+			isHelm = true
+		case isKappKey(k, KappChangeGroup) || isKappKey(k, KappChangeRule):
+			isKapp = true
+		}
+	}
+	d.flags[i] = f
+	if isDeps && d.onDeps {
+		d.withDeps, d.depVals = append(d.withDeps, i), append(d.depVals, depVal)
+	}
+	if isHelm && d.onHelm {
+		d.withHelm = append(d.withHelm, i)
+	}
+	if isKapp && d.onKapp {
+		d.withKapp = append(d.withKapp, i)
+	}
 }
 
 // nodeOf returns the node that orders resource i: its group's, else its
@@ -96,7 +180,13 @@ func (d *depGraph) nodeOf(i int) int {
 		return d.node[i]
 	}
 	r := d.res[i]
-	n := order.Node{Name: r.String(), Phase: d.phaseOf(r), Where: order.Origin{File: r.Source, Line: r.Line}}
+	n := order.Node{Name: r.String(), Phase: order.PhaseSync, Where: order.Origin{File: r.Source, Line: r.Line}}
+	if d.flags[i]&flagArgo == 0 {
+		// No hook, sync-wave or hook-weight: phase Sync, no pin.
+		d.node[i] = d.g.AddNode(n)
+		return d.node[i]
+	}
+	n.Phase = d.phaseOf(r)
 	if !d.override {
 		if w, src := argocd.Wave(r.Annotations); src != argocd.WaveDefault {
 			n.Pin = &w
@@ -167,18 +257,18 @@ func (d *depGraph) set(key, noun string, phase order.Phase, where order.Origin) 
 }
 
 // addDependencies adds the edges of every enabled dependency annotation.
-func (d *depGraph) addDependencies(deps order.Dependencies) {
-	if deps.Enabled(order.SyntaxDependsOn) {
-		d.dependsOn()
+func (d *depGraph) addDependencies() {
+	if d.onDeps {
+		d.dependsOn(d.withDeps, d.depVals)
 	}
-	if deps.Enabled(order.SyntaxHelm) {
-		d.helm()
+	if d.onHelm {
+		d.helm(d.withHelm)
 		d.subcharts()
 	}
-	if deps.Enabled(order.SyntaxKapp) {
-		d.kapp()
+	if d.onKapp {
+		d.kapp(d.withKapp)
 	}
-	if deps.InferReferences() {
+	if d.syntax.InferReferences() {
 		d.references()
 	}
 }
@@ -223,18 +313,21 @@ func parseObjRef(s string) (objRef, error) {
 	return objRef{}, fmt.Errorf("%q is not <group>/namespaces/<namespace>/<Kind>/<name> or <group>/<Kind>/<name> (the core group is empty: /namespaces/shop/Secret/db)", s)
 }
 
-func (d *depGraph) dependsOn() {
+// dependsOn reads config.kubernetes.io/depends-on on the resources with
+// (the indices of) with, in order: vals[k] on with[k].
+func (d *depGraph) dependsOn(with []int, vals []string) {
 	// First the references, so that only the names they use are indexed.
 	type entry struct {
 		i   int
 		ref objRef
 	}
-	var entries []entry
-	for i, r := range d.res {
-		v, ok := r.Annotation(DependsOn)
-		if !ok {
-			continue
-		}
+	n := 0
+	for _, v := range vals {
+		n += strings.Count(v, ",") + 1
+	}
+	entries := make([]entry, 0, n)
+	for k, i := range with {
+		r, v := d.res[i], vals[k]
 		for item := range strings.SplitSeq(v, ",") {
 			item = strings.TrimSpace(item)
 			if item == "" {
@@ -251,25 +344,31 @@ func (d *depGraph) dependsOn() {
 	if len(entries) == 0 {
 		return
 	}
-	wanted := make(map[string]int32, len(entries)) // name -> first resource of that name, -1 for none
-	for _, e := range entries {
-		wanted[e.ref.name] = -1
+	// The index is keyed by the names' hashes (scan computed the
+	// resources'), so that building and probing it compare integers; a
+	// candidate's name is compared in full below.
+	hashes := make([]uint64, len(entries))
+	wanted := make(map[uint64]int32, len(entries)) // name hash -> first resource of that hash, -1 for none
+	for k, e := range entries {
+		hashes[k] = maphash.String(d.seed, e.ref.name)
+		wanted[hashes[k]] = -1
 	}
-	// The resources of each wanted name, chained through next.
+	// The resources of each wanted hash, chained through next.
 	next := make([]int32, len(d.res))
 	for j := len(d.res) - 1; j >= 0; j-- {
-		if first, ok := wanted[d.res[j].Name]; ok {
+		h := d.nameHash[j]
+		if first, ok := wanted[h]; ok {
 			next[j] = first
-			wanted[d.res[j].Name] = int32(j)
+			wanted[h] = int32(j)
 		}
 	}
 	d.g.Grow(len(entries), len(entries))
-	for _, e := range entries {
+	for k, e := range entries {
 		r, ref := d.res[e.i], e.ref
 		found := false
-		for j := wanted[ref.name]; j >= 0; j = next[j] {
+		for j := wanted[hashes[k]]; j >= 0; j = next[j] {
 			x := d.res[j]
-			if x.Kind != ref.kind || x.Group() != ref.group {
+			if x.Name != ref.name || x.Kind != ref.kind || x.Group() != ref.group {
 				continue
 			}
 			ns := x.Namespace
@@ -305,14 +404,15 @@ func chartScope(r *manifest.Resource) string {
 // member makes the whole group come after the groups it lists, as Helm
 // deploys a group as one batch. On a resource with no group it orders that
 // resource alone.
-func (d *depGraph) helm() {
+func (d *depGraph) helm(with []int) {
 	type dep struct {
 		i     int
 		group string // the set key of i's own group, "" for none
 		names []string
 	}
 	var deps []dep
-	for i, r := range d.res {
+	for _, i := range with {
+		r := d.res[i]
 		g, hasG := r.Annotation(HelmResourceGroup)
 		v, hasD := r.Annotation(HelmDependsOnGroups)
 		if !hasG && !hasD {
@@ -458,7 +558,7 @@ func kappGroupName(v string, r *manifest.Resource) string {
 func kappKeys(r *manifest.Resource, key string) []string {
 	var ks []string
 	for k := range r.Annotations {
-		if k == key || strings.HasPrefix(k, key+".") {
+		if isKappKey(k, key) {
 			ks = append(ks, k)
 		}
 	}
@@ -466,7 +566,12 @@ func kappKeys(r *manifest.Resource, key string) []string {
 	return ks
 }
 
-func (d *depGraph) kapp() {
+// isKappKey reports whether k is key or key.<suffix>.
+func isKappKey(k, key string) bool {
+	return strings.HasPrefix(k, key) && (len(k) == len(key) || k[len(key)] == '.')
+}
+
+func (d *depGraph) kapp(with []int) {
 	type rule struct {
 		i      int
 		key    string
@@ -474,7 +579,8 @@ func (d *depGraph) kapp() {
 		group  string
 	}
 	var rules []rule
-	for i, r := range d.res {
+	for _, i := range with {
+		r := d.res[i]
 		for _, k := range kappKeys(r, KappChangeGroup) {
 			name := kappGroupName(strings.TrimSpace(r.Annotations[k]), r)
 			if name == "" {
@@ -518,22 +624,21 @@ func (d *depGraph) kapp() {
 	}
 }
 
-// refList renders refs for a reason: "db (wave 1)", with the annotation
-// that made the edge when it is not syncwave.yaml.
-func refList(rs []order.GroupRef) string {
-	var b strings.Builder
+// appendRefs appends refs as a reason lists them: "db (wave 1)", with the
+// annotation that made the edge when it is not syncwave.yaml.
+func appendRefs(b []byte, rs []order.GroupRef) []byte {
 	for i, r := range rs {
 		if i > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		b.WriteString(r.Name)
-		b.WriteString(" (wave ")
-		b.WriteString(strconv.Itoa(r.Wave))
+		b = append(b, r.Name...)
+		b = append(b, " (wave "...)
+		b = strconv.AppendInt(b, int64(r.Wave), 10)
 		if r.Via != "" {
-			b.WriteString(", ")
-			b.WriteString(r.Via)
+			b = append(b, ", "...)
+			b = append(b, r.Via...)
 		}
-		b.WriteString(")")
+		b = append(b, ')')
 	}
-	return b.String()
+	return b
 }

@@ -35,7 +35,44 @@ type Resource struct {
 	raw      []byte         // the original YAML document text; nil when it must be re-encoded
 	obj      map[string]any // the object as Argo CD reads it: whole without raw, else trimmed
 	noSplice bool           // the text cannot be spliced safely: encode afresh when changed
-	changed  map[string]*string
+	changed  changes
+}
+
+// changes are the annotations set (value non-nil) or removed (nil) since
+// decoding, in the order first changed: a slice, as a resource has few.
+type changes []change
+
+type change struct {
+	key   string
+	value *string
+}
+
+// get returns the change of key: its new value (nil when removed) and
+// whether key changed.
+func (c changes) get(key string) (*string, bool) {
+	for i := range c {
+		if c[i].key == key {
+			return c[i].value, true
+		}
+	}
+	return nil, false
+}
+
+// value is the new value of key, nil when it was removed or not changed.
+func (c changes) value(key string) *string {
+	v, _ := c.get(key)
+	return v
+}
+
+// put records key's new value (nil: removed).
+func (c *changes) put(key string, value *string) {
+	for i := range *c {
+		if (*c)[i].key == key {
+			(*c)[i].value = value
+			return
+		}
+	}
+	*c = append(*c, change{key, value})
 }
 
 // Group is the API group of the object ("" for the core group).
@@ -87,11 +124,8 @@ func (r *Resource) SetAnnotation(key, value string) {
 		r.Annotations = map[string]string{}
 	}
 	r.Annotations[key] = value
-	if r.changed == nil {
-		r.changed = map[string]*string{}
-	}
 	v := value
-	r.changed[key] = &v
+	r.changed.put(key, &v)
 }
 
 // DeleteAnnotation removes an annotation if present.
@@ -100,10 +134,7 @@ func (r *Resource) DeleteAnnotation(key string) {
 		return
 	}
 	delete(r.Annotations, key)
-	if r.changed == nil {
-		r.changed = map[string]*string{}
-	}
-	r.changed[key] = nil
+	r.changed.put(key, nil)
 }
 
 // Changed reports whether any annotation was set or removed.
@@ -112,8 +143,8 @@ func (r *Resource) Changed() bool { return len(r.changed) > 0 }
 // changedKeys returns the changed annotation keys in sorted order.
 func (r *Resource) changedKeys() []string {
 	keys := make([]string, 0, len(r.changed))
-	for k := range r.changed {
-		keys = append(keys, k)
+	for _, c := range r.changed {
+		keys = append(keys, c.key)
 	}
 	sort.Strings(keys)
 	return keys

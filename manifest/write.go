@@ -189,7 +189,7 @@ func (r *Resource) splice() ([]byte, bool) {
 	set := func(pad int) []string {
 		var out []string
 		for _, k := range keys {
-			if v := r.changed[k]; v != nil {
+			if v := r.changed.value(k); v != nil {
 				out = append(out, fmt.Sprintf("%*s%s: %s\n", pad, "", yamlKey(k), quote(*v)))
 			}
 		}
@@ -225,7 +225,7 @@ func (r *Resource) splice() ([]byte, bool) {
 		if ann.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(ann.Content); i += 2 {
 				k, v := ann.Content[i], ann.Content[i+1]
-				if _, changed := r.changed[k.Value]; changed {
+				if _, changed := r.changed.get(k.Value); changed {
 					continue
 				}
 				out = append(out, fmt.Sprintf("%*s%s: %s\n", ind+2, "", yamlKey(k.Value), quote(v.Value)))
@@ -244,7 +244,7 @@ func (r *Resource) splice() ([]byte, bool) {
 		for _, k := range keys {
 			kn, vn := lastEntry(ann, k)
 			if kn == nil {
-				if v := r.changed[k]; v != nil {
+				if v := r.changed.value(k); v != nil {
 					add = append(add, fmt.Sprintf("%*s%s: %s\n", aind, "", yamlKey(k), quote(*v)))
 				}
 				continue
@@ -254,7 +254,7 @@ func (r *Resource) splice() ([]byte, bool) {
 				!indentedKey(lines, kn, aind) || !singleLine(lines, kn, aind) {
 				return nil, false
 			}
-			if v := r.changed[k]; v != nil {
+			if v := r.changed.value(k); v != nil {
 				repl[kn.Line-1] = []string{fmt.Sprintf("%*s%s: %s\n", aind, "", yamlKey(k), quote(*v))}
 			} else {
 				repl[kn.Line-1] = []string{}

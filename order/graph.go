@@ -87,13 +87,18 @@ type Graph struct {
 	o     *SyncOrder
 	nodes []Node
 	edges []Edge
-	seen  map[uint64]int32 // from<<32 | to -> edge index
+	// unique is how many edges at the start of edges are known to join
+	// distinct node pairs; AddEdge appends, dedupe merges the rest.
+	unique int
+	// out is the adjacency by From that dedupe built, while it is still
+	// that of edges (nil otherwise).
+	out *adjacency
 }
 
 // NewGraph returns the graph of o's groups and edges. After/before entries
 // that name no group are reported by Solve.
 func NewGraph(o *SyncOrder) *Graph {
-	g := &Graph{o: o, seen: map[uint64]int32{}}
+	g := &Graph{o: o}
 	index := make(map[string]int, len(o.Groups))
 	var names []string
 	for i := range o.Groups {
@@ -138,6 +143,7 @@ func (g *Graph) AddNode(n Node) int {
 		n.Noun = n.Label
 	}
 	g.nodes = append(g.nodes, n)
+	g.out = nil
 	return len(g.nodes) - 1
 }
 
@@ -145,13 +151,6 @@ func (g *Graph) AddNode(n Node) int {
 func (g *Graph) Grow(nodes, edges int) {
 	g.nodes = slices.Grow(g.nodes, nodes)
 	g.edges = slices.Grow(g.edges, edges)
-	if edges > len(g.seen) {
-		seen := make(map[uint64]int32, len(g.seen)+edges)
-		for k, v := range g.seen {
-			seen[k] = v
-		}
-		g.seen = seen
-	}
 }
 
 // Node returns node i.
@@ -161,15 +160,54 @@ func (g *Graph) Node(i int) Node { return g.nodes[i] }
 func (g *Graph) Len() int { return len(g.nodes) }
 
 // AddEdge adds e unless an edge between the same nodes exists; then the
-// first one written stays, with the larger weight.
+// first one written stays, with the larger weight. (Duplicates are merged
+// when the graph is next read, in one linear pass without a map.)
 func (g *Graph) AddEdge(e Edge) {
-	k := uint64(uint32(e.From))<<32 | uint64(uint32(e.To))
-	if i, ok := g.seen[k]; ok {
-		g.edges[i].Weight = max(g.edges[i].Weight, e.Weight)
+	g.edges = append(g.edges, e)
+	g.out = nil
+}
+
+// dedupe merges the edges that join the same pair of nodes into the first
+// one written, which takes the largest weight, keeping the order of the
+// rest. Linear: edges are bucketed by From (a counting sort, stable), and
+// a mark per To finds repeats inside a bucket.
+func (g *Graph) dedupe() {
+	if g.unique == len(g.edges) && g.out != nil && len(g.out.start) == len(g.nodes)+1 {
 		return
 	}
-	g.seen[k] = int32(len(g.edges))
-	g.edges = append(g.edges, e)
+	n := len(g.nodes)
+	out := newAdjacency(n, g.edges, func(e Edge) int { return e.From })
+	g.out = nil
+	last := make([]int32, n)  // To -> 1 + the From whose bucket saw it last
+	first := make([]int32, n) // To -> the edge that bucket kept
+	dup := make([]bool, len(g.edges))
+	ndup := 0
+	for v := range n {
+		for _, ei := range out.of(v) {
+			t := g.edges[ei].To
+			if last[t] == int32(v)+1 {
+				k := first[t]
+				g.edges[k].Weight = max(g.edges[k].Weight, g.edges[ei].Weight)
+				dup[ei] = true
+				ndup++
+				continue
+			}
+			last[t], first[t] = int32(v)+1, ei
+		}
+	}
+	if ndup > 0 {
+		kept := g.edges[:0]
+		for ei, e := range g.edges {
+			if !dup[ei] {
+				kept = append(kept, e)
+			}
+		}
+		clear(g.edges[len(kept):])
+		g.edges = kept
+	} else {
+		g.out = &out
+	}
+	g.unique = len(g.edges)
 }
 
 // Solve computes every node's phase and wave (one GroupWave per node, at
@@ -416,9 +454,14 @@ func (s *solver) sccs(done []bool) []int {
 }
 
 func (g *Graph) solve() ([]GroupWave, []*FieldError) {
+	g.dedupe()
 	n := len(g.nodes)
 	s := &solver{Graph: g}
-	s.out = newAdjacency(n, g.edges, func(e Edge) int { return e.From })
+	if g.out != nil {
+		s.out = *g.out
+	} else {
+		s.out = newAdjacency(n, g.edges, func(e Edge) int { return e.From })
+	}
 	s.in = newAdjacency(n, g.edges, func(e Edge) int { return e.To })
 	errs := g.errs
 	s.same = make([]bool, len(g.edges))
@@ -556,6 +599,26 @@ func (g *Graph) solve() ([]GroupWave, []*FieldError) {
 			failed[v] = true
 		}
 	}
+	// Every node's After and Before lists share one backing array (each
+	// list capped at its length, so appending to one copies it).
+	nafter, nbefore := make([]int32, n), make([]int32, n)
+	total := 0
+	for ei, e := range g.edges {
+		if s.same[ei] && e.Weight != 0 {
+			nafter[e.To]++
+			nbefore[e.From]++
+			total += 2
+		}
+	}
+	refs := make([]GroupRef, total)
+	for v := range n {
+		if k := int(nafter[v]); k > 0 {
+			w[v].After, refs = refs[:0:k], refs[k:]
+		}
+		if k := int(nbefore[v]); k > 0 {
+			w[v].Before, refs = refs[:0:k], refs[k:]
+		}
+	}
 	for ei, e := range g.edges {
 		if !s.same[ei] || e.Weight == 0 {
 			continue
@@ -570,7 +633,12 @@ func (g *Graph) solve() ([]GroupWave, []*FieldError) {
 // other nodes (along every edge, whatever its phase or weight); from itself
 // only on a cycle. Cost: linear in the graph.
 func (g *Graph) Reachable(from int) []bool {
-	out := newAdjacency(len(g.nodes), g.edges, func(e Edge) int { return e.From })
+	g.dedupe()
+	out := g.out
+	if out == nil {
+		a := newAdjacency(len(g.nodes), g.edges, func(e Edge) int { return e.From })
+		out = &a
+	}
 	seen := make([]bool, len(g.nodes))
 	stack := []int{from}
 	for len(stack) > 0 {

@@ -19,15 +19,7 @@ func (o *SyncOrder) Default() {
 		o.Defaults.Wave = new(int)
 	}
 	for i := range o.Sources {
-		s := &o.Sources[i]
-		switch {
-		case s.Directory != nil && s.Directory.Path == "":
-			s.Directory.Path = "."
-		case s.Helm != nil && s.Helm.Path == "":
-			s.Helm.Path = "."
-		case s.Kustomize != nil && s.Kustomize.Path == "":
-			s.Kustomize.Path = "."
-		}
+		o.Sources[i].defaultPath()
 	}
 	for i := range o.Groups {
 		g := &o.Groups[i]
@@ -129,79 +121,6 @@ func (o *SyncOrder) validate() []*FieldError {
 
 	_, graphErrs := o.computeWaves()
 	return append(errs, graphErrs...)
-}
-
-func (o *SyncOrder) validateSource(i int) []*FieldError {
-	var errs []*FieldError
-	sp := fmt.Sprintf("sources[%d]", i)
-	addf := func(p, format string, args ...any) { errs = append(errs, o.Errorf(p, format, args...)) }
-	s := &o.Sources[i]
-	var kinds []string
-	if s.Directory != nil {
-		kinds = append(kinds, "directory")
-	}
-	if s.Helm != nil {
-		kinds = append(kinds, "helm")
-	}
-	if s.Kustomize != nil {
-		kinds = append(kinds, "kustomize")
-	}
-	switch len(kinds) {
-	case 0:
-		addf(sp, "expected exactly one of directory, helm, kustomize; found none")
-		return errs
-	case 1:
-	default:
-		addf(sp, "expected exactly one of directory, helm, kustomize; found %s", strings.Join(kinds, " and "))
-		return errs
-	}
-	kp := sp + "." + kinds[0]
-	if err := checkRelPath(s.Path()); err != nil {
-		addf(kp+".path", "%s", err.Error())
-	}
-	switch {
-	case s.Directory != nil:
-		for _, f := range []struct{ name, pattern string }{{"include", s.Directory.Include}, {"exclude", s.Directory.Exclude}} {
-			if f.pattern == "" {
-				continue
-			}
-			if _, err := CompileGlob(f.pattern); err != nil {
-				addf(kp+"."+f.name, "%s", err.Error())
-			}
-		}
-	case s.Helm != nil:
-		h := s.Helm
-		if h.ReleaseName != "" && (len(h.ReleaseName) > 53 || !dns1123Subdomain.MatchString(h.ReleaseName)) {
-			addf(kp+".releaseName", "invalid release name %q: expected at most 53 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit", h.ReleaseName)
-		}
-		if h.Namespace != "" && (len(h.Namespace) > 63 || !dns1123Label.MatchString(h.Namespace)) {
-			addf(kp+".namespace", "invalid namespace %q: expected a DNS-1123 label", h.Namespace)
-		}
-		for j, vf := range h.ValueFiles {
-			if strings.TrimSpace(vf) == "" {
-				addf(fmt.Sprintf("%s.valueFiles[%d]", kp, j), "empty value file name")
-			}
-		}
-		for j, p := range h.Parameters {
-			if strings.TrimSpace(p.Name) == "" {
-				addf(fmt.Sprintf("%s.parameters[%d]", kp, j), "missing name")
-			}
-		}
-		if h.KubeVersion != "" && !kubeVersionRe.MatchString(h.KubeVersion) {
-			addf(kp+".kubeVersion", "invalid Kubernetes version %q: expected e.g. 1.29 or v1.29.3", h.KubeVersion)
-		}
-		switch h.Version {
-		case "", "v3", "v4", "3", "4":
-		default:
-			addf(kp+".version", "invalid Helm version %q: expected v3 or v4", h.Version)
-		}
-		for j, av := range h.APIVersions {
-			if !apiVersionRe.MatchString(av) {
-				addf(fmt.Sprintf("%s.apiVersions[%d]", kp, j), "invalid API version %q: expected group/version or group/version/Kind, e.g. apps/v1 or monitoring.coreos.com/v1/ServiceMonitor", av)
-			}
-		}
-	}
-	return errs
 }
 
 // checkRelPath rejects a source path that is absolute or, read lexically,

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/syncwave/syncwave/annotate"
 	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
@@ -194,156 +192,28 @@ func loadOrder(root *render.Root, appRel string, opts Options) (*order.SyncOrder
 
 // detect chooses the source kind of the application directory the way the
 // product defines it: Chart.yaml → Helm, a kustomization → Kustomize, else a
-// directory of manifests.
+// directory of manifests (order.DetectSource).
 func detect(root *render.Root, appRel string) (order.Source, error) {
-	for _, f := range []string{"Chart.yaml"} {
-		if _, err := root.Stat(path.Join(appRel, f)); err == nil {
-			return order.Source{Helm: &order.HelmSource{Path: "."}}, nil
-		}
-	}
-	for _, f := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
-		if _, err := root.Stat(path.Join(appRel, f)); err == nil {
-			return order.Source{Kustomize: &order.KustomizeSource{Path: "."}}, nil
-		}
-	}
-	return order.Source{Directory: &order.DirectorySource{Path: "."}}, nil
+	return order.DetectSource(func(f string) bool {
+		_, err := root.Stat(path.Join(appRel, f))
+		return err == nil
+	}), nil
 }
 
+// renderSource renders one source with the renderer its kind registered
+// (render.RegisterSource): the pipeline knows no kind by name.
 func renderSource(ctx context.Context, root *render.Root, appRel string, src order.Source, skip []string, opts *Options, warn func(string)) ([]*manifest.Resource, error) {
-	switch {
-	case src.Directory != nil:
-		d := src.Directory
-		dir := path.Join(appRel, d.Path)
-		if escapes(dir) {
-			return nil, fmt.Errorf("directory %s: %w", d.Path, render.ErrEscape)
-		}
-		rs, err := render.Directory(ctx, root, render.DirectoryOptions{
-			Path: dir, Recurse: d.Recurse, Include: d.Include, Exclude: d.Exclude, Skip: skip,
-		}, warn)
-		if err != nil {
-			return nil, err
-		}
-		prefix := relPrefix(appRel, dir)
-		for _, r := range rs {
-			r.Source = path.Join(prefix, r.Source)
-		}
-		return rs, nil
-	case src.Helm != nil:
-		dir := path.Join(appRel, src.Helm.Path)
-		if escapes(dir) {
-			return nil, fmt.Errorf("helm chart %s: %w", src.Helm.Path, render.ErrEscape)
-		}
-		ho, err := helmOptions(root, dir, src.Helm, opts)
-		if err != nil {
-			return nil, fmt.Errorf("helm chart %s: %w", displayPath(dir), err)
-		}
-		rs, err := render.Helm(ctx, root, ho, warn)
-		if err != nil {
-			return nil, fmt.Errorf("helm chart %s: %w", displayPath(dir), err)
-		}
-		return rs, nil
-	case src.Kustomize != nil:
-		dir := path.Join(appRel, src.Kustomize.Path)
-		if escapes(dir) {
-			return nil, fmt.Errorf("kustomization %s: %w", src.Kustomize.Path, render.ErrEscape)
-		}
-		rs, err := render.Kustomize(ctx, root, render.KustomizeOptions{Path: dir, Warn: warn})
-		if err != nil {
-			return nil, fmt.Errorf("kustomization %s: %w", displayPath(dir), err)
-		}
-		prefix := relPrefix(appRel, dir)
-		for _, r := range rs {
-			r.Source = path.Join(prefix, r.Source)
-		}
-		return rs, nil
-	}
-	return nil, errors.New("empty source entry")
+	return render.RenderSource(ctx, root, render.SourceRequest{
+		AppRel: appRel, Source: src, Skip: skip, Warn: warn,
+		Helm: render.HelmInputs{
+			ValueFiles: opts.ValueFiles, Values: opts.Values, Set: opts.Set, SetString: opts.SetString,
+			ReleaseName: opts.ReleaseName, AppName: opts.AppName, Namespace: opts.Namespace,
+			KubeVersion: opts.KubeVersion, APIVersions: opts.APIVersions, HelmVersion: opts.HelmVersion,
+		},
+	})
 }
 
 func escapes(dir string) bool { return dir == ".." || strings.HasPrefix(dir, "../") }
-
-// helmOptions merges a helm source entry with the options the way Argo CD
-// combines an Application's parameters with its environment.
-func helmOptions(root *render.Root, dir string, h *order.HelmSource, opts *Options) (render.HelmOptions, error) {
-	o := render.HelmOptions{
-		Path:                    dir,
-		ReleaseName:             h.ReleaseName,
-		Namespace:               h.Namespace,
-		ValueFiles:              append(append([]string(nil), h.ValueFiles...), opts.ValueFiles...),
-		IgnoreMissingValueFiles: h.IgnoreMissingValueFiles,
-		KubeVersion:             h.KubeVersion,
-		APIVersions:             h.APIVersions,
-		SkipCRDs:                h.SkipCRDs,
-	}
-	if len(h.Values) > 0 {
-		b, err := yaml.Marshal(h.Values)
-		if err != nil {
-			return o, fmt.Errorf("values: %w", err)
-		}
-		o.Values = append(o.Values, b)
-	}
-	if opts.Values != "" {
-		o.Values = append(o.Values, []byte(opts.Values))
-	}
-	for _, p := range h.Parameters {
-		if p.ForceString {
-			o.SetString = append(o.SetString, p.Name+"="+p.Value)
-		} else {
-			o.Set = append(o.Set, p.Name+"="+p.Value)
-		}
-	}
-	o.Set = append(o.Set, opts.Set...)
-	o.SetString = append(o.SetString, opts.SetString...)
-	if opts.ReleaseName != "" {
-		o.ReleaseName = opts.ReleaseName
-	}
-	if o.ReleaseName == "" && opts.AppName != "" {
-		o.ReleaseName = opts.AppName
-		if _, name, ok := strings.Cut(opts.AppName, "_"); ok {
-			o.ReleaseName = name
-		}
-	}
-	if o.ReleaseName == "" {
-		name, err := render.ChartName(root, dir)
-		if err != nil {
-			return o, err
-		}
-		o.ReleaseName = name
-	}
-	if o.Namespace == "" {
-		o.Namespace = opts.Namespace
-	}
-	if o.KubeVersion == "" {
-		o.KubeVersion = opts.KubeVersion
-	}
-	if len(o.APIVersions) == 0 {
-		o.APIVersions = opts.APIVersions
-	}
-	hv := h.Version
-	if opts.HelmVersion != "" {
-		hv = opts.HelmVersion
-	}
-	v, err := render.ParseHelmVersion(hv)
-	if err != nil {
-		return o, err
-	}
-	o.HelmVersion = v
-	return o, nil
-}
-
-// relPrefix is dir relative to the application directory ("" for itself).
-func relPrefix(appRel, dir string) string {
-	if appRel == dir {
-		return ""
-	}
-	if appRel == "." {
-		return dir
-	}
-	if r, err := filepath.Rel(appRel, dir); err == nil {
-		return filepath.ToSlash(r)
-	}
-	return dir
-}
 
 // gitWorkTree returns the nearest directory at or above dir that holds .git,
 // else dir itself. It runs no git command.
