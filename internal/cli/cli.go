@@ -113,7 +113,7 @@ resource its Argo CD sync phase, wave, hook and sync options from a
 declarative ordering file (syncwave.yaml) and prints the annotated stream
 that Argo CD's sync engine applies in that order.
 
-It runs locally (render, plan, init) and as an Argo CD Config Management
+It runs locally (render, plan, lint, init) and as an Argo CD Config Management
 Plugin (a repo-server sidecar: generate, parameters), with the same code
 path. "syncwave completion SHELL" prints a shell completion script.`,
 		SilenceUsage:  true,
