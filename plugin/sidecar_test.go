@@ -139,7 +139,7 @@ func TestSidecarBinary(t *testing.T) {
 		env  []string
 		want string // substring of stdout
 	}{
-		// init runs before every generate (plugin.yaml)
+		// init: what a plugin.yaml of an older release runs before every generate
 		{path: "examples/sync-hook-wave", args: []string{"init"}},
 		{path: "examples/chart-with-hooks", args: []string{"init"}},
 		{path: "examples/sync-hook-wave", args: []string{"generate"}, want: "argocd.argoproj.io/sync-wave: \"-1\""},

@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/syncwave/syncwave/lint"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plugin"
+	"github.com/syncwave/syncwave/render"
 )
 
 // host is what the plugin commands read from the process: the environment
@@ -59,7 +62,12 @@ warning). SYNCWAVE_ARGOCD_CM names an argocd-cm file, or the directory a
 configMap volume of argocd-cm is mounted at, whose health checks count.
 
 SYNCWAVE_MAX_MEMORY (default 1Gi) and SYNCWAVE_MAX_OUTPUT (default 128Mi) are
-its memory budget and output limit. The network is refused while rendering.`,
+its memory budget and output limit. The network is refused while rendering.
+
+When a chart declares a dependency that is not vendored under charts/, generate
+first runs init's download (plugin.yaml has no init command, so a generation
+with nothing to fetch is one process start), with init's client and the
+sidecar's credentials, then renders with the network refused.`,
 		Example: `  # what the sidecar runs (plugin.yaml), in the application directory:
   ARGOCD_APP_NAME=shop ARGOCD_APP_SOURCE_PATH=apps/shop syncwave generate`,
 		Args: cobra.NoArgs,
@@ -75,7 +83,8 @@ its memory budget and output limit. The network is refused while rendering.`,
 			}
 			lim.timeout = in.Timeout
 			opts := in.PipelineOptions()
-			return contained(c.Context(), lim, "generate "+appLabel(in), func(ctx context.Context) error {
+			what := "generate " + appLabel(in)
+			gen := func(ctx context.Context) error {
 				out, err := pipeline.Run(ctx, opts)
 				if out != nil {
 					printWarnings(stderr, out.Warnings)
@@ -87,9 +96,39 @@ its memory budget and output limit. The network is refused while rendering.`,
 					return err
 				}
 				return out.Write(&sandbox.LimitWriter{W: stdout, Limit: lim.output})
-			})
+			}
+			err = contained(c.Context(), lim, what, gen)
+			if !errors.Is(err, render.ErrMissingDependency) {
+				return err
+			}
+			// Argo CD's init step, only when there is something to fetch:
+			// plugin.yaml runs no init command, so an application with
+			// nothing to download costs one process start. The download
+			// runs outside the sandbox with init's own client; the
+			// rendering that follows has the network refused again.
+			ctx := c.Context()
+			if lim.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, lim.timeout)
+				defer cancel()
+			}
+			if err := fetchDependencies(ctx, stderr, envLookup(h.environ()), opts); err != nil {
+				return fmt.Errorf("%s: downloading the chart dependencies: %w", what, err)
+			}
+			return contained(c.Context(), lim, what, gen)
 		},
 	}
+}
+
+// envLookup is os.Getenv over an environment list (the last value wins).
+func envLookup(environ []string) func(string) string {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return func(k string) string { return env[k] }
 }
 
 // lintInPlugin prints the lint findings of severity error (and warning,

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -51,29 +52,38 @@ ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
 		Example: `  syncwave init charts/shop`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			var err error
-			fo := render.FetchOptions{Client: sandbox.Client(60 * time.Second), RegistryConfig: os.Getenv(render.EnvRegistryConfig)}
-			if fo.RegistryConfig == "" {
-				fo.RegistryConfig = os.Getenv("HELM_REGISTRY_CONFIG")
-			}
-			if fo.Repositories, err = repositoryCredentials(os.Getenv); err != nil {
-				return err
-			}
-			res, err := pipeline.Init(c.Context(), f.options(args), fo)
-			if res != nil {
-				for _, ch := range res.Charts {
-					for _, d := range ch.Downloaded {
-						fmt.Fprintf(stderr, "Downloaded %s %s into %s\n", d.Name, d.Version, d.File)
-					}
-				}
-			}
-			return err
+			return fetchDependencies(c.Context(), stderr, os.Getenv, f.options(args))
 		},
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.order, "order", "", "ordering file (default: PATH/syncwave.yaml when present)")
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root no path may leave (default: the git work tree holding PATH, else PATH)")
 	return c
+}
+
+// fetchDependencies is init's step: it downloads the dependencies the
+// application's charts declare but do not vendor, with init's own HTTP
+// client (the only one that may reach the network) and the credentials of
+// the sidecar's environment (getenv), and prints what it downloaded.
+// generate runs it too when a chart lacks a declared dependency.
+func fetchDependencies(ctx context.Context, stderr io.Writer, getenv func(string) string, opts pipeline.Options) error {
+	var err error
+	fo := render.FetchOptions{Client: sandbox.Client(60 * time.Second), RegistryConfig: getenv(render.EnvRegistryConfig)}
+	if fo.RegistryConfig == "" {
+		fo.RegistryConfig = getenv("HELM_REGISTRY_CONFIG")
+	}
+	if fo.Repositories, err = repositoryCredentials(getenv); err != nil {
+		return err
+	}
+	res, err := pipeline.Init(ctx, opts, fo)
+	if res != nil {
+		for _, ch := range res.Charts {
+			for _, d := range ch.Downloaded {
+				fmt.Fprintf(stderr, "Downloaded %s %s into %s\n", d.Name, d.Version, d.File)
+			}
+		}
+	}
+	return err
 }
 
 // repositoryCredentials reads the chart repository credentials of init: the

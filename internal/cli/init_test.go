@@ -83,3 +83,68 @@ func TestHelmFlags(t *testing.T) {
 		t.Errorf("bad release name: exit %d %s", code, errOut)
 	}
 }
+
+// TestGenerateFetchesMissing: the plugin's generate (plugin.yaml has no
+// init command) downloads a declared dependency that is not vendored, with
+// the sidecar's credentials, then renders it; once it is in charts/, a
+// generation makes no request. A chart repository that cannot serve it
+// fails the generation with a message naming the dependency, and nothing
+// is printed on stdout.
+func TestGenerateFetchesMissing(t *testing.T) {
+	const user, pass = "reader", "Secr3t-not-for-logs"
+	pkgDir := t.TempDir()
+	p, err := chartutil.Save(&chart.Chart{
+		Metadata:  &chart.Metadata{APIVersion: "v2", Name: "redis", Version: "19.2.0"},
+		Templates: []*chart.File{{Name: "templates/cm.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-redis\n")}},
+	}, pkgDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive, _ := os.ReadFile(p)
+	sum := sha256.Sum256(archive)
+	index := fmt.Sprintf("apiVersion: v1\nentries:\n  redis:\n  - name: redis\n    version: 19.2.0\n    urls: [redis-19.2.0.tgz]\n    digest: %s\n", hex.EncodeToString(sum[:]))
+	var hits int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		switch r.URL.Path {
+		case "/index.yaml":
+			w.Write([]byte(index))
+		case "/redis-19.2.0.tgz":
+			w.Write(archive)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+
+	repo := t.TempDir()
+	app := filepath.Join(repo, "apps", "shop")
+	os.MkdirAll(filepath.Join(app, "templates"), 0o755)
+	os.WriteFile(filepath.Join(app, "Chart.yaml"), []byte(fmt.Sprintf("apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 19.x.x, repository: %s}\n", srv.URL)), 0o644)
+	env := []string{"ARGOCD_APP_NAME=web", "ARGOCD_APP_NAMESPACE=shop", "ARGOCD_APP_SOURCE_PATH=apps/shop"}
+	creds := []string{"SYNCWAVE_REPO_URL=" + srv.URL, "SYNCWAVE_REPO_USERNAME=" + user, "SYNCWAVE_REPO_PASSWORD=" + pass}
+
+	// without the sidecar's credentials: the download fails, named
+	out, errOut, code := runHost(t, env, app, "generate")
+	if code != 1 || out != "" || !strings.Contains(errOut, "generate apps/shop: downloading the chart dependencies: helm chart apps/shop: dependency redis:") || !strings.Contains(errOut, "401 Unauthorized") {
+		t.Fatalf("generate without credentials: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	// with them: downloaded, then rendered
+	out, errOut, code = runHost(t, append(env, creds...), app, "generate")
+	if code != 0 || !strings.Contains(out, "name: web-redis") || errOut != "Downloaded redis 19.2.0 into apps/shop/charts/redis-19.2.0.tgz\n" {
+		t.Fatalf("generate: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	if strings.Contains(errOut, pass) {
+		t.Errorf("the password reached stderr")
+	}
+	// vendored now: no request
+	hits = 0
+	out2, errOut, code := runHost(t, append(env, creds...), app, "generate")
+	if code != 0 || out2 != out || errOut != "" || hits != 0 {
+		t.Fatalf("generate again: exit %d, stderr %q, %d requests, same output %v", code, errOut, hits, out2 == out)
+	}
+}

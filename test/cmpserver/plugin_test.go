@@ -32,8 +32,8 @@ func TestPluginYAML(t *testing.T) {
 	if err := yaml.Unmarshal(testPluginYAML, &derived); err != nil {
 		t.Fatal(err)
 	}
-	if n := replaceBinary(derived, syncwaveBin, imageBinary); n != 3 {
-		t.Errorf("the test plugin.yaml runs the fresh binary in %d commands, want 3 (init, generate, parameters)", n)
+	if n := replaceBinary(derived, syncwaveBin, imageBinary); n != 2 {
+		t.Errorf("the test plugin.yaml runs the fresh binary in %d commands, want 2 (generate, parameters; no init)", n)
 	}
 	if !reflect.DeepEqual(derived, project) {
 		t.Errorf("the test plugin.yaml differs from the project's in more than the binary path:\n%s\nvs\n%s", testPluginYAML, projectPluginYAML)
