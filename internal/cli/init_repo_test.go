@@ -1,18 +1,10 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/syncwave/syncwave/plugin"
 	"github.com/syncwave/syncwave/render"
@@ -37,32 +29,7 @@ func TestInitRepositoryCredentials(t *testing.T) {
 	}
 
 	const user, pass = "reader", "Secr3t-not-for-logs"
-	pkgDir := t.TempDir()
-	p, err := chartutil.Save(&chart.Chart{
-		Metadata:  &chart.Metadata{APIVersion: "v2", Name: "redis", Version: "19.2.0"},
-		Templates: []*chart.File{{Name: "templates/cm.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-redis\n")}},
-	}, pkgDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	archive, _ := os.ReadFile(p)
-	sum := sha256.Sum256(archive)
-	index := fmt.Sprintf("apiVersion: v1\nentries:\n  redis:\n  - name: redis\n    version: 19.2.0\n    urls: [redis-19.2.0.tgz]\n    digest: %s\n", hex.EncodeToString(sum[:]))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		switch r.URL.Path {
-		case "/charts/index.yaml":
-			w.Write([]byte(index))
-		case "/charts/redis-19.2.0.tgz":
-			w.Write(archive)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer srv.Close()
+	srv, _ := redisRepo(t, "/charts", user, pass)
 	conf := t.TempDir()
 	good, bad := filepath.Join(conf, "good.yaml"), filepath.Join(conf, "bad.yaml")
 	writeFile(t, good, fmt.Sprintf("apiVersion: \"\"\nrepositories:\n- name: private\n  url: %s/charts\n  username: %s\n  password: %s\n", srv.URL, user, pass))

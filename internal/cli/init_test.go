@@ -1,65 +1,34 @@
 package cli
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chartutil"
 )
 
 // TestInitThenRender runs `syncwave init` against a chart repository
 // served on 127.0.0.1, then `syncwave render`, which needs no network.
 func TestInitThenRender(t *testing.T) {
-	pkgDir := t.TempDir()
-	dep := &chart.Chart{
-		Metadata:  &chart.Metadata{APIVersion: "v2", Name: "redis", Version: "19.2.0"},
-		Templates: []*chart.File{{Name: "templates/cm.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-redis\n")}},
-	}
-	p, err := chartutil.Save(dep, pkgDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	archive, _ := os.ReadFile(p)
-	sum := sha256.Sum256(archive)
-	index := fmt.Sprintf("apiVersion: v1\nentries:\n  redis:\n  - name: redis\n    version: 19.2.0\n    urls: [redis-19.2.0.tgz]\n    digest: %s\n", hex.EncodeToString(sum[:]))
-	var hits int
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits++
-		switch r.URL.Path {
-		case "/index.yaml":
-			w.Write([]byte(index))
-		case "/redis-19.2.0.tgz":
-			w.Write(archive)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer srv.Close()
+	srv, hits := redisRepo(t, "", "", "")
 
 	app := t.TempDir()
 	os.MkdirAll(filepath.Join(app, "templates"), 0o755)
 	os.WriteFile(filepath.Join(app, "Chart.yaml"), []byte(fmt.Sprintf("apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 19.x.x, repository: %s}\n", srv.URL)), 0o644)
 
 	out, errOut, code := run(t, app, "render", "--repo-root", ".", ".")
-	if code != 1 || out != "" || !strings.Contains(errOut, "missing in charts/: redis; run `syncwave init .`") || hits != 0 {
-		t.Fatalf("render before init: exit %d, stderr %q, %d requests", code, errOut, hits)
+	if code != 1 || out != "" || !strings.Contains(errOut, "missing in charts/: redis; run `syncwave init .`") || hits.Load() != 0 {
+		t.Fatalf("render before init: exit %d, stderr %q, %d requests", code, errOut, hits.Load())
 	}
 	out, errOut, code = run(t, app, "init", "--repo-root", ".", ".")
 	if code != 0 || out != "" || errOut != "Downloaded redis 19.2.0 into charts/redis-19.2.0.tgz\n" {
 		t.Fatalf("init: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
-	hits = 0
+	hits.Store(0)
 	out, errOut, code = run(t, app, "render", "--repo-root", ".", "--app-name", "team_web", ".")
-	if code != 0 || !strings.Contains(out, "name: web-redis") || hits != 0 {
-		t.Fatalf("render after init: exit %d, stderr %q, %d requests\n%s", code, errOut, hits, out)
+	if code != 0 || !strings.Contains(out, "name: web-redis") || hits.Load() != 0 {
+		t.Fatalf("render after init: exit %d, stderr %q, %d requests\n%s", code, errOut, hits.Load(), out)
 	}
 }
 
@@ -92,34 +61,7 @@ func TestHelmFlags(t *testing.T) {
 // is printed on stdout.
 func TestGenerateFetchesMissing(t *testing.T) {
 	const user, pass = "reader", "Secr3t-not-for-logs"
-	pkgDir := t.TempDir()
-	p, err := chartutil.Save(&chart.Chart{
-		Metadata:  &chart.Metadata{APIVersion: "v2", Name: "redis", Version: "19.2.0"},
-		Templates: []*chart.File{{Name: "templates/cm.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-redis\n")}},
-	}, pkgDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	archive, _ := os.ReadFile(p)
-	sum := sha256.Sum256(archive)
-	index := fmt.Sprintf("apiVersion: v1\nentries:\n  redis:\n  - name: redis\n    version: 19.2.0\n    urls: [redis-19.2.0.tgz]\n    digest: %s\n", hex.EncodeToString(sum[:]))
-	var hits int
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits++
-		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		switch r.URL.Path {
-		case "/index.yaml":
-			w.Write([]byte(index))
-		case "/redis-19.2.0.tgz":
-			w.Write(archive)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer srv.Close()
+	srv, hits := redisRepo(t, "", user, pass)
 
 	repo := t.TempDir()
 	app := filepath.Join(repo, "apps", "shop")
@@ -142,9 +84,9 @@ func TestGenerateFetchesMissing(t *testing.T) {
 		t.Errorf("the password reached stderr")
 	}
 	// vendored now: no request
-	hits = 0
+	hits.Store(0)
 	out2, errOut, code := runHost(t, append(env, creds...), app, "generate")
-	if code != 0 || out2 != out || errOut != "" || hits != 0 {
-		t.Fatalf("generate again: exit %d, stderr %q, %d requests, same output %v", code, errOut, hits, out2 == out)
+	if code != 0 || out2 != out || errOut != "" || hits.Load() != 0 {
+		t.Fatalf("generate again: exit %d, stderr %q, %d requests, same output %v", code, errOut, hits.Load(), out2 == out)
 	}
 }
