@@ -14,7 +14,7 @@ import (
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/yaml"
 )
 
 // Ref is one reference from an object to another.
@@ -208,9 +208,21 @@ func binding(obj map[string]any, kind, ns string) []Ref {
 // (Of). For callers that hold a resource's text, such as a dependency graph
 // turning references into edges.
 func OfDocument(text []byte) ([]Ref, error) {
+	obj, err := Decode(text)
+	if err != nil {
+		return nil, err
+	}
+	return Of(obj), nil
+}
+
+// Decode reads one YAML or JSON document into the object Argo CD sees:
+// sigs.k8s.io/yaml, YAML 1.1 into JSON (the last repeated key wins, merge
+// keys resolved, yes/on/off booleans), as the manifest reader takes a
+// resource's identity.
+func Decode(text []byte) (map[string]any, error) {
 	var obj map[string]any
 	if err := yaml.Unmarshal(text, &obj); err != nil {
 		return nil, err
 	}
-	return Of(obj), nil
+	return obj, nil
 }

@@ -1,6 +1,7 @@
 package refs
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -127,6 +128,22 @@ func TestOfDocument(t *testing.T) {
 	}
 	if _, err := OfDocument([]byte("a: [")); err == nil {
 		t.Error("no error for bad YAML")
+	}
+}
+
+// TestOfDocumentReadsAsArgoCD: references are read as Argo CD reads the
+// object (sigs.k8s.io/yaml): the last of repeated keys wins, merge keys are
+// resolved, and an unquoted yes is a boolean (so not a name).
+func TestOfDocumentReadsAsArgoCD(t *testing.T) {
+	for _, tc := range []struct{ name, doc, want string }{
+		{"repeated key", "kind: Pod\nmetadata: {namespace: shop}\nspec:\n  serviceAccountName: first\n  serviceAccountName: last\n", "[ServiceAccount shop/last]"},
+		{"merge key", "kind: Pod\nmetadata: {namespace: shop}\nbase: &b {serviceAccountName: merged}\nspec:\n  <<: *b\n", "[ServiceAccount shop/merged]"},
+		{"yes is a boolean", "kind: Pod\nmetadata: {namespace: shop}\nspec:\n  serviceAccountName: yes\n", "[]"},
+	} {
+		rs, err := OfDocument([]byte(tc.doc))
+		if got := fmt.Sprint(rs); err != nil || got != tc.want {
+			t.Errorf("%s: %s %v, want %s", tc.name, got, err, tc.want)
+		}
 	}
 }
 

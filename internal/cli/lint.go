@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/spf13/cobra"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/health"
@@ -18,6 +17,7 @@ import (
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plan"
+	"github.com/syncwave/syncwave/refs"
 )
 
 // findingsError fails a command whose output (the findings) must still be
@@ -194,7 +194,8 @@ func readObjects(p *plan.Plan, text map[*manifest.Resource][]byte) (map[*manifes
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(need); i += workers {
-				if err := yaml.Unmarshal(text[need[i]], &decoded[i]); err != nil || decoded[i] == nil {
+				var err error
+				if decoded[i], err = refs.Decode(text[need[i]]); err != nil || decoded[i] == nil {
 					errs[i] = fmt.Errorf("%s: read back %s: %v", need[i].Where(), need[i], err)
 				}
 			}
