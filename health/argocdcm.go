@@ -1,7 +1,10 @@
 package health
 
 import (
+	"errors"
 	"fmt"
+	"github.com/syncwave/syncwave/internal/sandbox"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -40,12 +43,16 @@ func ReadConfigMap(file string) (*ConfigMap, error) {
 	if fi.IsDir() {
 		return readConfigMapDir(file)
 	}
-	b, err := os.ReadFile(file)
+	b, err := sandbox.ReadRegular(file, maxConfigMapSize)
 	if err != nil {
-		return nil, fmt.Errorf("argocd-cm %w", err)
+		return nil, fmt.Errorf("argocd-cm %s: %w", file, pathErr(err))
 	}
 	return ParseConfigMap(file, b)
 }
+
+// maxConfigMapSize bounds an argocd-cm file (a ConfigMap holds at most
+// 1 MiB; the bound leaves room for a file written by hand).
+const maxConfigMapSize = 16 << 20
 
 func readConfigMapDir(dir string) (*ConfigMap, error) {
 	entries, err := os.ReadDir(dir)
@@ -65,9 +72,9 @@ func readConfigMapDir(dir string) (*ConfigMap, error) {
 		if !fi.Mode().IsRegular() {
 			continue
 		}
-		b, err := os.ReadFile(p)
+		b, err := sandbox.ReadRegular(p, maxConfigMapSize)
 		if err != nil {
-			return nil, fmt.Errorf("argocd-cm %w", err)
+			return nil, fmt.Errorf("argocd-cm %s: %w", p, pathErr(err))
 		}
 		data[e.Name()] = string(b)
 	}
@@ -86,7 +93,7 @@ func ParseConfigMap(file string, data []byte) (*ConfigMap, error) {
 		Data       map[string]string `yaml:"data"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("argocd-cm %s: %w", file, err)
+		return nil, fmt.Errorf("argocd-cm %s: %w", file, pathErr(err))
 	}
 	if doc.Kind != "ConfigMap" || doc.APIVersion != "v1" {
 		return nil, fmt.Errorf("argocd-cm %s: expected a v1 ConfigMap, found %s %q", file, doc.APIVersion, doc.Kind)
@@ -179,3 +186,12 @@ func (cm *ConfigMap) match(gk GroupKind) (string, bool) {
 
 // Len is the number of user-defined checks.
 func (cm *ConfigMap) Len() int { return len(cm.checks) }
+
+// pathErr drops the path an *fs.PathError repeats.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

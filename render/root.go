@@ -3,13 +3,12 @@ package render
 import (
 	"errors"
 	"fmt"
-	"io"
+	"github.com/syncwave/syncwave/internal/sandbox"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // ErrEscape is returned for a path that leaves the repository root, directly
@@ -115,42 +114,11 @@ const MaxFileSize = 256 << 20
 
 // ErrNotRegular is returned for a FIFO, socket, device or other file that
 // is not a regular file: reading one could block forever or never end.
-var ErrNotRegular = errors.New("not a regular file (a FIFO, socket or device is never read)")
+var ErrNotRegular = sandbox.ErrNotRegular
 
-// readRegular reads a regular file. It is opened with O_NONBLOCK, so that
-// opening a FIFO cannot block, and refused when the opened file is not
-// regular (checked on the open file, so a swap between a check and the open
-// does not matter) or larger than MaxFileSize. The read itself is bounded
-// by the size found plus one byte, so a file that grows while being read
-// is refused rather than read without end.
-func readRegular(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		if fi.IsDir() {
-			return nil, fmt.Errorf("is a directory")
-		}
-		return nil, ErrNotRegular
-	}
-	if fi.Size() > MaxFileSize {
-		return nil, fmt.Errorf("%d bytes: larger than the %d MiB syncwave reads", fi.Size(), MaxFileSize>>20)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, fi.Size()+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > fi.Size() {
-		return nil, errors.New("changed while being read")
-	}
-	return b, nil
-}
+// readRegular reads a regular file of at most MaxFileSize without blocking
+// (sandbox.ReadRegular).
+func readRegular(name string) ([]byte, error) { return sandbox.ReadRegular(name, MaxFileSize) }
 
 func unwrapPath(err error) error {
 	var pe *fs.PathError
