@@ -129,19 +129,13 @@ func plural(n int, one, many string) string {
 // (as planOf computes it), with the full objects the rules need read back
 // from the same stream's documents.
 func lintOf(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) ([]lint.Finding, error) {
-	var buf bytes.Buffer
-	if err := out.Write(&buf); err != nil {
+	rb, err := readBack(out)
+	if err != nil {
 		return nil, err
 	}
-	printed, err := manifest.DecodeFast("rendered output", buf.Bytes())
-	if err != nil {
-		return nil, fmt.Errorf("read back the rendered stream: %w", err)
-	}
-	if len(printed) != len(out.Resources) {
-		return nil, fmt.Errorf("read back %d resources from the rendered stream, expected %d", len(printed), len(out.Resources))
-	}
+	printed, origins := rb.printed, rb.origins
 	var docs []manifest.Document
-	for _, d := range manifest.SplitYAML(buf.Bytes()) {
+	for _, d := range manifest.SplitYAML(rb.text) {
 		if len(bytes.TrimSpace(d.Text)) > 0 {
 			docs = append(docs, d)
 		}
@@ -149,11 +143,8 @@ func lintOf(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) (
 	if len(docs) != len(printed) {
 		return nil, fmt.Errorf("read back %d documents from the rendered stream, expected %d", len(docs), len(printed))
 	}
-	text := map[*manifest.Resource][]byte{}
-	origins := make([]plan.Origin, len(printed))
+	text := make(map[*manifest.Resource][]byte, len(printed))
 	for i, r := range printed {
-		r.Source, r.Line = out.Resources[i].Source, out.Resources[i].Line
-		origins[i] = plan.Origin{Group: out.Placements[i].Group, Reason: out.Placements[i].Reason}
 		text[r] = docs[i].Text
 	}
 	argo, err := argocd.Parse(opts.ArgoCDVersion)

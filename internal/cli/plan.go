@@ -116,12 +116,29 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 // is written, read back, and only then modelled, so plan and render cannot
 // disagree. Source locations are carried over from the rendered resources.
 func planOf(out *pipeline.Output, opt plan.Options) (*plan.Plan, error) {
+	rb, err := readBack(out)
+	if err != nil {
+		return nil, err
+	}
+	return plan.ComputeWith(rb.printed, rb.origins, opt), nil
+}
+
+// readBackStream is the rendered stream as written, read back.
+type readBackStream struct {
+	text    []byte
+	printed []*manifest.Resource // in output order, with their sources
+	origins []plan.Origin        // the group and reason of each
+}
+
+// readBack writes the rendered stream and reads it back with render's own
+// reader (the fast metadata reader, which falls back to the full one on
+// anything it cannot prove), carrying over each resource's source and the
+// ordering's placement.
+func readBack(out *pipeline.Output) (*readBackStream, error) {
 	var buf bytes.Buffer
 	if err := out.Write(&buf); err != nil {
 		return nil, err
 	}
-	// The same reader as render's (the fast metadata reader, which falls
-	// back to the full one on anything it cannot prove).
 	printed, err := manifest.DecodeFast("rendered output", buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("read back the rendered stream: %w", err)
@@ -134,5 +151,5 @@ func planOf(out *pipeline.Output, opt plan.Options) (*plan.Plan, error) {
 		r.Source, r.Line = out.Resources[i].Source, out.Resources[i].Line
 		origins[i] = plan.Origin{Group: out.Placements[i].Group, Reason: out.Placements[i].Reason}
 	}
-	return plan.ComputeWith(printed, origins, opt), nil
+	return &readBackStream{text: buf.Bytes(), printed: printed, origins: origins}, nil
 }
