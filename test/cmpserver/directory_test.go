@@ -53,18 +53,7 @@ func TestDirectoryDifferential(t *testing.T) {
 			t.Errorf("seed %d (rerun with -dir-seed %d): native error %v; plugin error %v\n%s", seed, seed, nerr, perr, tr)
 			continue
 		}
-		var want, got []*unstructured.Unstructured
-		for _, o := range native {
-			if o.GetKind() == "SyncOrder" && strings.HasPrefix(o.GetAPIVersion(), "syncwave.io/") {
-				continue // Argo CD would apply syncwave.yaml as a resource; syncwave skips it
-			}
-			c, _ := untracked(o)
-			want = append(want, c)
-		}
-		for _, o := range viaPlugin {
-			c, _ := untracked(o)
-			got = append(got, withoutSyncwave(c))
-		}
+		got, want := comparable(native, viaPlugin)
 		if d := diffSets(canonical(t, got), canonical(t, want)); d != "" {
 			t.Errorf("seed %d (rerun with -dir-seed %d): plugin vs native directory source:\n%s\n%s", seed, seed, d, tr)
 		}
@@ -340,4 +329,23 @@ func (tr *tree) String() string {
 		fmt.Fprintf(&b, "--- %s -> %s (symlink)\n", l, target)
 	}
 	return b.String()
+}
+
+// comparable returns the plugin's objects and the native directory
+// source's, both without Argo CD's tracking metadata and syncwave's own
+// annotations, for diffSets. Argo CD would apply syncwave.yaml as a
+// resource; syncwave skips it, so it is left out of the native side.
+func comparable(native, viaPlugin []*unstructured.Unstructured) (got, want []*unstructured.Unstructured) {
+	for _, o := range native {
+		if o.GetKind() == "SyncOrder" && strings.HasPrefix(o.GetAPIVersion(), "syncwave.io/") {
+			continue
+		}
+		c, _ := untracked(o)
+		want = append(want, c)
+	}
+	for _, o := range viaPlugin {
+		c, _ := untracked(o)
+		got = append(got, withoutSyncwave(c))
+	}
+	return got, want
 }

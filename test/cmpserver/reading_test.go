@@ -3,8 +3,6 @@ package cmpserver
 import (
 	"strings"
 	"testing"
-
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // readingCases are single files of a directory source that Argo CD's
@@ -61,18 +59,7 @@ func TestDirectoryReading(t *testing.T) {
 			case nerr != nil || perr != nil:
 				t.Fatalf("native error %v; plugin error %v", nerr, perr)
 			}
-			var want, got []*unstructured.Unstructured
-			for _, o := range native {
-				if o.GetKind() == "SyncOrder" && strings.HasPrefix(o.GetAPIVersion(), "syncwave.io/") {
-					continue // Argo CD would apply syncwave.yaml as a resource; syncwave skips it
-				}
-				c, _ := untracked(o)
-				want = append(want, c)
-			}
-			for _, o := range viaPlugin {
-				c, _ := untracked(o)
-				got = append(got, withoutSyncwave(c))
-			}
+			got, want := comparable(native, viaPlugin)
 			if d := diffSets(canonical(t, got), canonical(t, want)); d != "" {
 				t.Errorf("plugin vs native directory source:\n%s", d)
 			}
