@@ -5,21 +5,22 @@ import (
 	"fmt"
 	"path"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/yaml"
 
 	"github.com/syncwave/syncwave/annotate"
 	"github.com/syncwave/syncwave/render"
 )
 
-// chartMeta is what subchart sequencing (HIP-0025) reads from Chart.yaml.
+// chartMeta is what subchart sequencing (HIP-0025) reads from Chart.yaml,
+// decoded as Helm decodes it (sigs.k8s.io/yaml).
 type chartMeta struct {
-	Name         string            `yaml:"name"`
-	Annotations  map[string]string `yaml:"annotations"`
+	Name         string            `json:"name"`
+	Annotations  map[string]string `json:"annotations"`
 	Dependencies []struct {
-		Name      string   `yaml:"name"`
-		Alias     string   `yaml:"alias"`
-		DependsOn []string `yaml:"depends-on"`
-	} `yaml:"dependencies"`
+		Name      string   `json:"name"`
+		Alias     string   `json:"alias"`
+		DependsOn []string `json:"depends-on"`
+	} `json:"dependencies"`
 }
 
 // chartOrders reads the subchart ordering of the chart at dir (root-

@@ -314,7 +314,7 @@ func readSmallFile(name string) ([]byte, error) {
 	if st.Size() > maxRepositoryConfigSize {
 		return nil, fmt.Errorf("%s: larger than %d bytes", name, maxRepositoryConfigSize)
 	}
-	data, err := os.ReadFile(name)
+	data, err := readRegular(name) // checked again on the open file, without blocking
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, unwrapPathErr(err))
 	}
