@@ -46,6 +46,8 @@ argo-cd                    helm      helm/argo-cd                               
 cert-manager               helm      helm/cert-manager                                   cert-manager   cert-manager   --set crds.enabled=true
 ingress-nginx              helm      helm/ingress-nginx                                  ingress-nginx  ingress-nginx
 postgresql                 helm      helm/postgresql                                     pg             db             --set auth.postgresPassword=pinned
+traefik                    helm      helm/traefik                                        traefik        traefik
+cnpg-cluster               helm      helm/cnpg-cluster                                   cnpg           db
 argo-cd-cluster-install    kustomize kustomize/argo-cd/manifests/cluster-install
 argo-cd-ha-cluster-install kustomize kustomize/argo-cd/manifests/ha/cluster-install
 ingress-nginx-cloud        kustomize kustomize/ingress-nginx/deploy/static/provider/cloud
@@ -90,7 +92,7 @@ grep -v '^[[:space:]]*#' "$CORPUS/items.txt" | grep -v '^[[:space:]]*$' | while 
 	done
 	rw=$(col ref wall) rc=$(col ref cpu) rr=$(col ref rss)
 	sw_=$(col sw wall) sc=$(col sw cpu) sr=$(col sw rss)
-	printf '%-27s %-9s %4s %9s | %6.3fs %6.3fs %5.0f MiB | %6.3fs %6.3fs %5.0f MiB | %5.2f %5.2f %5.2f\n' \
+	printf '%-27s %-9s %4s %9s | %7.4fs %7.4fs %5.0f MiB | %7.4fs %7.4fs %5.0f MiB | %5.2f %5.2f %5.2f\n' \
 		"$name" "$tool" "$(grep -c '^kind:' "$TMP/ref.yaml")" "$(wc -c <"$TMP/ref.yaml")" \
 		"$rw" "$rc" "$rr" "$sw_" "$sc" "$sr" \
 		"$(awk -v a="$sw_" -v b="$rw" 'BEGIN{print a/b}')" "$(awk -v a="$sc" -v b="$rc" 'BEGIN{print a/b}')" "$(awk -v a="$sr" -v b="$rr" 'BEGIN{print a/b}')"

@@ -1,14 +1,19 @@
 # Shared by the hack/bench-*.sh scripts (sourced, not run). Each needs TMP.
+# Timing is hack/runstat (built here into TMP): wall, peak RSS and CPU of the
+# child with microsecond resolution (GNU time's is 10 ms).
 #
 # measure LABEL COMMAND...  appends "LABEL wall rss-KB user sys" to $TMP/times
 # median                    median of the numbers on stdin
 # col LABEL wall|cpu|rss    median of one column for LABEL (rss in MiB)
 # summary REF-LABEL REF-NAME  prints both medians and the syncwave/REF ratios
 
+# The scripts run from the repository root.
+[ -x "$TMP/runstat" ] || go build -o "$TMP/runstat" ./hack/runstat
+
 measure() {
 	label=$1
 	shift
-	/usr/bin/time -f "$label %e %M %U %S" "$@" >/dev/null 2>>"$TMP/times" || echo "$label failed" >&2
+	"$TMP/runstat" "$label" "$@" >/dev/null 2>>"$TMP/times" || echo "$label failed" >&2
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 col() { awk -v l="$1" -v c="$2" '$1==l{print (c=="cpu") ? $4+$5 : (c=="rss") ? $3/1024 : $2}' "$TMP/times" | median; }
