@@ -8,10 +8,13 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/ignore"
+
+	"github.com/syncwave/syncwave/internal/sandbox"
 )
 
 // maxLocalDependencyDepth bounds file:// dependency chains (and so cycles).
@@ -81,23 +84,27 @@ type chartWalker struct {
 }
 
 // walk reads the directory at root-relative path p, whose name inside the
-// chart is rel ("" for the chart directory).
+// chart is rel ("" for the chart directory). The directory is resolved
+// once; its entries are classified from the listing (no stat each) and its
+// files read through the open directory, one openat(2) each.
 func (w *chartWalker) walk(p, rel string) error {
 	real, err := w.root.Resolve(p)
 	if err != nil {
 		return err
 	}
+	d, err := os.OpenRoot(real)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", p, unwrapPath(err))
+	}
+	defer d.Close()
 	entries, err := os.ReadDir(real)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", p, unwrapPath(err))
 	}
 	for _, e := range entries { // sorted by name, as helm's walk
 		ep, erel := path.Join(p, e.Name()), path.Join(rel, e.Name())
-		fi, err := e.Info()
-		if err != nil {
-			return fmt.Errorf("read %s: %w", ep, unwrapPath(err))
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
+		typ := e.Type()
+		if typ&fs.ModeSymlink != 0 {
 			target, err := w.root.Resolve(ep)
 			switch {
 			case errors.Is(err, ErrEscape):
@@ -105,7 +112,8 @@ func (w *chartWalker) walk(p, rel string) error {
 			case err != nil:
 				return fmt.Errorf("%s: symlink: %w", erel, err)
 			}
-			if fi, err = os.Stat(target); err != nil {
+			fi, err := os.Stat(target)
+			if err != nil {
 				return fmt.Errorf("%s: %w", erel, unwrapPath(err))
 			}
 			if fi.IsDir() {
@@ -114,9 +122,12 @@ func (w *chartWalker) walk(p, rel string) error {
 				}
 				w.seen[target] = true
 			}
+			typ = fi.Mode().Type()
 		}
-		if fi.IsDir() {
-			if w.rules.Ignore(erel, fi) {
+		// helm's ignore rules look at nothing but the name and IsDir.
+		info := entryInfo{name: e.Name(), typ: typ}
+		if typ.IsDir() {
+			if w.rules.Ignore(erel, info) {
 				continue
 			}
 			if err := w.walk(ep, erel); err != nil {
@@ -124,24 +135,47 @@ func (w *chartWalker) walk(p, rel string) error {
 			}
 			continue
 		}
-		if w.rules.Ignore(erel, fi) {
+		if w.rules.Ignore(erel, info) {
 			continue
 		}
-		if !fi.Mode().IsRegular() {
+		if !typ.IsRegular() {
 			return fmt.Errorf("%s: cannot load an irregular file", erel)
 		}
-		if fi.Size() > loader.MaxDecompressedFileSize {
-			return fmt.Errorf("%s: larger than the maximum file size %d", erel, loader.MaxDecompressedFileSize)
+		var data []byte
+		if e.Type()&fs.ModeSymlink != 0 {
+			data, err = w.root.ReadFile(ep)
+		} else {
+			data, err = sandbox.ReadRegularIn(d, e.Name(), min(MaxFileSize, loader.MaxDecompressedFileSize))
 		}
-		data, err := w.root.ReadFile(ep)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", erel, err)
+		var se *sandbox.SizeError
+		switch {
+		case errors.Is(err, sandbox.ErrNotRegular):
+			return fmt.Errorf("%s: cannot load an irregular file", erel)
+		case errors.As(err, &se) && se.Max == loader.MaxDecompressedFileSize,
+			err == nil && int64(len(data)) > loader.MaxDecompressedFileSize:
+			return fmt.Errorf("%s: larger than the maximum file size %d", erel, loader.MaxDecompressedFileSize)
+		case err != nil:
+			return fmt.Errorf("read %s: %w", erel, unwrapPath(err))
 		}
 		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 		w.files = append(w.files, &loader.BufferedFile{Name: erel, Data: data})
 	}
 	return nil
 }
+
+// entryInfo is the fs.FileInfo helm's ignore rules are given: a directory
+// entry's name and type, without a stat.
+type entryInfo struct {
+	name string
+	typ  fs.FileMode
+}
+
+func (i entryInfo) Name() string       { return i.name }
+func (i entryInfo) Size() int64        { return 0 }
+func (i entryInfo) Mode() fs.FileMode  { return i.typ }
+func (i entryInfo) ModTime() time.Time { return time.Time{} }
+func (i entryInfo) IsDir() bool        { return i.typ.IsDir() }
+func (i entryInfo) Sys() any           { return nil }
 
 // addLocalDependencies loads each declared file:// dependency that is not
 // vendored under charts/ from its directory (relative to the chart, inside

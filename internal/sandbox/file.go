@@ -25,6 +25,30 @@ func ReadRegular(name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return readOpened(f, max)
+}
+
+// ReadRegularIn is ReadRegular for a name inside dir: one openat(2) on the
+// open directory instead of resolving the whole path again, for walks that
+// read every file of a directory. A symlink swapped in after the directory
+// was listed is followed only inside dir (os.Root).
+func ReadRegularIn(dir *os.Root, name string, max int64) ([]byte, error) {
+	f, err := dir.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readOpened(f, max)
+}
+
+// SizeError is returned for a file larger than the reader's maximum.
+type SizeError struct{ Size, Max int64 }
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("%d bytes: larger than the %d MiB syncwave reads", e.Size, e.Max>>20)
+}
+
+func readOpened(f *os.File, max int64) ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -36,14 +60,17 @@ func ReadRegular(name string, max int64) ([]byte, error) {
 		return nil, ErrNotRegular
 	}
 	if fi.Size() > max {
-		return nil, fmt.Errorf("%d bytes: larger than the %d MiB syncwave reads", fi.Size(), max>>20)
+		return nil, &SizeError{Size: fi.Size(), Max: max}
 	}
-	b, err := io.ReadAll(io.LimitReader(f, fi.Size()+1))
-	if err != nil {
+	// One buffer of the size found plus one byte: a file that grew while
+	// being read fills it and is refused.
+	b := make([]byte, fi.Size()+1)
+	n, err := io.ReadFull(f, b)
+	switch {
+	case err == nil:
+		return nil, errors.New("changed while being read")
+	case err != io.EOF && err != io.ErrUnexpectedEOF:
 		return nil, err
 	}
-	if int64(len(b)) > fi.Size() {
-		return nil, errors.New("changed while being read")
-	}
-	return b, nil
+	return b[:n:n], nil
 }

@@ -252,3 +252,15 @@ func (w *LimitWriter) Write(p []byte) (int, error) {
 	w.n += int64(n)
 	return n, err
 }
+
+// Grow passes a size hint to the underlying writer when it takes one (a
+// bytes.Buffer: the whole output is then copied once instead of through
+// repeated doublings). A hint past the limit is dropped: that write fails.
+func (w *LimitWriter) Grow(n int) {
+	if w.Limit > 0 && w.n+int64(n) > w.Limit {
+		return
+	}
+	if g, ok := w.W.(interface{ Grow(int) }); ok {
+		g.Grow(n)
+	}
+}

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -143,4 +144,20 @@ func TestWatch(t *testing.T) {
 		t.Fatalf("cause %v", context.Cause(ctx))
 	}
 	_ = keep
+}
+
+func TestLimitWriterGrow(t *testing.T) {
+	var buf bytes.Buffer
+	w := &LimitWriter{W: &buf, Limit: 1 << 20}
+	w.Grow(4 << 20) // past the limit: dropped, the write fails anyway
+	if buf.Cap() >= 4<<20 {
+		t.Fatalf("grew to %d past the limit", buf.Cap())
+	}
+	w.Grow(64 << 10)
+	if buf.Cap() < 64<<10 {
+		t.Fatalf("cap %d after Grow(64Ki)", buf.Cap())
+	}
+	if _, err := w.Write(make([]byte, 2<<20)); err == nil {
+		t.Fatal("a write past the limit succeeded")
+	}
 }
