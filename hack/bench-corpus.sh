@@ -21,6 +21,9 @@
 # Argo CD does). When items.txt is missing, the list of BENCHMARKS.md's
 # public corpus is written (assembly: BENCHMARKS.md, "Public corpus").
 #
+# SYNCWAVE_BEFORE, when set, is an older syncwave binary: each item's output
+# is compared byte for byte with it (a speed change must change no byte).
+#
 # HELM and KUSTOMIZE are the reference binaries (default: the ones the
 # fidelity tests build under $HOME/.cache/syncwave-tools); SYNCWAVE the
 # binary under test (default: built here into a temp dir).
@@ -80,6 +83,17 @@ grep -v '^[[:space:]]*#' "$CORPUS/items.txt" | grep -v '^[[:space:]]*$' | while 
 	esac
 	$refcmd >"$TMP/ref.yaml"
 	$swcmd >"$TMP/sw.yaml"
+	if [ -n "${SYNCWAVE_BEFORE:-}" ]; then
+		# shellcheck disable=SC2086 # the command is words
+		set -- $swcmd
+		shift
+		if "$SYNCWAVE_BEFORE" "$@" >"$TMP/before.yaml" && cmp -s "$TMP/before.yaml" "$TMP/sw.yaml"; then
+			echo "$name: output byte-identical to $SYNCWAVE_BEFORE"
+		else
+			echo "$name: OUTPUT DIFFERS from $SYNCWAVE_BEFORE" >&2
+			exit 1
+		fi
+	fi
 	: >"$TMP/times"
 	for i in $(seq "$RUNS"); do
 		if [ $((i % 2)) -eq 0 ]; then

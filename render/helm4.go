@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
-	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -165,8 +164,27 @@ var installOrder4 = func() map[string]int {
 	return m
 }()
 
-// keepChomping finds a block scalar header with the keep indicator.
-var keepChomping = regexp.MustCompile(`[|>]([1-9]?\+|\+[1-9])`)
+// hasKeepChomping reports whether b holds a block scalar header with the
+// keep indicator: '|' or '>' followed by '+' or by a digit 1-9 and '+'
+// (the regexp `[|>]([1-9]?\+|\+[1-9])`, whose second branch the first
+// already covers, without a regexp: one scan at memchr speed, where the
+// regexp took 44% of rendering the argo-cd chart, whose last document is a
+// 500 KB CRD).
+func hasKeepChomping(b []byte) bool {
+	for {
+		i := bytes.IndexAny(b, "|>")
+		if i < 0 {
+			return false
+		}
+		b = b[i+1:]
+		switch {
+		case len(b) > 0 && b[0] == '+':
+			return true
+		case len(b) > 1 && b[0] >= '1' && b[0] <= '9' && b[1] == '+':
+			return true
+		}
+	}
+}
 
 // SplitHelm4 splits a rendered template as Helm 4's SplitManifests does:
 // the same separators as SplitHelm, but a document is trimmed on the left
@@ -187,7 +205,7 @@ func SplitHelm4(s string) []manifest.Document {
 	if trailing == "" || !strings.HasSuffix(body, string(last.Text)) {
 		return docs // the text ends with a separator or an empty document
 	}
-	if !keepChomping.Match(last.Text) {
+	if !hasKeepChomping(last.Text) {
 		// Trailing whitespace changes a YAML document only through a
 		// keep-chomping block scalar (|+, >+, |2+, |+2): without one the
 		// trimmed text reads the same, and prints without blank lines.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -306,6 +307,31 @@ func FuzzSplitHelm4(f *testing.F) {
 			if !strings.HasPrefix(tb, ta) || strings.TrimSpace(tb[len(ta):]) != "" || a[i].Line != b[i].Line {
 				t.Errorf("%q: document %d %q, SplitHelm %q", s, i, tb, ta)
 			}
+		}
+	})
+}
+
+// keepChompingRe is the regexp hasKeepChomping replaces.
+var keepChompingRe = regexp.MustCompile(`[|>]([1-9]?\+|\+[1-9])`)
+
+func TestHasKeepChomping(t *testing.T) {
+	for _, s := range []string{
+		"", "|", ">", "|+", ">+", "|2+", "|+2", "|-", "|2", "|0+", "a: |\n  x\n", "a: |+\n  x\n\n",
+		"b: >9+\n", "b: > +", "||+", ">|", "x|", "x>", "|9", "+|", "a: '|+'", "|\n+",
+	} {
+		if got, want := hasKeepChomping([]byte(s)), keepChompingRe.MatchString(s); got != want {
+			t.Errorf("hasKeepChomping(%q) = %v, the regexp says %v", s, got, want)
+		}
+	}
+}
+
+func FuzzHasKeepChomping(f *testing.F) {
+	for _, s := range []string{"", "|+", ">2+", "|+2", "a: |-\n", "|0+", "||2+"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := hasKeepChomping(b), keepChompingRe.Match(b); got != want {
+			t.Fatalf("hasKeepChomping(%q) = %v, the regexp says %v", b, got, want)
 		}
 	})
 }
