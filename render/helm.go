@@ -122,25 +122,26 @@ func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]
 	}
 	rv, err := chartutil.ToRenderValuesWithSchemaValidation(c, vals, chartutil.ReleaseOptions{
 		Name: o.ReleaseName, Namespace: ns, Revision: 1, IsInstall: true,
-	}, caps, false)
+	}, caps, true) // validated below, alongside the rendering
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: values: %w", name, err)
 	}
-	files, err := engine.Engine{}.Render(c, rv)
-	if err != nil {
-		return nil, fmt.Errorf("chart %s: %w", name, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-
-	var crds []renderedFile
-	if !o.SkipCRDs {
-		for _, crd := range c.CRDObjects() {
-			crds = append(crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
+	return renderValidated(name, rv["Values"], func(m map[string]any) error { return chartutil.ValidateAgainstSchema(c, m) }, func(warn func(string)) ([]*manifest.Resource, error) {
+		files, err := engine.Engine{}.Render(c, rv)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", name, err)
 		}
-	}
-	return releaseResources(name, crds, files, helm3Release, warn)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var crds []renderedFile
+		if !o.SkipCRDs {
+			for _, crd := range c.CRDObjects() {
+				crds = append(crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
+			}
+		}
+		return releaseResources(name, crds, files, helm3Release, warn)
+	}, warn)
 }
 
 // renderedFile is a chart file that is part of the release as it is (a CRD

@@ -128,25 +128,26 @@ func helm4(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([
 	}
 	rv, err := commonutil.ToRenderValuesWithSchemaValidation(c, vals, common.ReleaseOptions{
 		Name: o.ReleaseName, Namespace: ns, Revision: 1, IsInstall: true,
-	}, caps, false)
+	}, caps, true) // validated below, alongside the rendering
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: values: %w", name, err)
 	}
-	files, err := engine4.Engine{}.Render(c, rv)
-	if err != nil {
-		return nil, fmt.Errorf("chart %s: %w", name, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-
-	var crds []renderedFile
-	if !o.SkipCRDs {
-		for _, crd := range c.CRDObjects() {
-			crds = append(crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
+	return renderValidated(name, rv["Values"], func(m map[string]any) error { return commonutil.ValidateAgainstSchema(c, m) }, func(warn func(string)) ([]*manifest.Resource, error) {
+		files, err := engine4.Engine{}.Render(c, rv)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", name, err)
 		}
-	}
-	return releaseResources(name, crds, files, helm4Release, warn)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var crds []renderedFile
+		if !o.SkipCRDs {
+			for _, crd := range c.CRDObjects() {
+				crds = append(crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
+			}
+		}
+		return releaseResources(name, crds, files, helm4Release, warn)
+	}, warn)
 }
 
 // helm4Release: Helm 4 keeps a template's trailing blank lines (SplitHelm4)
