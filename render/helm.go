@@ -126,6 +126,13 @@ func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: values: %w", name, err)
 	}
+	var crdFiles []renderedFile
+	if !o.SkipCRDs {
+		for _, crd := range c.CRDObjects() {
+			crdFiles = append(crdFiles, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
+		}
+	}
+	crds := decodeAsync(crdFiles) // crds/ does not go through the engine
 	return renderValidated(name, rv["Values"], func(m map[string]any) error { return chartutil.ValidateAgainstSchema(c, m) }, func(warn func(string)) ([]*manifest.Resource, error) {
 		files, err := engine.Engine{}.Render(c, rv)
 		if err != nil {
@@ -134,14 +141,44 @@ func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		var crds []renderedFile
-		if !o.SkipCRDs {
-			for _, crd := range c.CRDObjects() {
-				crds = append(crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
-			}
-		}
 		return releaseResources(name, crds, files, helm3Release, warn)
 	}, warn)
+}
+
+// decodeAsync decodes files on another goroutine, so that a chart's crds/
+// (up to megabytes of CRDs, which Helm does not template) are read while
+// the engine renders the templates on this one, and returns the function
+// that waits for the result.
+func decodeAsync(files []renderedFile) func() ([]*manifest.Resource, error) {
+	if len(files) == 0 {
+		return func() ([]*manifest.Resource, error) { return nil, nil }
+	}
+	type result struct {
+		rs  []*manifest.Resource
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r = result{err: fmt.Errorf("internal error decoding crds/: %v\n%s", p, debug.Stack())}
+			}
+			done <- r
+		}()
+		for _, f := range files {
+			rs, err := decodeStream(f.name, f.data)
+			if err != nil {
+				r.err = err
+				return
+			}
+			r.rs = append(r.rs, rs...)
+		}
+	}()
+	return sync.OnceValues(func() ([]*manifest.Resource, error) {
+		r := <-done
+		return r.rs, r.err
+	})
 }
 
 // renderedFile is a chart file that is part of the release as it is (a CRD
@@ -166,14 +203,10 @@ var helm3Release = releaseMode{split: SplitHelm, order: installOrder}
 // helm template prints them: the CRDs of crds/ first, then the templates'
 // objects sorted by kind in install order, then the hooks (unknown hook
 // events left out with a warning, as helm leaves them out).
-func releaseResources(name string, crds []renderedFile, files map[string]string, m releaseMode, warn func(string)) ([]*manifest.Resource, error) {
-	var out []*manifest.Resource
-	for _, crd := range crds {
-		rs, err := decodeStream(crd.name, crd.data)
-		if err != nil {
-			return nil, fmt.Errorf("chart %s: %w", name, err)
-		}
-		out = append(out, rs...)
+func releaseResources(name string, crds func() ([]*manifest.Resource, error), files map[string]string, m releaseMode, warn func(string)) ([]*manifest.Resource, error) {
+	out, err := crds()
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w", name, err)
 	}
 	docs := templateDocuments(files, m.split)
 	rs, err := decodeParallel(docs)

@@ -132,6 +132,13 @@ func helm4(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: values: %w", name, err)
 	}
+	var crdFiles []renderedFile
+	if !o.SkipCRDs {
+		for _, crd := range c.CRDObjects() {
+			crdFiles = append(crdFiles, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
+		}
+	}
+	crds := decodeAsync(crdFiles) // crds/ does not go through the engine
 	return renderValidated(name, rv["Values"], func(m map[string]any) error { return commonutil.ValidateAgainstSchema(c, m) }, func(warn func(string)) ([]*manifest.Resource, error) {
 		files, err := engine4.Engine{}.Render(c, rv)
 		if err != nil {
@@ -139,12 +146,6 @@ func helm4(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
-		}
-		var crds []renderedFile
-		if !o.SkipCRDs {
-			for _, crd := range c.CRDObjects() {
-				crds = append(crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
-			}
 		}
 		return releaseResources(name, crds, files, helm4Release, warn)
 	}, warn)
