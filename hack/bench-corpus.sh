@@ -22,7 +22,9 @@
 # public corpus is written (assembly: BENCHMARKS.md, "Public corpus").
 #
 # SYNCWAVE_BEFORE, when set, is an older syncwave binary: each item's output
-# is compared byte for byte with it (a speed change must change no byte).
+# is compared byte for byte with it (a speed change must change no byte),
+# and it is timed in the same rotation, so that the line "before" gives
+# its figures and ratios from the same run.
 #
 # HELM and KUSTOMIZE are the reference binaries (default: the ones the
 # fidelity tests build under $HOME/.cache/syncwave-tools); SYNCWAVE the
@@ -95,21 +97,29 @@ grep -v '^[[:space:]]*#' "$CORPUS/items.txt" | grep -v '^[[:space:]]*$' | while 
 		fi
 	fi
 	: >"$TMP/times"
+	beforecmd=
+	if [ -n "${SYNCWAVE_BEFORE:-}" ]; then
+		beforecmd="$SYNCWAVE_BEFORE ${swcmd#"$SYNCWAVE" }"
+	fi
 	for i in $(seq "$RUNS"); do
-		if [ $((i % 2)) -eq 0 ]; then
-			measure ref $refcmd
-			measure sw $swcmd
-		else
-			measure sw $swcmd
-			measure ref $refcmd
-		fi
+		# rotate the order, so that no command always runs first
+		case $((i % 3)) in
+		0) measure ref $refcmd; measure sw $swcmd; [ -z "$beforecmd" ] || measure before $beforecmd ;;
+		1) measure sw $swcmd; [ -z "$beforecmd" ] || measure before $beforecmd; measure ref $refcmd ;;
+		2) [ -z "$beforecmd" ] || measure before $beforecmd; measure ref $refcmd; measure sw $swcmd ;;
+		esac
 	done
 	rw=$(col ref wall) rc=$(col ref cpu) rr=$(col ref rss)
-	sw_=$(col sw wall) sc=$(col sw cpu) sr=$(col sw rss)
-	printf '%-27s %-9s %4s %9s | %7.4fs %7.4fs %5.0f MiB | %7.4fs %7.4fs %5.0f MiB | %5.2f %5.2f %5.2f\n' \
-		"$name" "$tool" "$(grep -c '^kind:' "$TMP/ref.yaml")" "$(wc -c <"$TMP/ref.yaml")" \
-		"$rw" "$rc" "$rr" "$sw_" "$sc" "$sr" \
-		"$(awk -v a="$sw_" -v b="$rw" 'BEGIN{print a/b}')" "$(awk -v a="$sc" -v b="$rc" 'BEGIN{print a/b}')" "$(awk -v a="$sr" -v b="$rr" 'BEGIN{print a/b}')"
+	for label in sw before; do
+		[ "$label" = sw ] || [ -n "$beforecmd" ] || continue
+		sw_=$(col $label wall) sc=$(col $label cpu) sr=$(col $label rss)
+		what=$name
+		[ "$label" = sw ] || what="  (before)"
+		printf '%-27s %-9s %4s %9s | %7.4fs %7.4fs %5.0f MiB | %7.4fs %7.4fs %5.0f MiB | %5.2f %5.2f %5.2f\n' \
+			"$what" "$tool" "$(grep -c '^kind:' "$TMP/ref.yaml")" "$(wc -c <"$TMP/ref.yaml")" \
+			"$rw" "$rc" "$rr" "$sw_" "$sc" "$sr" \
+			"$(awk -v a="$sw_" -v b="$rw" 'BEGIN{print a/b}')" "$(awk -v a="$sc" -v b="$rc" 'BEGIN{print a/b}')" "$(awk -v a="$sr" -v b="$rr" 'BEGIN{print a/b}')"
+	done
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "${CHECK:-1}" != 0 ]; then
