@@ -40,9 +40,9 @@ func TestSchemaValidationAlongsideRendering(t *testing.T) {
 			"templates/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: {helm.sh/hook: no-such-hook}\n",
 		}, warnings: 1},
 		"subchart schema": {files: map[string]string{
-			"charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+			"charts/sub/Chart.yaml":         "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
 			"charts/sub/values.schema.json": `{"type":"object","properties":{"port":{"type":"integer"}}}`,
-			"values.yaml": "sub:\n  port: eighty\n",
+			"values.yaml":                   "sub:\n  port: eighty\n",
 		}, err: "sub:"},
 	} {
 		for _, version := range []int{Helm3, Helm4} {
