@@ -126,23 +126,17 @@ func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: values: %w", name, err)
 	}
-	var crdFiles []renderedFile
+	r := chartRender{
+		name: name, values: rv["Values"], mode: helm3Release,
+		validate: func(m map[string]any) error { return chartutil.ValidateAgainstSchema(c, m) },
+		engine:   func() (map[string]string, error) { return engine.Engine{}.Render(c, rv) },
+	}
 	if !o.SkipCRDs {
 		for _, crd := range c.CRDObjects() {
-			crdFiles = append(crdFiles, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
+			r.crds = append(r.crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
 		}
 	}
-	crds := decodeAsync(crdFiles) // crds/ does not go through the engine
-	return renderValidated(name, rv["Values"], func(m map[string]any) error { return chartutil.ValidateAgainstSchema(c, m) }, func(warn func(string)) ([]*manifest.Resource, error) {
-		files, err := engine.Engine{}.Render(c, rv)
-		if err != nil {
-			return nil, fmt.Errorf("chart %s: %w", name, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		return releaseResources(name, crds, files, helm3Release, warn)
-	}, warn)
+	return r.run(ctx, warn)
 }
 
 // decodeAsync decodes files on another goroutine, so that a chart's crds/

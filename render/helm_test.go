@@ -278,17 +278,7 @@ func TestHelmWeirdCharts(t *testing.T) {
 		"anchors and aliases": {files: map[string]string{"templates/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: a}\ndata: {x: y}\n"}, n: 1},
 	} {
 		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
-			files := map[string]string{"Chart.yaml": "apiVersion: v2\nname: w\nversion: 0.1.0\n"}
-			for k, v := range tc.files {
-				files[k] = v
-			}
-			for k, v := range files {
-				must(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, k)), 0o755))
-				must(t, os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644))
-			}
-			root, err := OpenRoot(dir)
-			must(t, err)
+			root := chartW(t, tc.files)
 			rs, err := Helm(context.Background(), root, HelmOptions{Path: ".", ReleaseName: "r"}, func(string) {})
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
@@ -304,6 +294,24 @@ func TestHelmWeirdCharts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// chartW writes chart "w" (Chart.yaml and files) into a new repository and
+// returns the repository root.
+func chartW(t *testing.T, files map[string]string) *Root {
+	t.Helper()
+	dir := t.TempDir()
+	all := map[string]string{"Chart.yaml": "apiVersion: v2\nname: w\nversion: 0.1.0\n"}
+	for k, v := range files {
+		all[k] = v
+	}
+	for k, v := range all {
+		must(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, k)), 0o755))
+		must(t, os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644))
+	}
+	root, err := OpenRoot(dir)
+	must(t, err)
+	return root
 }
 
 func TestHelmChartSymlinks(t *testing.T) {

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
@@ -19,6 +20,33 @@ import (
 // is Helm's: a validation error wins over anything the rendering did (Helm
 // would not have rendered), and the rendering's warnings are given only
 // when the validation passed.
+
+// chartRender is a chart with its values coalesced, as either Helm
+// version hands it over: what run turns into the release's resources.
+type chartRender struct {
+	name     string
+	values   any                               // .Values
+	validate func(map[string]any) error        // the version's ValidateAgainstSchema
+	engine   func() (map[string]string, error) // the version's engine
+	crds     []renderedFile                    // crds/, which the engine does not see
+	mode     releaseMode
+}
+
+// run renders: the engine on this goroutine, the crds/ decoding and the
+// schema validation alongside it.
+func (r chartRender) run(ctx context.Context, warn func(string)) ([]*manifest.Resource, error) {
+	crds := decodeAsync(r.crds)
+	return renderValidated(r.name, r.values, r.validate, func(warn func(string)) ([]*manifest.Resource, error) {
+		files, err := r.engine()
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %w", r.name, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return releaseResources(r.name, crds, files, r.mode, warn)
+	}, warn)
+}
 
 // schemaErrorFormat is how Helm's ToRenderValuesWithSchemaValidation words
 // a validation failure (the same in Helm 3 and 4).

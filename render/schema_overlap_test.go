@@ -2,8 +2,6 @@ package render
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,19 +45,9 @@ func TestSchemaValidationAlongsideRendering(t *testing.T) {
 	} {
 		for _, version := range []int{Helm3, Helm4} {
 			t.Run(name+"/helm"+string(rune('0'+version)), func(t *testing.T) {
-				dir := t.TempDir()
-				files := map[string]string{"Chart.yaml": "apiVersion: v2\nname: w\nversion: 0.1.0\n"}
-				for k, v := range tc.files {
-					files[k] = v
-				}
-				for k, v := range files {
-					must(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, k)), 0o755))
-					must(t, os.WriteFile(filepath.Join(dir, k), []byte(v), 0o644))
-				}
-				root, err := OpenRoot(dir)
-				must(t, err)
+				root := chartW(t, tc.files)
 				var warnings []string
-				_, err = Helm(context.Background(), root, HelmOptions{Path: ".", ReleaseName: "r", HelmVersion: version}, func(s string) { warnings = append(warnings, s) })
+				_, err := Helm(context.Background(), root, HelmOptions{Path: ".", ReleaseName: "r", HelmVersion: version}, func(s string) { warnings = append(warnings, s) })
 				switch {
 				case tc.err == "" && err != nil:
 					t.Fatal(err)
