@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gobwas/glob"
 )
@@ -49,6 +50,15 @@ type Table struct {
 	// limited: Lua holds only the scripts of minor or older.
 	limited bool
 	minor   int
+	// judged caches the table's judgement of each group/kind (the
+	// argocd-cm checks are not cached); nil for a table built elsewhere.
+	judged *sync.Map
+}
+
+func init() {
+	for _, t := range Lines {
+		t.judged = new(sync.Map)
+	}
 }
 
 // Lines are the Argo CD lines syncwave knows, oldest first.
@@ -82,6 +92,7 @@ func ForVersion(v string) (*Table, error) {
 		minor, _ := strconv.Atoi(m[2])
 		t := *argocd3
 		t.limited, t.minor = true, minor
+		t.judged = new(sync.Map)
 		return &t, nil
 	}
 	return nil, fmt.Errorf("Argo CD version %q: syncwave knows the health checks of Argo CD 2.14 and 3.x", v)
@@ -144,6 +155,19 @@ func (t *Table) Judge(group, kind string, cm *ConfigMap) Judgement {
 			return Judgement{User, "argocd-cm check " + key}
 		}
 	}
+	if t.judged == nil {
+		return t.judge(gk)
+	}
+	if j, ok := t.judged.Load(gk); ok {
+		return j.(Judgement)
+	}
+	j := t.judge(gk)
+	t.judged.Store(gk, j)
+	return j
+}
+
+// judge is Judge without the argocd-cm checks: the table's own verdict.
+func (t *Table) judge(gk GroupKind) Judgement {
 	var wild *Script
 	for i := range t.Lua {
 		s := &t.Lua[i]

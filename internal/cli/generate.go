@@ -145,7 +145,7 @@ func lintInPlugin(stderr io.Writer, out *pipeline.Output, opts pipeline.Options,
 		printWarnings(stderr, []string{fmt.Sprintf("lint skipped: %s: %v", plugin.EnvArgoCDCM, err)})
 		return nil
 	}
-	fs, err := lintOf(out, opts, cm)
+	fs, err := lintRendered(out, opts, cm)
 	if err != nil {
 		printWarnings(stderr, []string{"lint skipped: " + err.Error()})
 		return nil

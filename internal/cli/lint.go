@@ -147,6 +147,25 @@ func lintOf(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) (
 	for i, r := range printed {
 		text[r] = docs[i].Text
 	}
+	return lintResources(out, opts, cm, printed, origins, func(r *manifest.Resource) ([]byte, error) { return text[r], nil })
+}
+
+// lintRendered is lintOf without writing the stream and reading it back:
+// the plan is computed from the resources the pipeline holds, and the
+// objects the rules need are decoded from each resource's text as Write
+// prints it (Resource.Bytes). generate lints this way; the findings are
+// lintOf's (TestLintRenderedParity).
+func lintRendered(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) ([]lint.Finding, error) {
+	origins := make([]plan.Origin, len(out.Resources))
+	for i := range out.Resources {
+		origins[i] = plan.Origin{Group: out.Placements[i].Group, Reason: out.Placements[i].Reason}
+	}
+	return lintResources(out, opts, cm, out.Resources, origins, (*manifest.Resource).Bytes)
+}
+
+// lintResources lints the plan of printed (the rendered resources in
+// output order) with the full objects the rules need decoded from text.
+func lintResources(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap, printed []*manifest.Resource, origins []plan.Origin, text func(*manifest.Resource) ([]byte, error)) ([]lint.Finding, error) {
 	argo, err := argocd.Parse(opts.ArgoCDVersion)
 	if err != nil {
 		return nil, err
@@ -167,7 +186,7 @@ func lintOf(out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) (
 
 // readObjects decodes the documents of the resources the rules read, in
 // parallel.
-func readObjects(p *plan.Plan, text map[*manifest.Resource][]byte) (map[*manifest.Resource]map[string]any, error) {
+func readObjects(p *plan.Plan, text func(*manifest.Resource) ([]byte, error)) (map[*manifest.Resource]map[string]any, error) {
 	var need []*manifest.Resource
 	seen := map[*manifest.Resource]bool{}
 	for _, s := range p.Steps {
@@ -185,8 +204,11 @@ func readObjects(p *plan.Plan, text map[*manifest.Resource][]byte) (map[*manifes
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(need); i += workers {
-				var err error
-				if decoded[i], err = refs.Decode(text[need[i]]); err != nil || decoded[i] == nil {
+				b, err := text(need[i])
+				if err == nil {
+					decoded[i], err = refs.Decode(b)
+				}
+				if err != nil || decoded[i] == nil {
 					errs[i] = fmt.Errorf("%s: read back %s: %v", need[i].Where(), need[i], err)
 				}
 			}
