@@ -130,6 +130,45 @@ func NeedsObject(s plan.Step) bool {
 		g == "apiextensions.k8s.io" && s.Kind == "CustomResourceDefinition"
 }
 
+// ObjectsNeeded returns the resources of p whose full objects the rules
+// can read for a finding, each once, in plan order: those NeedsObject
+// names, less the workloads and RBAC bindings that nothing could be
+// planned too late for (no ServiceAccount, ConfigMap, Secret, claim or
+// role — refs.Target — comes in a later phase or wave), which give no
+// finding whatever their object says. Bindings are kept when the plan has
+// a hook (hook-identity reads them). Input.Objects needs only these.
+func ObjectsNeeded(p *plan.Plan) []*manifest.Resource {
+	type pos struct{ phase, wave int }
+	less := func(a, b pos) bool { return a.phase < b.phase || a.phase == b.phase && a.wave < b.wave }
+	var last pos // the latest phase and wave of a reference target
+	targets, hooks := false, false
+	for _, s := range p.Steps {
+		hooks = hooks || s.Hook
+		if refs.Target(groupOf(s.APIVersion), s.Kind) {
+			if at := (pos{s.Phase.Order(), s.Wave}); !targets || less(last, at) {
+				last = at
+			}
+			targets = true
+		}
+	}
+	var out []*manifest.Resource
+	seen := map[*manifest.Resource]bool{}
+	for _, s := range p.Steps {
+		if seen[s.Resource] || !NeedsObject(s) {
+			continue
+		}
+		g := groupOf(s.APIVersion)
+		crd := g == "apiextensions.k8s.io" && s.Kind == "CustomResourceDefinition"
+		binding := g == "rbac.authorization.k8s.io" && (s.Kind == "RoleBinding" || s.Kind == "ClusterRoleBinding")
+		if !s.Hook && !crd && !(binding && hooks) && !(targets && less(pos{s.Phase.Order(), s.Wave}, last)) {
+			continue
+		}
+		seen[s.Resource] = true
+		out = append(out, s.Resource)
+	}
+	return out
+}
+
 // Rule describes one rule for documentation.
 type Rule struct {
 	ID       string

@@ -61,6 +61,19 @@ func PodSpecPath(group, kind string) []string {
 	return nil
 }
 
+// Target reports whether an object of group/kind can be the target of a
+// reference Of returns: a core ServiceAccount, ConfigMap, Secret or
+// PersistentVolumeClaim, an RBAC Role or ClusterRole.
+func Target(group, kind string) bool {
+	switch group {
+	case "":
+		return kind == "ServiceAccount" || kind == "ConfigMap" || kind == "Secret" || kind == "PersistentVolumeClaim"
+	case "rbac.authorization.k8s.io":
+		return kind == "Role" || kind == "ClusterRole"
+	}
+	return false
+}
+
 // Of returns the references of obj, sorted by kind, namespace, name and
 // where they are. Default ServiceAccounts ("default", or none named) are not
 // references: Kubernetes creates them with the namespace.

@@ -94,6 +94,9 @@ spec: {template: {spec: {volumes: 3, containers: [1, {env: {a: b}}], serviceAcco
 	} {
 		var got []string
 		for _, r := range Of(parse(t, tc.doc)) {
+			if !Target(r.Group, r.Kind) {
+				t.Errorf("%s: %s is not a Target", name, r)
+			}
 			s := r.String() + " via " + r.Via
 			if r.Optional {
 				s += " optional"
@@ -115,6 +118,9 @@ func FuzzOf(f *testing.F) {
 			for _, r := range Of(m) {
 				if r.Name == "" || r.Kind == "" {
 					t.Fatalf("empty reference %+v", r)
+				}
+				if !Target(r.Group, r.Kind) {
+					t.Fatalf("%+v is not a Target", r)
 				}
 			}
 		}

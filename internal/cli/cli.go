@@ -35,6 +35,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // mainWith is Main with the process's environment and working directory
 // passed in, so that tests never touch the real ones.
 func mainWith(ctx context.Context, args []string, stdout, stderr io.Writer, h host) int {
+	if len(args) > 0 && args[0] == "generate" {
+		// the sidecar's command (plugin.yaml), before anything allocates
+		defer deferGC(gcFloor)()
+	}
 	var out bytes.Buffer
 	root := newRoot(&out, stderr, h)
 	root.SetArgs(args)

@@ -171,7 +171,7 @@ func lintResources(out *pipeline.Output, opts pipeline.Options, cm *health.Confi
 		return nil, err
 	}
 	p := plan.ComputeWith(printed, origins, plan.Options{Namespace: opts.Namespace, ArgoCD: argo})
-	objs, err := readObjects(p, text)
+	objs, err := readObjects(lint.ObjectsNeeded(p), text)
 	if err != nil {
 		return nil, err
 	}
@@ -184,17 +184,9 @@ func lintResources(out *pipeline.Output, opts pipeline.Options, cm *health.Confi
 	}), nil
 }
 
-// readObjects decodes the documents of the resources the rules read, in
-// parallel.
-func readObjects(p *plan.Plan, text func(*manifest.Resource) ([]byte, error)) (map[*manifest.Resource]map[string]any, error) {
-	var need []*manifest.Resource
-	seen := map[*manifest.Resource]bool{}
-	for _, s := range p.Steps {
-		if lint.NeedsObject(s) && !seen[s.Resource] {
-			seen[s.Resource] = true
-			need = append(need, s.Resource)
-		}
-	}
+// readObjects decodes the documents of the resources the rules can read
+// (lint.ObjectsNeeded) with refs.Decode, in parallel.
+func readObjects(need []*manifest.Resource, text func(*manifest.Resource) ([]byte, error)) (map[*manifest.Resource]map[string]any, error) {
 	decoded := make([]map[string]any, len(need))
 	errs := make([]error, len(need))
 	var wg sync.WaitGroup

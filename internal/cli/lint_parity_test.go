@@ -12,6 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncwave/syncwave/argocd"
+	"github.com/syncwave/syncwave/health"
+	"github.com/syncwave/syncwave/lint"
+	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plan"
 )
@@ -103,6 +106,12 @@ func TestLintRenderedParity(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("lintRendered found\n%+v\nlintOf found\n%+v", got, want)
 			}
+			if werr == nil {
+				// the objects lint.ObjectsNeeded leaves out change nothing
+				if all := lintAllObjects(t, out, opts, cm); !reflect.DeepEqual(all, want) {
+					t.Errorf("with every object NeedsObject names, lint found\n%+v\nwith lint.ObjectsNeeded's\n%+v", all, want)
+				}
+			}
 			argo, err := argocd.Parse(opts.ArgoCDVersion)
 			if err != nil {
 				t.Fatal(err)
@@ -144,4 +153,47 @@ func TestLintRenderedParity(t *testing.T) {
 	if linted < 30 {
 		t.Errorf("only %d applications rendered and linted", linted)
 	}
+	if skipped < 5 {
+		t.Errorf("lint.ObjectsNeeded left objects out in only %d applications", skipped)
+	}
 }
+
+// lintAllObjects is lintRendered with the objects of every step
+// lint.NeedsObject names.
+func lintAllObjects(t *testing.T, out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) []lint.Finding {
+	t.Helper()
+	origins := make([]plan.Origin, len(out.Resources))
+	for i, p := range out.Placements {
+		origins[i] = plan.Origin{Group: p.Group, Reason: p.Reason}
+	}
+	argo, err := argocd.Parse(opts.ArgoCDVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := plan.ComputeWith(out.Resources, origins, plan.Options{Namespace: opts.Namespace, ArgoCD: argo})
+	var need []*manifest.Resource
+	seen := map[*manifest.Resource]bool{}
+	for _, s := range p.Steps {
+		if lint.NeedsObject(s) && !seen[s.Resource] {
+			seen[s.Resource] = true
+			need = append(need, s.Resource)
+		}
+	}
+	if len(need) > len(lint.ObjectsNeeded(p)) {
+		skipped++
+	}
+	objs, err := readObjects(need, (*manifest.Resource).Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := healthTable(argo)
+	p.ComputeWaits(h, cm)
+	return lint.Run(lint.Input{
+		Plan: p, Objects: objs, Health: h, ConfigMap: cm,
+		APIVersions: opts.APIVersions, Namespace: opts.Namespace,
+		After: lint.GroupsAfter(out.Order), OrderedAfter: orderedAfter(out.Resources, out.After),
+	})
+}
+
+// skipped counts the applications where lint.ObjectsNeeded leaves objects out.
+var skipped int
