@@ -162,6 +162,15 @@ func newGitRepo(dir string) (*gitRepo, error) {
 
 func (r *gitRepo) url() string { return "file://" + r.dir }
 
+// abs is dir in the repository's work tree; an absolute dir (a copy
+// outside it) is itself.
+func (r *gitRepo) abs(dir string) string {
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(r.dir, dir)
+}
+
 func (r *gitRepo) git(args ...string) (string, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = r.dir
@@ -263,11 +272,11 @@ func keyOf(u *unstructured.Unstructured) objKey {
 }
 
 // planFor runs the freshly built syncwave binary on dir (inside the test
-// repository) with extra flags.
+// repository, or an absolute path) with extra flags.
 func planFor(t *testing.T, dir, destNS string, flags ...string) *plan {
 	t.Helper()
 	args := append([]string{"plan", "-o", "json", "--namespace", destNS}, flags...)
-	args = append(args, filepath.Join(repo.dir, dir))
+	args = append(args, repo.abs(dir))
 	cmd := exec.Command(env.syncwave, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -320,7 +329,7 @@ func planFor(t *testing.T, dir, destNS string, flags ...string) *plan {
 func checkIdentities(t *testing.T, dir, destNS string, flags []string, p *plan) {
 	t.Helper()
 	args := append([]string{"render", "--namespace", destNS}, flags...)
-	args = append(args, filepath.Join(repo.dir, dir))
+	args = append(args, repo.abs(dir))
 	out, err := exec.Command(env.syncwave, args...).Output()
 	if err != nil {
 		t.Fatalf("syncwave %s: %v", strings.Join(args, " "), err)
