@@ -8,7 +8,10 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gobwas/glob"
 
@@ -63,9 +66,13 @@ func Directory(ctx context.Context, root *Root, o DirectoryOptions, warn func(st
 	for _, s := range o.Skip {
 		skip[path.Clean(s)] = true
 	}
-	var out []*manifest.Resource
+	// The walk reads the files in lexical order; their documents are
+	// decoded in parallel (at most GOMAXPROCS at a time), and the results
+	// are taken in walk order up to the first error, so the output, the
+	// warnings and the error are those of a decoding one file at a time.
+	var files []dirFile
 	fsys := os.DirFS(root.Dir())
-	err = fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+	walkErr := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", p, err)
 		}
@@ -94,7 +101,7 @@ func Directory(ctx context.Context, root *Root, o DirectoryOptions, warn func(st
 			case errors.Is(err, ErrEscape):
 				return fmt.Errorf("%s: symlink points outside the repository root", p)
 			case errors.Is(err, fs.ErrNotExist):
-				warn(fmt.Sprintf("%s: dangling symlink ignored", p))
+				files = append(files, dirFile{warnings: []string{fmt.Sprintf("%s: dangling symlink ignored", p)}})
 				return nil
 			case err != nil:
 				return fmt.Errorf("%s: %w", p, err)
@@ -110,17 +117,70 @@ func Directory(ctx context.Context, root *Root, o DirectoryOptions, warn func(st
 		if err != nil {
 			return fmt.Errorf("read %s: %w", p, err)
 		}
-		rs, err := decodeFile(rel, data, warn)
-		if err != nil {
-			return err
-		}
-		out = append(out, rs...)
+		files = append(files, dirFile{rel: rel, data: data, decode: true})
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	decodeFiles(ctx, files)
+	var out []*manifest.Resource
+	for _, f := range files {
+		for _, w := range f.warnings {
+			warn(w)
+		}
+		if f.err != nil {
+			return nil, f.err
+		}
+		out = append(out, f.res...)
+	}
+	if walkErr != nil {
+		return nil, walkErr
 	}
 	return out, nil
+}
+
+// dirFile is one file of a directory source, in walk order: its text and,
+// once decoded, its resources, warnings and error.
+type dirFile struct {
+	rel      string
+	data     []byte
+	decode   bool
+	res      []*manifest.Resource
+	warnings []string
+	err      error
+}
+
+// decodeFiles decodes the files with at most GOMAXPROCS goroutines, each
+// taking the next file not yet taken. A file after one that failed may be
+// decoded for nothing.
+func decodeFiles(ctx context.Context, files []dirFile) {
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(files) {
+				return
+			}
+			f := &files[i]
+			if !f.decode {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				f.err = err
+				continue
+			}
+			f.res, f.err = decodeFile(f.rel, f.data, func(w string) { f.warnings = append(f.warnings, w) })
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(files))
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
 }
 
 // decodeFile parses one candidate file as Argo CD does: a .json file holds
