@@ -9,7 +9,7 @@ import (
 
 // gcFloor is how much the heap of generate may grow before its first
 // garbage collection.
-const gcFloor = 32 << 20
+const gcFloor = 16 << 20
 
 // deferGC lets the heap grow by about floor bytes before the next garbage
 // collection, then hands the collector back to its usual pacing (GOGC).
