@@ -86,8 +86,18 @@ func Decode(source string, data []byte) ([]*Resource, error) {
 // DecodeAnyVersion is Decode for Argo CD's directory source, which requires
 // a kind but not an apiVersion: an object without one is read (and passed
 // on) rather than refused, as Argo CD does.
+//
+// Documents are read by the strict fast reader (decodeFastStrict) where it
+// can prove its reading equal to the full reader's, else by the full one.
 func DecodeAnyVersion(source string, data []byte) ([]*Resource, error) {
-	return decodeStream(source, data, DecodeDocumentAnyVersion)
+	return decodeStream(source, data, decodeDocumentAnyVersionFast)
+}
+
+func decodeDocumentAnyVersionFast(source string, d Document) ([]*Resource, error) {
+	if r, ok := decodeFastStrict(source, d); ok {
+		return []*Resource{r}, nil
+	}
+	return DecodeDocumentAnyVersion(source, d)
 }
 
 // DecodeDocumentAnyVersion is DecodeDocument without requiring apiVersion.

@@ -90,9 +90,22 @@ func topEntries(text []byte) (entries []entry, dirty []int, ok bool) {
 }
 
 func decodeFast(source string, d Document) (*Resource, bool) {
+	return decodeFastWith(source, d, false)
+}
+
+// decodeFastStrict is decodeFast that also proves the parts it does not
+// read valid (validEntry): it accepts a document only when the full reader
+// accepts it too, with the same result. Rendered output is valid YAML by
+// construction; files of a directory source are read with this, since a
+// fault anywhere in a document is an error to Argo CD.
+func decodeFastStrict(source string, d Document) (*Resource, bool) {
+	return decodeFastWith(source, d, true)
+}
+
+func decodeFastWith(source string, d Document, strict bool) (*Resource, bool) {
 	text := d.Text
 	entries, dirty, ok := topEntries(text)
-	if !ok {
+	if !ok || strict && !validPreamble(text[:entries[0].start]) {
 		return nil, false
 	}
 	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}
@@ -106,8 +119,14 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 		case "apiVersion", "kind", "metadata":
 		case "spec":
 			specRegion, specStart = text[e.start:e.end], e.start
+			if strict && !validEntry(specRegion) {
+				return nil, false
+			}
 			continue
 		default:
+			if strict && !validEntry(text[e.start:e.end]) {
+				return nil, false
+			}
 			continue
 		}
 		region := text[e.start:e.end]
