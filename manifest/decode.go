@@ -409,6 +409,12 @@ func newResourceFrom(source string, line int, v any, node *yaml.Node, text []byt
 		return r, nil
 	}
 	r.raw = text
+	if trusted && r.Kind != "CustomResourceDefinition" {
+		// The fast reader's tree is plain and cheap to read again: keep
+		// only the text, and the tree is read again if a splice needs it.
+		r.lean = true
+		return r, nil
+	}
 	r.obj = trimValue(obj, r.Kind)
 	if node != nil && node.Kind == yaml.MappingNode {
 		r.node = node

@@ -103,12 +103,28 @@ func decodeFastStrict(source string, d Document) (*Resource, bool) {
 }
 
 func decodeFastWith(source string, d Document, strict bool) (*Resource, bool) {
-	text := d.Text
-	entries, dirty, ok := topEntries(text)
-	if !ok || strict && !validPreamble(text[:entries[0].start]) {
+	root, obj, ok := fastTree(d.Text, strict)
+	if !ok {
 		return nil, false
 	}
-	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}
+	r, err := newResourceFrom(source, d.Line, obj, root, d.Text, "", 0, true, false)
+	if err != nil {
+		return nil, false
+	}
+	return r, true
+}
+
+// fastTree reads a document's apiVersion, kind, metadata (and a CRD's
+// spec): the mapping node of those entries, with the positions the writer
+// splices at, and its JSON value. ok is false when the fast reader cannot
+// prove its reading (see decodeFast); with strict, also when it cannot
+// prove the parts it skips valid (see decodeFastStrict).
+func fastTree(text []byte, strict bool) (root *yaml.Node, obj any, ok bool) {
+	entries, dirty, ok := topEntries(text)
+	if !ok || strict && !validPreamble(text[:entries[0].start]) {
+		return nil, nil, false
+	}
+	root = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}
 	var specRegion []byte
 	specStart := 0
 	// Entries read with the YAML parser rather than line by line are read
@@ -120,12 +136,12 @@ func decodeFastWith(source string, d Document, strict bool) (*Resource, bool) {
 		case "spec":
 			specRegion, specStart = text[e.start:e.end], e.start
 			if strict && !validEntry(specRegion) {
-				return nil, false
+				return nil, nil, false
 			}
 			continue
 		default:
 			if strict && !validEntry(text[e.start:e.end]) {
-				return nil, false
+				return nil, nil, false
 			}
 			continue
 		}
@@ -144,19 +160,19 @@ func decodeFastWith(source string, d Document, strict bool) (*Resource, bool) {
 		}
 		var doc yaml.Node
 		if err := yaml.Unmarshal(region, &doc); err != nil || len(doc.Content) != 1 {
-			return nil, false
+			return nil, nil, false
 		}
 		m := doc.Content[0]
 		if m.Kind != yaml.MappingNode || len(m.Content) != 2 {
-			return nil, false
+			return nil, nil, false
 		}
 		k, v := m.Content[0], m.Content[1]
 		if e.key == "metadata" {
 			if v.Kind != yaml.MappingNode || v.Style&yaml.FlowStyle != 0 || v.Line == k.Line {
-				return nil, false
+				return nil, nil, false
 			}
 		} else if v.Kind != yaml.ScalarNode || v.Line != k.Line {
-			return nil, false
+			return nil, nil, false
 		}
 		shiftLines(k, e.line)
 		shiftLines(v, e.line)
@@ -170,36 +186,32 @@ func decodeFastWith(source string, d Document, strict bool) (*Resource, bool) {
 		// A CRD's spec is read (group, names, scope), its schema is not.
 		k, v, mini, ok := crdSpec(specRegion, specStart, dirty)
 		if !ok {
-			return nil, false
+			return nil, nil, false
 		}
 		root.Content = append(root.Content, k, v)
 		parsed.Write(mini)
 	}
-	obj, ok := nodeValue(root)
+	obj, ok = nodeValue(root)
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	if parsed.Len() > 0 {
 		j, err := sigsyaml.YAMLToJSON(parsed.Bytes())
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
 		want, err := decodeJSONValue(j)
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
 		wm, _ := want.(map[string]any)
 		for k, v := range wm {
 			if !reflect.DeepEqual(obj.(map[string]any)[k], v) {
-				return nil, false
+				return nil, nil, false
 			}
 		}
 	}
-	r, err := newResourceFrom(source, d.Line, obj, root, text, "", 0, true, false)
-	if err != nil {
-		return nil, false
-	}
-	return r, true
+	return root, obj, true
 }
 
 // nodeValue turns a tree of string and null scalars into its JSON value.
