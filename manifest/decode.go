@@ -381,27 +381,28 @@ func newResource(source string, line int, v any, node *yaml.Node, text []byte, f
 }
 
 func newResourceFrom(source string, line int, v any, node *yaml.Node, text []byte, field string, nodeLine int, trusted, anyVersion bool) (*Resource, error) {
-	where := at(source, line, nodeLine)
+	// where is formatted only for an error
+	where := func() string { return at(source, line, nodeLine) }
 	prefix := ""
 	if field != "" {
 		prefix = field + "."
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s: %sexpected a Kubernetes object, found %s", where, prefix, describeValue(v))
+		return nil, fmt.Errorf("%s: %sexpected a Kubernetes object, found %s", where(), prefix, describeValue(v))
 	}
 	r := &Resource{Source: source, Line: line}
 	if err := r.readIdentity(obj); err != nil && !(anyVersion && errors.As(err, new(noKindError)) && r.Kind != "") {
 		var ne noKindError
 		switch {
 		case errors.As(err, &ne) && ne.kind == "":
-			return nil, fmt.Errorf("%s: %sobject has no kind (every Kubernetes object needs apiVersion and kind)", where, prefix)
+			return nil, fmt.Errorf("%s: %sobject has no kind (every Kubernetes object needs apiVersion and kind)", where(), prefix)
 		case errors.As(err, &ne):
-			return nil, fmt.Errorf("%s: %s%s has no apiVersion (every Kubernetes object needs apiVersion and kind)", where, prefix, ne.kind)
+			return nil, fmt.Errorf("%s: %s%s has no apiVersion (every Kubernetes object needs apiVersion and kind)", where(), prefix, ne.kind)
 		case r.Kind != "" && strings.HasPrefix(err.Error(), "metadata."):
-			return nil, fmt.Errorf("%s: %s %s%w", where, r, prefix, err)
+			return nil, fmt.Errorf("%s: %s %s%w", where(), r, prefix, err)
 		default:
-			return nil, fmt.Errorf("%s: %s%w", where, prefix, err)
+			return nil, fmt.Errorf("%s: %s%w", where(), prefix, err)
 		}
 	}
 	if text == nil {

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -265,7 +266,7 @@ func TestSimpleMetadata(t *testing.T) {
 		if b < 0 {
 			b = len(c) - 1
 		}
-		_, _, simple := simpleMetadata([]byte(c[a:b+1]), strings.Count(c[:a], "\n"))
+		_, _, simple := simpleMetadata(&nodeSlab{}, []byte(c[a:b+1]), strings.Count(c[:a], "\n"))
 		if want := i < 2; simple != want {
 			t.Errorf("case %d: simple path %v, want %v", i, simple, want)
 		}
@@ -313,5 +314,43 @@ func benchDecode(b *testing.B, decode func(string, []byte) ([]*Resource, error))
 		if _, err := decode("bench", data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// smallDocs is one file of hack/gendir's directory: n ConfigMaps of 85
+// bytes, separated by "---".
+func smallDocs(n int) []byte {
+	var b []byte
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, "---\n"...)
+		}
+		b = fmt.Appendf(b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%06d\ndata:\n  key: value-%06d\n", i, i)
+	}
+	return b
+}
+
+// BenchmarkDecodeDirectory: what a directory source of small documents
+// costs to read, per file of 100 documents (hack/bench-directory.sh reads
+// 1,000 such files): the strict fast reader, and the full reader.
+func BenchmarkDecodeDirectory(b *testing.B) {
+	data := smallDocs(100)
+	for _, c := range []struct {
+		name   string
+		decode func(string, []byte) ([]*Resource, error)
+	}{
+		{"strict", DecodeAnyVersion},
+		{"full", func(s string, d []byte) ([]*Resource, error) { return decodeStream(s, d, DecodeDocumentAnyVersion) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				rs, err := c.decode("docs.yaml", data)
+				if err != nil || len(rs) != 100 {
+					b.Fatal(len(rs), err)
+				}
+			}
+		})
 	}
 }

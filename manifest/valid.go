@@ -304,6 +304,19 @@ type keySet struct {
 	m   map[string]bool
 }
 
+// has reports whether k is in the set.
+func (s *keySet) has(k string) bool {
+	if s.m != nil {
+		return s.m[k]
+	}
+	for _, e := range s.few[:s.n] {
+		if string(e) == k {
+			return true
+		}
+	}
+	return false
+}
+
 // add records k and reports false when it was already there.
 func (s *keySet) add(k []byte) bool {
 	if s.m != nil {
