@@ -116,7 +116,10 @@ func decodeFastWith(source string, d Document, strict bool) (*Resource, bool) {
 		return nil, false
 	}
 	if obj == nil {
-		return leanResource(source, d.Line, root, d.Text), true
+		// a tree of strings only (see fastTree)
+		if obj, ok = nodeValue(root); !ok {
+			return nil, false
+		}
 	}
 	r, err := newResourceFrom(source, d.Line, obj, root, d.Text, "", 0, true, false)
 	if err != nil {
@@ -131,8 +134,8 @@ func decodeFastWith(source string, d Document, strict bool) (*Resource, bool) {
 // prove its reading (see decodeFast); with strict, also when it cannot
 // prove the parts it skips valid (see decodeFastStrict). obj is nil when
 // every entry was read line by line (simpleScalarEntry, simpleMetadata) and
-// the object is not a CRD: such a tree holds only strings, and
-// leanResource reads its identity directly.
+// the object is not a CRD: such a tree holds only strings, whose value
+// nodeValue makes when it is needed (a splice needs only the tree).
 func fastTree(text []byte, strict bool) (root *yaml.Node, obj any, ok bool) {
 	entries, dirty, ok := topEntries(text)
 	if !ok || strict && !validPreamble(text[:entries[0].start]) {
@@ -238,9 +241,10 @@ func isCRD(root *yaml.Node) bool {
 	return kind != nil && kind.Value == "CustomResourceDefinition"
 }
 
-// leanFast is fastTree followed by leanResource without the tree, for the
-// commonest shape: apiVersion and kind read by simpleScalarEntry, metadata
-// (if any) by simpleMetadata, not a CRD. It reports false for anything
+// leanFast is decodeFast without building the tree, for the commonest
+// shape: apiVersion and kind read by simpleScalarEntry, metadata (if any)
+// by simpleMetadata with name and namespace strings and labels and
+// annotations mappings of strings, not a CRD. It reports false for anything
 // else, which fastTree then reads.
 func leanFast(source string, d Document, strict bool) (*Resource, bool) {
 	text := d.Text
@@ -277,47 +281,6 @@ func leanFast(source string, d Document, strict bool) (*Resource, bool) {
 		return nil, false
 	}
 	return r, true
-}
-
-// leanResource is newResourceFrom for a tree of fastTree that holds only
-// strings: apiVersion and kind (plain words), and a metadata block whose
-// keys are not repeated, whose labels and annotations are mappings of
-// strings and whose other entries are strings. It keeps only the text
-// (lean), as newResourceFrom does for the fast reader.
-func leanResource(source string, line int, root *yaml.Node, text []byte) *Resource {
-	r := &Resource{Source: source, Line: line, raw: text, lean: true}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		switch k.Value {
-		case "apiVersion":
-			r.APIVersion = v.Value
-		case "kind":
-			r.Kind = v.Value
-		case "metadata":
-			for j := 0; j+1 < len(v.Content); j += 2 {
-				mk, mv := v.Content[j], v.Content[j+1]
-				switch mk.Value {
-				case "name":
-					r.Name = mv.Value
-				case "namespace":
-					r.Namespace = mv.Value
-				case "labels":
-					r.Labels = stringsOf(mv)
-				case "annotations":
-					r.Annotations = stringsOf(mv)
-				}
-			}
-		}
-	}
-	return r
-}
-
-func stringsOf(m *yaml.Node) map[string]string {
-	out := make(map[string]string, len(m.Content)/2)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		out[m.Content[i].Value] = m.Content[i+1].Value
-	}
-	return out
 }
 
 // nodeSlab allocates the nodes of one document's tree a few at a time.
@@ -695,6 +658,8 @@ func scanMetadata(slab *nodeSlab, region []byte, line int, into *Resource) (*yam
 				into.Name = v
 			case "namespace":
 				into.Namespace = v
+			case "labels", "annotations":
+				return nil, nil, false // a string: an error, which the full reader words
 			}
 		case inNested && n > ind && (nind < 0 || n == nind):
 			if nind < 0 {

@@ -160,6 +160,8 @@ func TestDecodeFastFallsBack(t *testing.T) {
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
 		"\"apiVersion\": v1\nkind: ConfigMap\n",
 		"apiVersion: v1\nkind: ConfigMap\nkind: Secret\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: a\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: b\n",
 		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  <<: *x\n",
 		"- a\n- b\n",
 	} {
