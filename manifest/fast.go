@@ -347,6 +347,10 @@ func nodeValue(n *yaml.Node) (any, bool) {
 	return nil, false
 }
 
+// maxKey is the longest key the fast reader reads: YAML readers refuse an
+// implicit key of more than 1024 characters.
+const maxKey = 512
+
 // plainTopKey reads a column-0 line of the form `key:` or `key: value`
 // where key is a plain identifier-like scalar.
 func plainTopKey(line []byte) (string, bool) {
@@ -359,7 +363,7 @@ func plainTopKey(line []byte) (string, bool) {
 		}
 		break
 	}
-	if i == 0 || i >= len(line) || line[i] != ':' {
+	if i == 0 || i > maxKey || i >= len(line) || line[i] != ':' {
 		return "", false
 	}
 	if i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\n' && line[i+1] != '\r' {
@@ -706,7 +710,7 @@ func simpleKey(t []byte) (string, []byte, bool) {
 		}
 		break
 	}
-	if i == 0 || i >= len(t) || t[i] != ':' || yaml11Word(t[:i]) {
+	if i == 0 || i > maxKey || i >= len(t) || t[i] != ':' || yaml11Word(t[:i]) {
 		return "", nil, false
 	}
 	rest := t[i+1:]

@@ -13,7 +13,8 @@ import "bytes"
 // accepts is accepted by the full reader with the same result.
 //
 // The subset: block mappings whose keys are plain words starting with a
-// letter (not a YAML 1.1 boolean or null) and are not repeated; block
+// letter (not a YAML 1.1 boolean or null, not longer than maxKey) and are
+// not repeated; block
 // sequences of scalars or of such mappings ("- key: value"), also at their
 // key's indentation; single-line scalars that are plain and start with a
 // letter or digit (no "#", no ": " and no ":" at the end), quoted without
@@ -241,8 +242,8 @@ func (v *validator) blockScalar(ind int) bool {
 }
 
 // validKey splits "key:" or "key: rest" where key is a plain word that
-// starts with a letter and is not a YAML 1.1 boolean or null; rest is
-// trimmed.
+// starts with a letter, is not a YAML 1.1 boolean or null and is not too
+// long to be a key (maxKey); rest is trimmed.
 func validKey(t []byte) ([]byte, []byte, bool) {
 	i := 0
 	for i < len(t) {
@@ -253,7 +254,7 @@ func validKey(t []byte) ([]byte, []byte, bool) {
 		}
 		break
 	}
-	if i == 0 || i >= len(t) || t[i] != ':' || i+1 < len(t) && t[i+1] != ' ' || yaml11Word(t[:i]) {
+	if i == 0 || i > maxKey || i >= len(t) || t[i] != ':' || i+1 < len(t) && t[i+1] != ' ' || yaml11Word(t[:i]) {
 		return nil, nil, false
 	}
 	return t[:i], bytes.Trim(t[i+1:], " "), true
