@@ -86,8 +86,18 @@ func Decode(source string, data []byte) ([]*Resource, error) {
 // DecodeAnyVersion is Decode for Argo CD's directory source, which requires
 // a kind but not an apiVersion: an object without one is read (and passed
 // on) rather than refused, as Argo CD does.
+//
+// Documents are read by the strict fast reader (decodeFastStrict) where it
+// can prove its reading equal to the full reader's, else by the full one.
 func DecodeAnyVersion(source string, data []byte) ([]*Resource, error) {
-	return decodeStream(source, data, DecodeDocumentAnyVersion)
+	return decodeStream(source, data, decodeDocumentAnyVersionFast)
+}
+
+func decodeDocumentAnyVersionFast(source string, d Document) ([]*Resource, error) {
+	if r, ok := decodeFastStrict(source, d); ok {
+		return []*Resource{r}, nil
+	}
+	return DecodeDocumentAnyVersion(source, d)
 }
 
 // DecodeDocumentAnyVersion is DecodeDocument without requiring apiVersion.
@@ -371,27 +381,28 @@ func newResource(source string, line int, v any, node *yaml.Node, text []byte, f
 }
 
 func newResourceFrom(source string, line int, v any, node *yaml.Node, text []byte, field string, nodeLine int, trusted, anyVersion bool) (*Resource, error) {
-	where := at(source, line, nodeLine)
+	// where is formatted only for an error
+	where := func() string { return at(source, line, nodeLine) }
 	prefix := ""
 	if field != "" {
 		prefix = field + "."
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s: %sexpected a Kubernetes object, found %s", where, prefix, describeValue(v))
+		return nil, fmt.Errorf("%s: %sexpected a Kubernetes object, found %s", where(), prefix, describeValue(v))
 	}
 	r := &Resource{Source: source, Line: line}
 	if err := r.readIdentity(obj); err != nil && !(anyVersion && errors.As(err, new(noKindError)) && r.Kind != "") {
 		var ne noKindError
 		switch {
 		case errors.As(err, &ne) && ne.kind == "":
-			return nil, fmt.Errorf("%s: %sobject has no kind (every Kubernetes object needs apiVersion and kind)", where, prefix)
+			return nil, fmt.Errorf("%s: %sobject has no kind (every Kubernetes object needs apiVersion and kind)", where(), prefix)
 		case errors.As(err, &ne):
-			return nil, fmt.Errorf("%s: %s%s has no apiVersion (every Kubernetes object needs apiVersion and kind)", where, prefix, ne.kind)
+			return nil, fmt.Errorf("%s: %s%s has no apiVersion (every Kubernetes object needs apiVersion and kind)", where(), prefix, ne.kind)
 		case r.Kind != "" && strings.HasPrefix(err.Error(), "metadata."):
-			return nil, fmt.Errorf("%s: %s %s%w", where, r, prefix, err)
+			return nil, fmt.Errorf("%s: %s %s%w", where(), r, prefix, err)
 		default:
-			return nil, fmt.Errorf("%s: %s%w", where, prefix, err)
+			return nil, fmt.Errorf("%s: %s%w", where(), prefix, err)
 		}
 	}
 	if text == nil {
@@ -399,6 +410,12 @@ func newResourceFrom(source string, line int, v any, node *yaml.Node, text []byt
 		return r, nil
 	}
 	r.raw = text
+	if trusted && r.Kind != "CustomResourceDefinition" {
+		// The fast reader's tree is plain and cheap to read again: keep
+		// only the text, and the tree is read again if a splice needs it.
+		r.lean = true
+		return r, nil
+	}
 	r.obj = trimValue(obj, r.Kind)
 	if node != nil && node.Kind == yaml.MappingNode {
 		r.node = node

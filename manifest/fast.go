@@ -43,10 +43,16 @@ type entry struct {
 // dirty lists the offsets of the lines that start inside a quoted scalar or
 // a flow collection (none of them can be a key).
 func topEntries(text []byte) (entries []entry, dirty []int, ok bool) {
+	return topEntriesIn(text, nil)
+}
+
+// topEntriesIn is topEntries appending to buf.
+func topEntriesIn(text []byte, buf []entry) (entries []entry, dirty []int, ok bool) {
 	if bytes.HasPrefix(text, []byte("\xef\xbb\xbf")) || bytes.IndexByte(text, '\t') >= 0 && hasTabIndent(text) || !plainText(text) {
 		return nil, nil, false
 	}
-	seen := map[string]bool{}
+	var seen keySet
+	entries = buf[:0]
 	lex := newLexer()
 	off := 0
 	for ln := 0; off < len(text); ln++ {
@@ -72,10 +78,9 @@ func topEntries(text []byte) (entries []entry, dirty []int, ok bool) {
 		// sequence written at its key's indentation, as yaml/v2 writes it.
 		if top && !(len(entries) > 0 && isSeqItem(line)) {
 			k, ok := plainTopKey(line)
-			if !ok || seen[k] {
+			if !ok || !seen.add(line[:len(k)]) {
 				return nil, nil, false
 			}
-			seen[k] = true
 			if n := len(entries); n > 0 {
 				entries[n-1].end = off
 			}
@@ -83,19 +88,62 @@ func topEntries(text []byte) (entries []entry, dirty []int, ok bool) {
 		}
 		off = end
 	}
-	if !lex.clean() || seen["items"] || !seen["kind"] || !seen["apiVersion"] {
+	if !lex.clean() || seen.has("items") || !seen.has("kind") || !seen.has("apiVersion") {
 		return nil, nil, false
 	}
 	return entries, dirty, true
 }
 
 func decodeFast(source string, d Document) (*Resource, bool) {
-	text := d.Text
-	entries, dirty, ok := topEntries(text)
+	return decodeFastWith(source, d, false)
+}
+
+// decodeFastStrict is decodeFast that also proves the parts it does not
+// read valid (validEntry): it accepts a document only when the full reader
+// accepts it too, with the same result. Rendered output is valid YAML by
+// construction; files of a directory source are read with this, since a
+// fault anywhere in a document is an error to Argo CD.
+func decodeFastStrict(source string, d Document) (*Resource, bool) {
+	return decodeFastWith(source, d, true)
+}
+
+func decodeFastWith(source string, d Document, strict bool) (*Resource, bool) {
+	if r, ok := leanFast(source, d, strict); ok {
+		return r, true
+	}
+	root, obj, ok := fastTree(d.Text, strict)
 	if !ok {
 		return nil, false
 	}
-	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}
+	if obj == nil {
+		// a tree of strings only (see fastTree)
+		if obj, ok = nodeValue(root); !ok {
+			return nil, false
+		}
+	}
+	r, err := newResourceFrom(source, d.Line, obj, root, d.Text, "", 0, true, false)
+	if err != nil {
+		return nil, false
+	}
+	return r, true
+}
+
+// fastTree reads a document's apiVersion, kind, metadata (and a CRD's
+// spec): the mapping node of those entries, with the positions the writer
+// splices at, and its JSON value. ok is false when the fast reader cannot
+// prove its reading (see decodeFast); with strict, also when it cannot
+// prove the parts it skips valid (see decodeFastStrict). obj is nil when
+// every entry was read line by line (simpleScalarEntry, simpleMetadata) and
+// the object is not a CRD: such a tree holds only strings, whose value
+// nodeValue makes when it is needed (a splice needs only the tree).
+func fastTree(text []byte, strict bool) (root *yaml.Node, obj any, ok bool) {
+	entries, dirty, ok := topEntries(text)
+	if !ok || strict && !validPreamble(text[:entries[0].start]) {
+		return nil, nil, false
+	}
+	var slab nodeSlab
+	root = slab.node()
+	*root = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1, Content: make([]*yaml.Node, 0, 6)}
 	var specRegion []byte
 	specStart := 0
 	// Entries read with the YAML parser rather than line by line are read
@@ -106,38 +154,44 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 		case "apiVersion", "kind", "metadata":
 		case "spec":
 			specRegion, specStart = text[e.start:e.end], e.start
+			if strict && !validEntry(specRegion) {
+				return nil, nil, false
+			}
 			continue
 		default:
+			if strict && !validEntry(text[e.start:e.end]) {
+				return nil, nil, false
+			}
 			continue
 		}
 		region := text[e.start:e.end]
 		if e.key != "metadata" {
-			if k, v, ok := simpleScalarEntry(region, e.key, e.line); ok {
+			if k, v, ok := simpleScalarEntry(&slab, region, e.key, e.line); ok {
 				root.Content = append(root.Content, k, v)
 				continue
 			}
 		}
 		if e.key == "metadata" {
-			if k, v, ok := simpleMetadata(region, e.line); ok {
+			if k, v, ok := simpleMetadata(&slab, region, e.line); ok {
 				root.Content = append(root.Content, k, v)
 				continue
 			}
 		}
 		var doc yaml.Node
 		if err := yaml.Unmarshal(region, &doc); err != nil || len(doc.Content) != 1 {
-			return nil, false
+			return nil, nil, false
 		}
 		m := doc.Content[0]
 		if m.Kind != yaml.MappingNode || len(m.Content) != 2 {
-			return nil, false
+			return nil, nil, false
 		}
 		k, v := m.Content[0], m.Content[1]
 		if e.key == "metadata" {
 			if v.Kind != yaml.MappingNode || v.Style&yaml.FlowStyle != 0 || v.Line == k.Line {
-				return nil, false
+				return nil, nil, false
 			}
 		} else if v.Kind != yaml.ScalarNode || v.Line != k.Line {
-			return nil, false
+			return nil, nil, false
 		}
 		shiftLines(k, e.line)
 		shiftLines(v, e.line)
@@ -147,40 +201,105 @@ func decodeFast(source string, d Document) (*Resource, bool) {
 			parsed.WriteByte('\n')
 		}
 	}
-	if kind := mapValue(root, "kind"); kind != nil && kind.Value == "CustomResourceDefinition" {
+	if isCRD(root) {
 		// A CRD's spec is read (group, names, scope), its schema is not.
 		k, v, mini, ok := crdSpec(specRegion, specStart, dirty)
 		if !ok {
-			return nil, false
+			return nil, nil, false
 		}
 		root.Content = append(root.Content, k, v)
 		parsed.Write(mini)
 	}
-	obj, ok := nodeValue(root)
+	if parsed.Len() == 0 && !isCRD(root) {
+		return root, nil, true
+	}
+	obj, ok = nodeValue(root)
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	if parsed.Len() > 0 {
 		j, err := sigsyaml.YAMLToJSON(parsed.Bytes())
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
 		want, err := decodeJSONValue(j)
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
 		wm, _ := want.(map[string]any)
 		for k, v := range wm {
 			if !reflect.DeepEqual(obj.(map[string]any)[k], v) {
+				return nil, nil, false
+			}
+		}
+	}
+	return root, obj, true
+}
+
+func isCRD(root *yaml.Node) bool {
+	kind := mapValue(root, "kind")
+	return kind != nil && kind.Value == "CustomResourceDefinition"
+}
+
+// leanFast is decodeFast without building the tree, for the commonest
+// shape: apiVersion and kind read by simpleScalarEntry, metadata (if any)
+// by simpleMetadata with name and namespace strings and labels and
+// annotations mappings of strings, not a CRD. It reports false for anything
+// else, which fastTree then reads.
+func leanFast(source string, d Document, strict bool) (*Resource, bool) {
+	text := d.Text
+	var buf [8]entry
+	entries, _, ok := topEntriesIn(text, buf[:0])
+	if !ok || strict && !validPreamble(text[:entries[0].start]) {
+		return nil, false
+	}
+	r := &Resource{Source: source, Line: d.Line, raw: text, lean: true}
+	for _, e := range entries {
+		region := text[e.start:e.end]
+		switch e.key {
+		case "apiVersion", "kind":
+			v, _, ok := simpleScalar(region, e.key)
+			if !ok {
+				return nil, false
+			}
+			if e.key == "kind" {
+				r.Kind = string(v)
+			} else {
+				r.APIVersion = string(v)
+			}
+		case "metadata":
+			if _, _, ok := scanMetadata(nil, region, e.line, r); !ok {
+				return nil, false
+			}
+		default:
+			if strict && !validEntry(region) {
 				return nil, false
 			}
 		}
 	}
-	r, err := newResourceFrom(source, d.Line, obj, root, text, "", 0, true, false)
-	if err != nil {
+	if r.Kind == "CustomResourceDefinition" {
 		return nil, false
 	}
 	return r, true
+}
+
+// nodeSlab allocates the nodes of one document's tree a few at a time.
+type nodeSlab struct{ free []yaml.Node }
+
+func (s *nodeSlab) node() *yaml.Node {
+	if len(s.free) == 0 {
+		s.free = make([]yaml.Node, 12)
+	}
+	n := &s.free[0]
+	s.free = s.free[1:]
+	return n
+}
+
+// scalar is a plain string scalar node at line, column.
+func (s *nodeSlab) scalar(value string, line, column int) *yaml.Node {
+	n := s.node()
+	*n = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value, Line: line, Column: column}
+	return n
 }
 
 // nodeValue turns a tree of string and null scalars into its JSON value.
@@ -228,6 +347,10 @@ func nodeValue(n *yaml.Node) (any, bool) {
 	return nil, false
 }
 
+// maxKey is the longest key the fast reader reads: YAML readers refuse an
+// implicit key of more than 1024 characters.
+const maxKey = 512
+
 // plainTopKey reads a column-0 line of the form `key:` or `key: value`
 // where key is a plain identifier-like scalar.
 func plainTopKey(line []byte) (string, bool) {
@@ -240,7 +363,7 @@ func plainTopKey(line []byte) (string, bool) {
 		}
 		break
 	}
-	if i == 0 || i >= len(line) || line[i] != ':' {
+	if i == 0 || i > maxKey || i >= len(line) || line[i] != ':' {
 		return "", false
 	}
 	if i+1 < len(line) && line[i+1] != ' ' && line[i+1] != '\n' && line[i+1] != '\r' {
@@ -249,7 +372,33 @@ func plainTopKey(line []byte) (string, bool) {
 	if yaml11Word(line[:i]) {
 		return "", false
 	}
-	return string(line[:i]), true
+	return internKey(line[:i]), true
+}
+
+// internKey returns the key as a string, without allocating for the keys
+// every manifest has.
+func internKey(k []byte) string {
+	switch string(k) {
+	case "apiVersion":
+		return "apiVersion"
+	case "kind":
+		return "kind"
+	case "metadata":
+		return "metadata"
+	case "spec":
+		return "spec"
+	case "data":
+		return "data"
+	case "name":
+		return "name"
+	case "namespace":
+		return "namespace"
+	case "labels":
+		return "labels"
+	case "annotations":
+		return "annotations"
+	}
+	return string(k)
 }
 
 // yaml11Word reports whether a plain scalar is one that YAML 1.1 (and so
@@ -287,16 +436,32 @@ func shiftLines(n *yaml.Node, by int) {
 // simpleScalarEntry reads `key: value` where value is a plain word that
 // YAML can only read as that string (apps/v1, Deployment) and nothing but
 // blank or comment lines follow; anything else is left to the YAML parser.
-func simpleScalarEntry(region []byte, key string, line int) (*yaml.Node, *yaml.Node, bool) {
+func simpleScalarEntry(slab *nodeSlab, region []byte, key string, line int) (*yaml.Node, *yaml.Node, bool) {
+	v, vStart, ok := simpleScalar(region, key)
+	if !ok {
+		return nil, nil, false
+	}
+	return slab.scalar(key, line+1, 1), slab.scalar(string(v), line+1, vStart+1), true
+}
+
+// simpleScalar is simpleScalarEntry's reading of the value: its text and
+// its offset in the line.
+func simpleScalar(region []byte, key string) ([]byte, int, bool) {
 	first := region
 	rest := []byte(nil)
 	if i := bytes.IndexByte(region, '\n'); i >= 0 {
 		first, rest = region[:i], region[i+1:]
 	}
-	for _, l := range bytes.Split(rest, []byte("\n")) {
+	for len(rest) > 0 {
+		l := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			l, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
 		t := bytes.TrimLeft(l, " \r")
 		if len(t) > 0 && t[0] != '#' {
-			return nil, nil, false
+			return nil, 0, false
 		}
 	}
 	first = bytes.TrimRight(first, "\r")
@@ -310,11 +475,9 @@ func simpleScalarEntry(region []byte, key string, line int) (*yaml.Node, *yaml.N
 	}
 	v = bytes.TrimRight(v, " ")
 	if len(v) == 0 || !isPlainWord(v) || yaml11Word(v) {
-		return nil, nil, false
+		return nil, 0, false
 	}
-	k := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Line: line + 1, Column: 1}
-	val := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(v), Line: line + 1, Column: vStart + 1}
-	return k, val, true
+	return v, vStart, true
 }
 
 func isPlainWord(v []byte) bool {
@@ -401,19 +564,39 @@ func crdSpec(region []byte, start int, dirty []int) (*yaml.Node, *yaml.Node, []b
 // annotations, one nested level of such entries. Anything else (flow
 // style, anchors, block scalars, multi-line values, tags, odd keys) makes
 // it give up, and the YAML parser reads the block.
-func simpleMetadata(region []byte, line int) (*yaml.Node, *yaml.Node, bool) {
-	lines := bytes.SplitAfter(region, []byte("\n"))
-	if len(lines) < 2 || string(bytes.TrimRight(lines[0], "\r\n")) != "metadata:" {
+func simpleMetadata(slab *nodeSlab, region []byte, line int) (*yaml.Node, *yaml.Node, bool) {
+	return scanMetadata(slab, region, line, nil)
+}
+
+// scanMetadata is simpleMetadata; with a nil slab it builds no tree but
+// sets into's name, namespace, labels and annotations (leanFast).
+func scanMetadata(slab *nodeSlab, region []byte, line int, into *Resource) (*yaml.Node, *yaml.Node, bool) {
+	first, rest := region, []byte(nil)
+	if i := bytes.IndexByte(region, '\n'); i >= 0 {
+		first, rest = region[:i], region[i+1:]
+	}
+	if len(rest) == 0 || string(bytes.TrimRight(first, "\r")) != "metadata:" {
 		return nil, nil, false
 	}
-	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "metadata", Line: line + 1, Column: 1}
-	meta := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	var nested *yaml.Node // the mapping of labels/annotations being read
+	build := slab != nil
+	var key, meta, nested *yaml.Node // nested: the mapping of labels/annotations being read
+	var nestedMap map[string]string  // the same without a tree
+	if build {
+		key = slab.scalar("metadata", line+1, 1)
+		meta = slab.node()
+		*meta = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	}
+	inNested, entries := false, 0
 	ind, nind := -1, -1
-	seen, nseen := map[string]bool{}, map[string]bool{}
-	for i, l := range lines[1:] {
-		ln := line + 2 + i // 1-based line of l in the document
-		l = bytes.TrimRight(l, "\r\n")
+	var seen, nseen keySet
+	for ln := line + 2; len(rest) > 0; ln++ { // ln: 1-based line of l in the document
+		l := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			l, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		l = bytes.TrimRight(l, "\r")
 		t := bytes.TrimLeft(l, " ")
 		if len(t) == 0 {
 			continue
@@ -424,59 +607,93 @@ func simpleMetadata(region []byte, line int) (*yaml.Node, *yaml.Node, bool) {
 		n := len(l) - len(t)
 		if ind < 0 {
 			ind = n
-			meta.Line, meta.Column = ln, n+1
+			if build {
+				meta.Line, meta.Column = ln, n+1
+			}
 		}
-		k, rest, ok := simpleKey(t)
+		k, val, ok := simpleKey(t)
 		if !ok {
 			return nil, nil, false
 		}
 		switch {
 		case n == ind:
-			nested, nind = nil, -1
-			if seen[k] {
+			if inNested && nseen.n == 0 {
+				return nil, nil, false // "labels:" with nothing under it is null
+			}
+			inNested, nind = false, -1
+			if !seen.add(t[:len(k)]) {
 				return nil, nil, false
 			}
-			seen[k] = true
-			clear(nseen)
-			kn := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Line: ln, Column: n + 1}
-			if len(rest) == 0 {
+			entries++
+			nseen = keySet{}
+			if len(val) == 0 {
 				if k != "labels" && k != "annotations" {
 					return nil, nil, false
 				}
-				nested = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-				meta.Content = append(meta.Content, kn, nested)
+				inNested = true
+				if build {
+					nested = slab.node()
+					*nested = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+					meta.Content = append(meta.Content, slab.scalar(k, ln, n+1), nested)
+				} else {
+					nestedMap = map[string]string{}
+					if k == "labels" {
+						into.Labels = nestedMap
+					} else {
+						into.Annotations = nestedMap
+					}
+				}
 				continue
 			}
-			vn, ok := simpleValue(rest, ln, len(l)-len(rest)+1)
+			if build {
+				vn, ok := simpleValue(slab, val, ln, len(l)-len(val)+1)
+				if !ok {
+					return nil, nil, false
+				}
+				meta.Content = append(meta.Content, slab.scalar(k, ln, n+1), vn)
+				continue
+			}
+			v, _, ok := simpleString(val)
 			if !ok {
 				return nil, nil, false
 			}
-			meta.Content = append(meta.Content, kn, vn)
-		case nested != nil && n > ind && (nind < 0 || n == nind):
+			switch k {
+			case "name":
+				into.Name = v
+			case "namespace":
+				into.Namespace = v
+			case "labels", "annotations":
+				return nil, nil, false // a string: an error, which the full reader words
+			}
+		case inNested && n > ind && (nind < 0 || n == nind):
 			if nind < 0 {
 				nind = n
-				nested.Line, nested.Column = ln, n+1
+				if build {
+					nested.Line, nested.Column = ln, n+1
+				}
 			}
-			if len(rest) == 0 || nseen[k] {
+			if len(val) == 0 || !nseen.add(t[:len(k)]) {
 				return nil, nil, false
 			}
-			nseen[k] = true
-			vn, ok := simpleValue(rest, ln, len(l)-len(rest)+1)
+			if build {
+				vn, ok := simpleValue(slab, val, ln, len(l)-len(val)+1)
+				if !ok {
+					return nil, nil, false
+				}
+				nested.Content = append(nested.Content, slab.scalar(k, ln, n+1), vn)
+				continue
+			}
+			v, _, ok := simpleString(val)
 			if !ok {
 				return nil, nil, false
 			}
-			nested.Content = append(nested.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Line: ln, Column: n + 1}, vn)
+			nestedMap[k] = v
 		default:
 			return nil, nil, false
 		}
 	}
-	if ind <= 0 || len(meta.Content) == 0 {
+	if ind <= 0 || entries == 0 || inNested && nseen.n == 0 {
 		return nil, nil, false
-	}
-	for i := 1; i < len(meta.Content); i += 2 {
-		if m := meta.Content[i]; m.Kind == yaml.MappingNode && len(m.Content) == 0 {
-			return nil, nil, false // "labels:" with nothing under it is null
-		}
 	}
 	return key, meta, true
 }
@@ -493,41 +710,47 @@ func simpleKey(t []byte) (string, []byte, bool) {
 		}
 		break
 	}
-	if i == 0 || i >= len(t) || t[i] != ':' || yaml11Word(t[:i]) {
+	if i == 0 || i > maxKey || i >= len(t) || t[i] != ':' || yaml11Word(t[:i]) {
 		return "", nil, false
 	}
 	rest := t[i+1:]
 	if len(rest) > 0 && rest[0] != ' ' {
 		return "", nil, false
 	}
-	return string(t[:i]), bytes.TrimLeft(rest, " "), true
+	return internKey(t[:i]), bytes.TrimLeft(rest, " "), true
 }
 
 // simpleValue reads a scalar that YAML can only read as the string it
 // shows: a plain word starting with a letter (not true/false/null), or a
 // double- or single-quoted string without escapes; nothing may follow it.
-func simpleValue(v []byte, line, col int) (*yaml.Node, bool) {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Line: line, Column: col}
+func simpleValue(slab *nodeSlab, v []byte, line, col int) (*yaml.Node, bool) {
+	value, style, ok := simpleString(v)
+	if !ok {
+		return nil, false
+	}
+	n := slab.scalar(value, line, col)
+	n.Style = style
+	return n, true
+}
+
+// simpleString is simpleValue's reading of v: the string and its style.
+func simpleString(v []byte) (string, yaml.Style, bool) {
 	switch v[0] {
 	case '"', '\'':
 		q := v[0]
 		end := bytes.IndexByte(v[1:], q)
 		if end < 0 || end+2 != len(v) || bytes.IndexByte(v[1:end+1], '\\') >= 0 {
-			return nil, false
+			return "", 0, false
 		}
-		n.Value = string(v[1 : end+1])
 		if q == '"' {
-			n.Style = yaml.DoubleQuotedStyle
-		} else {
-			n.Style = yaml.SingleQuotedStyle
+			return string(v[1 : end+1]), yaml.DoubleQuotedStyle, true
 		}
-		return n, true
+		return string(v[1 : end+1]), yaml.SingleQuotedStyle, true
 	}
 	if !isPlainWord(v) || yaml11Word(v) {
-		return nil, false
+		return "", 0, false
 	}
-	n.Value = string(v)
-	return n, true
+	return string(v), 0, true
 }
 
 // isSeqItem reports whether a line is "-" followed by a space or the end of

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -56,10 +57,29 @@ func checkFast(t *testing.T, name string, d Document) (accepted bool) {
 	return true
 }
 
+// checkStrict: a document the strict fast reader accepts is one the full
+// reader of a directory source accepts, with the same result.
+func checkStrict(t *testing.T, name string, d Document) (accepted bool) {
+	t.Helper()
+	strict, ok := decodeFastStrict(name, d)
+	if !ok {
+		return false
+	}
+	full, err := DecodeDocumentAnyVersion(name, d)
+	if err != nil {
+		t.Fatalf("%s: strict fast path accepted %q, which the full reader refuses: %v", name, d.Text, err)
+	}
+	if len(full) != 1 {
+		t.Fatalf("%s: strict fast path accepted a document that decodes to %d resources", name, len(full))
+	}
+	sameResource(t, name, strict, full[0])
+	return true
+}
+
 // TestDecodeFastCorpus: on every manifest in the repository's examples and
 // test data, the fast path gives exactly what the full parse gives.
 func TestDecodeFastCorpus(t *testing.T) {
-	var docs, accepted int
+	var docs, accepted, strict int
 	for _, root := range []string{"../examples", "../internal/cli/testdata", "../plan/testdata", "../render/testdata"} {
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
@@ -74,6 +94,9 @@ func TestDecodeFastCorpus(t *testing.T) {
 				if checkFast(t, p, doc) {
 					accepted++
 				}
+				if checkStrict(t, p, doc) {
+					strict++
+				}
 			}
 			return nil
 		})
@@ -81,7 +104,53 @@ func TestDecodeFastCorpus(t *testing.T) {
 	if accepted < 100 {
 		t.Fatalf("fast path accepted only %d of %d documents", accepted, docs)
 	}
-	t.Logf("fast path accepted %d of %d documents", accepted, docs)
+	if strict < 100 {
+		t.Fatalf("strict fast path accepted only %d of %d documents", strict, docs)
+	}
+	t.Logf("fast path accepted %d of %d documents, the strict one %d", accepted, docs, strict)
+}
+
+// strictCases are documents the strict fast reader reads (and the full
+// reader agrees on); strictRefused are documents it leaves to the full
+// reader, most of them invalid in a part the fast reader skips.
+var strictCases = []string{
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-000042\ndata:\n  key: value-000042\n",
+	"# a comment\n\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a.b: \"x: y # z\"\n  c: 'q'\n  e: {}\n  f: []\n  g:\n  # comment\n  h: 1.5e+3\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  s: |\n    line one\n      two: x # y\n\n    - three\n  t: >-\n   folded\n  u: |+\n\n    text\n",
+	"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        args:\n        - --port\n        - \"8080\"\n        ports:\n        - containerPort: 8080\n          protocol: TCP\n",
+	"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\nrules:\n- apiGroups:\n  - \"\"\n  resources:\n  - pods\n  verbs:\n  - get\n",
+	"apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: a\r\ndata:\r\n  k: v\r\n",
+}
+
+var strictRefused = []string{
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n c: d\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b: c\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n  a: c\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: [b\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: .inf\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: *x\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n   c\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  - a\n  b: c\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  s: |\n      x\n    y\n",
+	"  stray\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  null: x\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nspec:\n  ports:\n  - port: 80\n   x: y\n",
+}
+
+// TestDecodeFastStrict: the strict fast reader reads the common shapes of
+// hand-written manifests, and leaves every document with a fault in the
+// parts it skips to the full reader.
+func TestDecodeFastStrict(t *testing.T) {
+	for i, c := range strictCases {
+		if !checkStrict(t, "f.yaml", Document{Text: []byte(c), Line: 1}) {
+			t.Errorf("strict case %d: not read by the strict fast path: %q", i, c)
+		}
+	}
+	for i, c := range strictRefused {
+		if _, ok := decodeFastStrict("f.yaml", Document{Text: []byte(c), Line: 1}); ok {
+			t.Errorf("refused case %d: strict fast path accepted %q", i, c)
+		}
+	}
 }
 
 func TestDecodeFastFallsBack(t *testing.T) {
@@ -91,6 +160,8 @@ func TestDecodeFastFallsBack(t *testing.T) {
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
 		"\"apiVersion\": v1\nkind: ConfigMap\n",
 		"apiVersion: v1\nkind: ConfigMap\nkind: Secret\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: a\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: b\n",
 		"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  <<: *x\n",
 		"- a\n- b\n",
 	} {
@@ -118,8 +189,12 @@ func FuzzDecodeFast(f *testing.F) {
 	for _, c := range append(simpleMetadataCases, seqCases...) {
 		f.Add([]byte(c))
 	}
+	for _, c := range append(strictCases, strictRefused...) {
+		f.Add([]byte(c))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := Document{Text: data, Line: 3}
+		checkStrict(t, "f.yaml", d)
 		fast, ok := decodeFast("f.yaml", d)
 		if !ok {
 			return
@@ -193,7 +268,7 @@ func TestSimpleMetadata(t *testing.T) {
 		if b < 0 {
 			b = len(c) - 1
 		}
-		_, _, simple := simpleMetadata([]byte(c[a:b+1]), strings.Count(c[:a], "\n"))
+		_, _, simple := simpleMetadata(&nodeSlab{}, []byte(c[a:b+1]), strings.Count(c[:a], "\n"))
 		if want := i < 2; simple != want {
 			t.Errorf("case %d: simple path %v, want %v", i, simple, want)
 		}
@@ -241,5 +316,43 @@ func benchDecode(b *testing.B, decode func(string, []byte) ([]*Resource, error))
 		if _, err := decode("bench", data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// smallDocs is one file of hack/gendir's directory: n ConfigMaps of 85
+// bytes, separated by "---".
+func smallDocs(n int) []byte {
+	var b []byte
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, "---\n"...)
+		}
+		b = fmt.Appendf(b, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%06d\ndata:\n  key: value-%06d\n", i, i)
+	}
+	return b
+}
+
+// BenchmarkDecodeDirectory: what a directory source of small documents
+// costs to read, per file of 100 documents (hack/bench-directory.sh reads
+// 1,000 such files): the strict fast reader, and the full reader.
+func BenchmarkDecodeDirectory(b *testing.B) {
+	data := smallDocs(100)
+	for _, c := range []struct {
+		name   string
+		decode func(string, []byte) ([]*Resource, error)
+	}{
+		{"strict", DecodeAnyVersion},
+		{"full", func(s string, d []byte) ([]*Resource, error) { return decodeStream(s, d, DecodeDocumentAnyVersion) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				rs, err := c.decode("docs.yaml", data)
+				if err != nil || len(rs) != 100 {
+					b.Fatal(len(rs), err)
+				}
+			}
+		})
 	}
 }

@@ -35,7 +35,10 @@ type Resource struct {
 	raw      []byte         // the original YAML document text; nil when it must be re-encoded
 	obj      map[string]any // the object as Argo CD reads it: whole without raw, else trimmed
 	noSplice bool           // the text cannot be spliced safely: encode afresh when changed
-	changed  changes
+	// lean: read by the fast reader, which keeps neither node nor obj (but
+	// for a CRD): the text is all, read again when a splice needs the tree.
+	lean    bool
+	changed changes
 }
 
 // changes are the annotations set (value non-nil) or removed (nil) since

@@ -171,8 +171,14 @@ func shallowCopy(m map[string]any) map[string]any {
 // splice applies the annotation changes to the original text line by line.
 // It reports false when the document's shape makes that unsafe.
 func (r *Resource) splice() ([]byte, bool) {
-	lines := splitLines(r.raw)
 	root := r.node
+	if r.lean {
+		var ok bool
+		if root, _, ok = fastTree(r.raw, false); !ok {
+			return nil, false
+		}
+	}
+	lines := splitLines(r.raw)
 	metaKey, meta := lastEntry(root, "metadata")
 	if meta == nil || meta.Kind != yaml.MappingNode || meta.Style&yaml.FlowStyle != 0 ||
 		len(meta.Content) == 0 || hasAnchors(meta) || metaKey.Kind != yaml.ScalarNode {

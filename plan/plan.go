@@ -152,6 +152,7 @@ func ComputeWith(res []*manifest.Resource, origins []Origin, opt Options) *Plan 
 	markTies(tasks)
 	tasks = adjustDeps(tasks, namespaceDep, namespaceRef)
 	tasks = adjustDeps(tasks, crdDep, crdRef)
+	p.Steps = make([]Step, 0, len(tasks))
 	for _, t := range tasks {
 		p.Steps = append(p.Steps, t.step())
 	}

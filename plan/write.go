@@ -2,9 +2,11 @@ package plan
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -12,13 +14,18 @@ import (
 // waves groups consecutive steps of one phase and wave: the engine applies
 // each such run in one go (tasks of a phase and wave that the engine's
 // adjustments moved stay next to the task they were moved in front of).
+// The runs are slices of p.Steps (capped, so an append copies).
 func (p *Plan) waves() [][]Step {
 	var out [][]Step
+	start := 0
 	for i, s := range p.Steps {
-		if i == 0 || s.Phase != p.Steps[i-1].Phase || s.Wave != p.Steps[i-1].Wave {
-			out = append(out, nil)
+		if i > 0 && (s.Phase != p.Steps[i-1].Phase || s.Wave != p.Steps[i-1].Wave) {
+			out = append(out, p.Steps[start:i:i])
+			start = i
 		}
-		out[len(out)-1] = append(out[len(out)-1], s)
+	}
+	if len(p.Steps) > 0 {
+		out = append(out, p.Steps[start:len(p.Steps):len(p.Steps)])
 	}
 	return out
 }
@@ -42,8 +49,10 @@ func phaseLabel(s Step) string {
 // order Argo CD does not fix are marked with "=" after the name.
 func (p *Plan) WriteTable(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	rows := [][]string{{"PHASE", "WAVE", "KIND", "NAMESPACE/NAME", "GROUP", "REASON"}}
-	breaks := map[int]bool{} // a blank line before row i
+	rows := make([][]string, 1, len(p.Steps)+1)
+	rows[0] = []string{"PHASE", "WAVE", "KIND", "NAMESPACE/NAME", "GROUP", "REASON"}
+	cells := make([]string, 0, 6*len(p.Steps)) // one array for all rows
+	breaks := map[int]bool{}                   // a blank line before row i
 	for i, s := range p.Steps {
 		if i > 0 && (s.Phase != p.Steps[i-1].Phase || s.Wave != p.Steps[i-1].Wave) {
 			breaks[len(rows)] = true
@@ -56,7 +65,8 @@ func (p *Plan) WriteTable(w io.Writer) error {
 		if group == "" {
 			group = "-"
 		}
-		rows = append(rows, []string{phaseLabel(s), fmt.Sprint(s.Wave), s.Kind, name, group, s.Reason})
+		cells = append(cells, phaseLabel(s), strconv.Itoa(s.Wave), s.Kind, name, group, s.Reason)
+		rows = append(rows, cells[len(cells)-6:len(cells):len(cells)])
 	}
 	if len(p.Steps) == 0 {
 		rows = append(rows, []string{"-", "", "", "(no resources to apply)", "", ""})
@@ -85,18 +95,23 @@ func writeRows(w io.Writer, rows [][]string, breaks map[int]bool) {
 			}
 		}
 	}
+	var b []byte
 	for ri, r := range rows {
 		if breaks[ri] {
-			fmt.Fprintln(w)
+			b = append(b[:0], '\n')
+			w.Write(b)
 		}
-		var b strings.Builder
+		b = b[:0]
 		for i, c := range r {
-			b.WriteString(c)
+			b = append(b, c...)
 			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)+2))
+				for n := width[i] - utf8.RuneCountInString(c) + 2; n > 0; n-- {
+					b = append(b, ' ')
+				}
 			}
 		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+		b = append(bytes.TrimRight(b, " "), '\n')
+		w.Write(b)
 	}
 }
 

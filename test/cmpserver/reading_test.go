@@ -31,6 +31,14 @@ var readingCases = []struct {
 	{name: "quoted scalar at column 0", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: real\ndata:\n  x: 'one\nkind: Secret\nmetadata:\n  name: fake'\n"},
 	{name: "null as a label key", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n    null: x\n"},
 	{name: "control byte in a name", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\x01\"\n"},
+	// Block YAML that syncwave's strict fast reader reads without parsing
+	// the parts it does not need, then faults in those parts.
+	{name: "plain block YAML", file: "a.yaml", content: "# c\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels:\n    app: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        args:\n        - --port\n        - \"8080\"\n        env:\n        - name: A\n          value: 'x: y'\n        resources: {}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  on: yes\n  script: |\n    #!/bin/sh\n    echo: x\n\n  empty:\n  n: 1e400\n"},
+	{name: "bad indentation in data", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n c: d\n"},
+	{name: "mapping in a plain scalar in spec", file: "a.yaml", content: "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  type: a: b\n"},
+	{name: "repeated key in data", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n  a: c\n"},
+	{name: "infinity in data", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: .inf\n"},
+	{name: "fault in the second document", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  a: [b\n"},
 	// Argo CD refuses it too, when it adds its tracking annotation.
 	{name: "unquoted yes annotation", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    enabled: yes\n"},
 	{name: "number as a name", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 5\n", refused: "metadata.name: expected a string, found int 5"},
