@@ -120,6 +120,10 @@ var strictCases = []string{
 	"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        args:\n        - --port\n        - \"8080\"\n        ports:\n        - containerPort: 8080\n          protocol: TCP\n",
 	"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\nrules:\n- apiGroups:\n  - \"\"\n  resources:\n  - pods\n  verbs:\n  - get\n",
 	"apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: a\r\ndata:\r\n  k: v\r\n",
+	// single-line flow collections (validFlow)
+	"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-1\nspec:\n  selector: {app: shop}\n  ports: [{port: 80, targetPort: 8080}]\n",
+	"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-2\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web-2}}\n  template:\n    metadata: {labels: {app: web-2}}\n    spec:\n      containers: [{name: web, image: nginx:1.27, ports: [{containerPort: 8080}]}]\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  a: {x: [1, -2, 1.5e+3, {k: \"q: #r\", z: 'w'}], v: []}\n  b: [a,b]\n  c:\n  - {name: web, port: 80}\n  - [x, {}]\n",
 }
 
 var strictRefused = []string{
@@ -135,6 +139,17 @@ var strictRefused = []string{
 	"  stray\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
 	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  null: x\n",
 	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nspec:\n  ports:\n  - port: 80\n   x: y\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: [{name: web, image: nginx:}]\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: [{name: web, url: http://x}]\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: [a:, b]\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: {a: 1, a: 2}\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: [a, ]\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: {a: b} # note\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: {on: b}\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: {a: b c}\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: [a,\n    b]\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: {a: *x}\n",
+	"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  c: [[[[[[[[[x]]]]]]]]]\n",
 }
 
 // TestDecodeFastStrict: the strict fast reader reads the common shapes of

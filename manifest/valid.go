@@ -264,7 +264,8 @@ func validKey(t []byte) ([]byte, []byte, bool) {
 // reader accepts: a plain scalar of printable ASCII that starts with a
 // letter or digit (or "-" and a letter, digit or "-"), with no "#", no ": "
 // and no ":" at its end; a double-quoted string without escapes or a
-// single-quoted one without quotes inside; or {} or [].
+// single-quoted one without quotes inside; or a flow collection on the line
+// (validFlow).
 func validScalar(s []byte) bool {
 	if len(s) == 0 {
 		return false
@@ -277,7 +278,7 @@ func validScalar(s []byte) bool {
 		}
 		return c == '\'' || bytes.IndexByte(s[1:end+1], '\\') < 0
 	case c == '{' || c == '[':
-		return len(s) == 2 && s[1] == c+2 // {} or []
+		return validFlow(s)
 	case c == '-':
 		// -1, --port; not "- " (a sequence) nor -.inf
 		if len(s) < 2 || !(isAlnum(s[1]) || s[1] == '-') {
@@ -292,6 +293,139 @@ func validScalar(s []byte) bool {
 		}
 	}
 	return true
+}
+
+// validFlow reports whether s (trimmed) is one flow mapping or sequence
+// of a small subset that every reader accepts alike: "{key: node, ...}"
+// and "[node, ...]", nested at most maxFlowDepth deep, where a key is as
+// validKey's (a plain word starting with a letter, not a YAML 1.1 boolean
+// or null, not repeated in its mapping) followed by ": ", and a node is a
+// flow collection, a quoted string as validScalar's, or a plain word of
+// letters, digits and "-._/+=" that starts with a letter or digit (or "-"
+// and one), and may hold a ":" followed by a letter or digit (nginx:1.27;
+// any other ":" is where YAML 1.1 and 1.2 readers part in flow context).
+// Single spaces, or none, around the punctuation; no trailing comma, no
+// comment, nothing after the closing bracket but spaces.
+func validFlow(s []byte) bool {
+	f := flowScanner{s: bytes.TrimRight(s, " ")}
+	return f.node(0) && f.i == len(f.s)
+}
+
+const maxFlowDepth = 8
+
+type flowScanner struct {
+	s []byte
+	i int
+}
+
+func (f *flowScanner) space() {
+	if f.i < len(f.s) && f.s[f.i] == ' ' {
+		f.i++
+	}
+}
+
+func (f *flowScanner) node(depth int) bool {
+	if f.i >= len(f.s) {
+		return false
+	}
+	switch c := f.s[f.i]; {
+	case c == '{' || c == '[':
+		if depth >= maxFlowDepth {
+			return false
+		}
+		return f.collection(depth+1, c+2)
+	case c == '"' || c == '\'':
+		end := bytes.IndexByte(f.s[f.i+1:], c)
+		if end < 0 || c == '"' && bytes.IndexByte(f.s[f.i+1:f.i+1+end], '\\') >= 0 {
+			return false
+		}
+		for _, b := range f.s[f.i+1 : f.i+1+end] {
+			if b < 0x20 || b >= 0x7f {
+				return false
+			}
+		}
+		f.i += end + 2
+		return true
+	}
+	return f.word(false)
+}
+
+// collection reads a flow mapping or sequence after its opening bracket,
+// up to its closing one.
+func (f *flowScanner) collection(depth int, closing byte) bool {
+	f.i++
+	f.space()
+	if f.i < len(f.s) && f.s[f.i] == closing {
+		f.i++
+		return true
+	}
+	var seen keySet
+	for {
+		if closing == '}' {
+			start := f.i
+			if !f.word(true) || !seen.add(f.s[start:f.i]) || yaml11Word(f.s[start:f.i]) {
+				return false
+			}
+			if f.i+1 >= len(f.s) || f.s[f.i] != ':' || f.s[f.i+1] != ' ' {
+				return false
+			}
+			f.i += 2
+		}
+		if !f.node(depth) {
+			return false
+		}
+		f.space()
+		if f.i >= len(f.s) {
+			return false
+		}
+		switch f.s[f.i] {
+		case closing:
+			f.i++
+			return true
+		case ',':
+			f.i++
+			f.space()
+			if f.i < len(f.s) && (f.s[f.i] == closing || f.s[f.i] == ',') {
+				return false // trailing or doubled comma
+			}
+		default:
+			return false
+		}
+	}
+}
+
+// word reads a plain scalar of the subset (a key when key is set: it
+// starts with a letter and stops before ":").
+func (f *flowScanner) word(key bool) bool {
+	start := f.i
+	for f.i < len(f.s) {
+		c := f.s[f.i]
+		first := f.i == start
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9':
+			if key && first {
+				return false
+			}
+		case c == '-':
+			if first && (key || f.i+1 >= len(f.s) || !isAlnum(f.s[f.i+1])) {
+				return false
+			}
+		case c == '.' || c == '_' || c == '/' || (!key && (c == '+' || c == '=')):
+			if first {
+				return false
+			}
+		case c == ':' && !key && !first && f.i+1 < len(f.s) && isAlnum(f.s[f.i+1]):
+			// nginx:1.27: a ":" followed by a letter or digit continues
+			// a plain scalar in flow context for YAML 1.1 and 1.2 alike
+		default:
+			n := f.i - start
+			return n > 0 && n <= maxKey
+		}
+		f.i++
+	}
+	n := f.i - start
+	return n > 0 && n <= maxKey
 }
 
 func isAlnum(c byte) bool {

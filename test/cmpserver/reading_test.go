@@ -39,6 +39,12 @@ var readingCases = []struct {
 	{name: "repeated key in data", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n  a: c\n"},
 	{name: "infinity in data", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: .inf\n"},
 	{name: "fault in the second document", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  a: [b\n"},
+	// Single-line flow collections, which the strict fast reader checks
+	// without parsing (validFlow), then faults in them.
+	{name: "flow collections in spec", file: "a.yaml", content: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx:1.27, args: [--port, '8080', \"a: #b\"], ports: [{containerPort: 8080}]}]\n      tolerations: []\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  selector: {app: web, tier: on}\n  ports: [{port: 80, targetPort: 8080},{port: 443}]\n"},
+	{name: "unclosed flow mapping in spec", file: "a.yaml", content: "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  selector: {app: web\n"},
+	{name: "flow mapping key without a space", file: "a.yaml", content: "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  selector: {app:web, x: [a:, b]}\n"},
+	{name: "repeated key in a flow mapping", file: "a.yaml", content: "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  selector: {app: a, app: b}\n"},
 	// Argo CD refuses it too, when it adds its tracking annotation.
 	{name: "unquoted yes annotation", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    enabled: yes\n"},
 	{name: "number as a name", file: "a.yaml", content: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 5\n", refused: "metadata.name: expected a string, found int 5"},
