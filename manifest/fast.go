@@ -125,6 +125,9 @@ func decodeFastWith(source string, d Document, strict bool) (*Resource, bool) {
 	if err != nil {
 		return nil, false
 	}
+	if k, v := lastEntry(root, "metadata"); r.lean && k != nil {
+		r.metaTree = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1, Content: []*yaml.Node{k, v}}
+	}
 	return r, true
 }
 
@@ -271,6 +274,7 @@ func leanFast(source string, d Document, strict bool) (*Resource, bool) {
 			if _, _, ok := scanMetadata(nil, region, e.line, r); !ok {
 				return nil, false
 			}
+			r.meta.start, r.meta.end, r.meta.line = e.start, e.end, e.line
 		default:
 			if strict && !validEntry(region) {
 				return nil, false

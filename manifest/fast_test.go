@@ -210,6 +210,7 @@ func FuzzDecodeFast(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := Document{Text: data, Line: 3}
 		checkStrict(t, "f.yaml", d)
+		checkLeanSplice(t, "f.yaml", d)
 		fast, ok := decodeFast("f.yaml", d)
 		if !ok {
 			return
@@ -370,4 +371,52 @@ func BenchmarkDecodeDirectory(b *testing.B) {
 			}
 		})
 	}
+}
+
+// checkLeanSplice: a lean resource splices from its metadata entry alone
+// (leanTree) exactly what it splices from the whole document's tree.
+func checkLeanSplice(t *testing.T, name string, d Document) {
+	t.Helper()
+	for _, strict := range []bool{false, true} {
+		a, ok := decodeFastWith(name, d, strict)
+		if !ok || !a.lean {
+			continue
+		}
+		b, _ := decodeFastWith(name, d, strict)
+		b.meta.end, b.metaTree = 0, nil // leanTree falls back to fastTree
+		for _, r := range []*Resource{a, b} {
+			r.SetAnnotation("argocd.argoproj.io/sync-wave", "-3")
+			r.SetAnnotation("example.com/x", "a: b")
+		}
+		ab, aerr := a.Bytes()
+		bb, berr := b.Bytes()
+		if (aerr == nil) != (berr == nil) || string(ab) != string(bb) {
+			t.Fatalf("%s: lean splice differs from the tree's:\n%s\n(%v)\nvs\n%s\n(%v)", name, ab, aerr, bb, berr)
+		}
+	}
+}
+
+func TestLeanSplice(t *testing.T) {
+	n := 0
+	for _, c := range append(append(append([]string{}, spliceCases...), strictCases...), simpleMetadataCases...) {
+		checkLeanSplice(t, "f.yaml", Document{Text: []byte(c), Line: 1})
+		n++
+	}
+	for _, root := range []string{"../examples", "../internal/cli/testdata", "../render/testdata"} {
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return nil
+			}
+			for _, doc := range SplitYAML(data) {
+				checkLeanSplice(t, p, doc)
+				n++
+			}
+			return nil
+		})
+	}
+	t.Logf("%d documents", n)
 }

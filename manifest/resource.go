@@ -37,8 +37,15 @@ type Resource struct {
 	noSplice bool           // the text cannot be spliced safely: encode afresh when changed
 	// lean: read by the fast reader, which keeps neither node nor obj (but
 	// for a CRD): the text is all, read again when a splice needs the tree.
-	lean    bool
-	changed changes
+	lean bool
+	// meta is where a lean resource's metadata entry is in raw (end 0:
+	// none), so that a splice reads that entry alone.
+	meta struct{ start, end, line int }
+	// metaTree is the metadata entry of a lean resource that the fast
+	// reader read as a tree (fastTree: flow style, quoted keys), kept for
+	// a splice.
+	metaTree *yaml.Node
+	changed  changes
 }
 
 // changes are the annotations set (value non-nil) or removed (nil) since

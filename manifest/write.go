@@ -78,7 +78,13 @@ func (r *Resource) Bytes() ([]byte, error) {
 func (r *Resource) encode() ([]byte, error) {
 	obj := r.obj
 	if r.raw != nil {
-		// The object was trimmed to the metadata: read the text again.
+		// The object was trimmed to the metadata: read the text again,
+		// refusing keys that become one JSON key, which the conversion
+		// would keep one of at random (the fast reader does not read the
+		// parts it skips; found by FuzzDecodeFast).
+		if err := keyCollisions(r.raw); err != nil {
+			return nil, fmt.Errorf("%s: %s: %v", r.Where(), r, err)
+		}
 		j, err := sigsyaml.YAMLToJSON(r.raw)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: cannot re-read the document: %v", r.Where(), r, err)
@@ -170,11 +176,29 @@ func shallowCopy(m map[string]any) map[string]any {
 
 // splice applies the annotation changes to the original text line by line.
 // It reports false when the document's shape makes that unsafe.
+// leanTree is the tree a splice reads of a lean resource: its metadata
+// entry alone, kept from decoding (metaTree) or read again as leanFast read
+// it (simpleMetadata), or, should that fail, the document's tree
+// (fastTree).
+func (r *Resource) leanTree() (*yaml.Node, bool) {
+	if r.metaTree != nil {
+		return r.metaTree, true
+	}
+	if m := r.meta; m.end > 0 {
+		var slab nodeSlab
+		if k, v, ok := simpleMetadata(&slab, r.raw[m.start:m.end], m.line); ok {
+			return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1, Content: []*yaml.Node{k, v}}, true
+		}
+	}
+	root, _, ok := fastTree(r.raw, false)
+	return root, ok
+}
+
 func (r *Resource) splice() ([]byte, bool) {
 	root := r.node
 	if r.lean {
 		var ok bool
-		if root, _, ok = fastTree(r.raw, false); !ok {
+		if root, ok = r.leanTree(); !ok {
 			return nil, false
 		}
 	}
