@@ -57,7 +57,11 @@ func isSeparator(line []byte) bool {
 }
 
 // isBlank reports whether a document holds nothing but blanks and comments.
-func isBlank(text []byte) bool {
+func isBlank(text []byte) bool { return onlyComments(text, bytes.TrimSpace) }
+
+// onlyComments reports whether every line of text, trimmed by trim, is
+// empty or a comment.
+func onlyComments(text []byte, trim func([]byte) []byte) bool {
 	for len(text) > 0 {
 		l := text
 		if i := bytes.IndexByte(text, '\n'); i >= 0 {
@@ -65,8 +69,7 @@ func isBlank(text []byte) bool {
 		} else {
 			text = nil
 		}
-		t := bytes.TrimSpace(l)
-		if len(t) > 0 && t[0] != '#' {
+		if t := trim(l); len(t) > 0 && t[0] != '#' {
 			return false
 		}
 	}

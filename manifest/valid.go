@@ -35,21 +35,12 @@ func validEntry(region []byte) bool {
 }
 
 // validPreamble reports whether the text before a document's first entry
-// holds only blank and comment lines.
+// holds only blank and comment lines (indented by spaces only: a tab goes
+// to the full reader).
 func validPreamble(text []byte) bool {
-	for len(text) > 0 {
-		l := text
-		if i := bytes.IndexByte(text, '\n'); i >= 0 {
-			l, text = text[:i], text[i+1:]
-		} else {
-			text = nil
-		}
-		t := bytes.TrimLeft(bytes.TrimSuffix(l, []byte("\r")), " ")
-		if len(t) > 0 && t[0] != '#' {
-			return false
-		}
-	}
-	return true
+	return onlyComments(text, func(l []byte) []byte {
+		return bytes.TrimLeft(bytes.TrimSuffix(l, []byte("\r")), " ")
+	})
 }
 
 // validator walks the lines of a region; off is the start of the current

@@ -1,9 +1,6 @@
 package cmpserver
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -11,46 +8,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync/atomic"
 	"testing"
 
 	"github.com/argoproj/argo-cd/v2/pkg/apis/application/v1alpha1"
-)
 
-// chartArchive packs a chart as helm package does: name/Chart.yaml and
-// name/templates/... in a gzipped tar.
-func chartArchive(t *testing.T, name, version string, templates map[string]string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	files := map[string]string{"Chart.yaml": fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\n", name, version)}
-	for f, s := range templates {
-		files["templates/"+f] = s
-	}
-	names := make([]string, 0, len(files))
-	for f := range files {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	for _, f := range names {
-		s := files[f]
-		if err := tw.WriteHeader(&tar.Header{Name: name + "/" + f, Mode: 0o644, Size: int64(len(s)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+	"github.com/syncwave/syncwave/test/internal/chartpack"
+)
 
 // TestDependencyFetch: plugin.yaml runs no init command, yet a chart whose
 // Chart.yaml declares a dependency that is not vendored gets it, through
@@ -58,7 +22,7 @@ func chartArchive(t *testing.T, name, version string, templates map[string]strin
 // 127.0.0.1), at every generation (the sidecar unpacks a fresh copy of the
 // repository each time); a chart that vendors it makes no request.
 func TestDependencyFetch(t *testing.T) {
-	archive := chartArchive(t, "redis", "19.2.0", map[string]string{
+	archive := chartpack.Archive(t, "redis", "19.2.0", map[string]string{
 		"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-redis\n",
 	})
 	sum := sha256.Sum256(archive)

@@ -3,9 +3,6 @@
 package e2e
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -13,12 +10,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/syncwave/syncwave/test/internal/chartpack"
 )
 
 // TestDependencyFetch: a chart whose Chart.yaml declares a dependency that is
@@ -28,7 +26,7 @@ import (
 // namespace) and renders it, and the Application syncs the subchart's
 // resources with the chart's own, in the planned order.
 func TestDependencyFetch(t *testing.T) {
-	archive := chartArchive(t, "cache", "1.2.0", map[string]string{
+	archive := chartpack.Archive(t, "cache", "1.2.0", map[string]string{
 		"configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cache\ndata:\n  url: redis://{{ .Release.Name }}-cache:6379\n",
 		"service.yaml":   "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-cache\nspec:\n  selector: {app: cache}\n  ports: [{port: 6379}]\n",
 	})
@@ -134,40 +132,6 @@ groups:
 			t.Errorf("%s created at rv %d, after %s (rv %d)", k, c.rv, web, w.rv)
 		}
 	}
-}
-
-// chartArchive packs a chart as helm package does: name/Chart.yaml and
-// name/templates/... in a gzipped tar.
-func chartArchive(t *testing.T, name, version string, templates map[string]string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(gz)
-	files := map[string]string{"Chart.yaml": fmt.Sprintf("apiVersion: v2\nname: %s\nversion: %s\n", name, version)}
-	for f, s := range templates {
-		files["templates/"+f] = s
-	}
-	names := make([]string, 0, len(files))
-	for f := range files {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	for _, f := range names {
-		s := files[f]
-		if err := tw.WriteHeader(&tar.Header{Name: name + "/" + f, Mode: 0o644, Size: int64(len(s)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := gz.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // copyTree copies the directory src to dst.
