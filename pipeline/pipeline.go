@@ -51,23 +51,15 @@ type Options struct {
 	// ValueFiles are read after the entry's valueFiles (relative to the
 	// chart; absolute paths from the repository root), Values (a YAML
 	// document) after its inline values, Set and SetString after its
-	// parameters; ReleaseName replaces its releaseName.
-	ValueFiles  []string
-	Values      string
-	Set         []string
-	SetString   []string
-	ReleaseName string
-	// Like Argo CD's environment (ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE,
-	// KUBE_VERSION, KUBE_API_VERSIONS) these are defaults that the entry's
-	// own fields win over. AppName may be "<namespace>_<name>"; the release
-	// name defaults to it without the prefix, else to the chart name.
-	AppName     string
-	Namespace   string
-	KubeVersion string
-	APIVersions []string
-	// HelmVersion ("3", "4", "v3", "v4") wins over a helm entry's version;
-	// "" leaves it to the entry, else Helm 4.
-	HelmVersion string
+	// parameters; ReleaseName replaces its releaseName. Like Argo CD's
+	// environment (ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE, KUBE_VERSION,
+	// KUBE_API_VERSIONS), AppName, Namespace, KubeVersion and APIVersions
+	// are defaults that the entry's own fields win over; AppName may be
+	// "<namespace>_<name>", and the release name defaults to it without the
+	// prefix, else to the chart name. HelmVersion ("3", "4", "v3", "v4")
+	// wins over a helm entry's version; "" leaves it to the entry, else
+	// Helm 4.
+	render.HelmInputs
 	// ArgoCDVersion is the Argo CD line whose sync-option vocabulary the
 	// ordering file is checked against ("2.14", "3.5"; "" the current 3.x).
 	ArgoCDVersion string
@@ -205,11 +197,7 @@ func detect(root *render.Root, appRel string) (order.Source, error) {
 func renderSource(ctx context.Context, root *render.Root, appRel string, src order.Source, skip []string, opts *Options, warn func(string)) ([]*manifest.Resource, error) {
 	return render.RenderSource(ctx, root, render.SourceRequest{
 		AppRel: appRel, Source: src, Skip: skip, Warn: warn,
-		Helm: render.HelmInputs{
-			ValueFiles: opts.ValueFiles, Values: opts.Values, Set: opts.Set, SetString: opts.SetString,
-			ReleaseName: opts.ReleaseName, AppName: opts.AppName, Namespace: opts.Namespace,
-			KubeVersion: opts.KubeVersion, APIVersions: opts.APIVersions, HelmVersion: opts.HelmVersion,
-		},
+		Helm: opts.HelmInputs,
 	})
 }
 

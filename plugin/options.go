@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/syncwave/syncwave/pipeline"
+	"github.com/syncwave/syncwave/render"
 )
 
 // PipelineOptions turns the inputs into the options of the one pipeline
@@ -18,21 +19,23 @@ func (in Inputs) PipelineOptions() pipeline.Options {
 		allowEmpty = &in.AllowEmpty
 	}
 	return pipeline.Options{
-		Path:          in.AppDir,
-		RepoRoot:      in.RepoRoot,
-		OrderFile:     in.OrderFile,
-		Order:         in.Order,
-		AllowEmpty:    allowEmpty,
-		Dependencies:  in.Dependencies,
-		ValueFiles:    in.ValueFiles,
-		Values:        in.Values,
-		Set:           in.SetArgs(),
-		ReleaseName:   in.ReleaseName,
-		AppName:       in.AppName,
-		Namespace:     in.Namespace,
-		KubeVersion:   in.KubeVersion,
-		APIVersions:   in.APIVersions,
-		HelmVersion:   in.HelmVersion,
+		Path:         in.AppDir,
+		RepoRoot:     in.RepoRoot,
+		OrderFile:    in.OrderFile,
+		Order:        in.Order,
+		AllowEmpty:   allowEmpty,
+		Dependencies: in.Dependencies,
+		HelmInputs: render.HelmInputs{
+			ValueFiles:  in.ValueFiles,
+			Values:      in.Values,
+			Set:         in.SetArgs(),
+			ReleaseName: in.ReleaseName,
+			AppName:     in.AppName,
+			Namespace:   in.Namespace,
+			KubeVersion: in.KubeVersion,
+			APIVersions: in.APIVersions,
+			HelmVersion: in.HelmVersion,
+		},
 		ArgoCDVersion: in.ArgoCDVersion,
 	}
 }

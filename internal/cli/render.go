@@ -82,9 +82,11 @@ func (f *renderFlags) options(args []string) pipeline.Options {
 	}
 	return pipeline.Options{
 		Path: p, RepoRoot: f.repoRoot, OrderFile: f.order, AllowEmpty: allowEmpty,
-		ValueFiles: f.valueFiles, Values: f.values, Set: f.set, SetString: f.setString,
-		ReleaseName: f.releaseName, AppName: f.appName, Namespace: f.namespace,
-		KubeVersion: f.kubeVersion, APIVersions: f.apiVersions, HelmVersion: f.helmVersion,
+		HelmInputs: render.HelmInputs{
+			ValueFiles: f.valueFiles, Values: f.values, Set: f.set, SetString: f.setString,
+			ReleaseName: f.releaseName, AppName: f.appName, Namespace: f.namespace,
+			KubeVersion: f.kubeVersion, APIVersions: f.apiVersions, HelmVersion: f.helmVersion,
+		},
 		ArgoCDVersion: f.argoCD,
 	}
 }
