@@ -123,19 +123,19 @@ func ConfigYAML(discoverFileName string) []byte {
 	return b.Bytes()
 }
 
-// README markers around the generated parameter table.
+// Markers around the generated parameter table in docs/install.md.
 const (
-	ReadmeTableBegin = "<!-- BEGIN plugin parameters (go generate ./plugin) -->\n"
-	ReadmeTableEnd   = "<!-- END plugin parameters -->\n"
+	DocsTableBegin = "<!-- BEGIN plugin parameters (go generate ./plugin) -->\n"
+	DocsTableEnd   = "<!-- END plugin parameters -->\n"
 )
 
-// ReplaceReadmeTable returns readme with the text between the markers
-// replaced by MarkdownTable, and whether both markers were found.
-func ReplaceReadmeTable(readme string) (string, bool) {
-	i := strings.Index(readme, ReadmeTableBegin)
-	j := strings.Index(readme, ReadmeTableEnd)
+// ReplaceDocsTable returns doc with the text between the markers replaced
+// by MarkdownTable, and whether both markers were found.
+func ReplaceDocsTable(doc string) (string, bool) {
+	i := strings.Index(doc, DocsTableBegin)
+	j := strings.Index(doc, DocsTableEnd)
 	if i < 0 || j < i {
-		return readme, false
+		return doc, false
 	}
-	return readme[:i+len(ReadmeTableBegin)] + MarkdownTable() + readme[j:], true
+	return doc[:i+len(DocsTableBegin)] + MarkdownTable() + doc[j:], true
 }

@@ -20,14 +20,15 @@ import (
 const (
 	pluginYAML    = "../plugin.yaml"
 	discoveryYAML = "../examples/plugin-discovery/plugin.yaml"
-	readme        = "../README.md"
+	installDoc    = "../docs/install.md"
 	dockerfile    = "../Dockerfile"
 	installDir    = "../examples/install"
 	appsDir       = "../examples/applications"
 )
 
-// TestGeneratedFiles: plugin.yaml, the discovery variant and the README's
-// parameter table are what `go generate ./plugin` writes from the table.
+// TestGeneratedFiles: plugin.yaml, the discovery variant and the parameter
+// table of docs/install.md are what `go generate ./plugin` writes from the
+// table.
 func TestGeneratedFiles(t *testing.T) {
 	for file, want := range map[string]string{
 		pluginYAML:    string(ConfigYAML("")),
@@ -41,16 +42,16 @@ func TestGeneratedFiles(t *testing.T) {
 			t.Errorf("%s is stale: run go generate ./plugin", file)
 		}
 	}
-	text, err := os.ReadFile(readme)
+	text, err := os.ReadFile(installDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	updated, ok := ReplaceReadmeTable(string(text))
+	updated, ok := ReplaceDocsTable(string(text))
 	if !ok {
-		t.Fatalf("README.md lacks the parameter table markers %q ... %q", ReadmeTableBegin, ReadmeTableEnd)
+		t.Fatalf("%s lacks the parameter table markers %q ... %q", installDoc, DocsTableBegin, DocsTableEnd)
 	}
 	if updated != string(text) {
-		t.Errorf("README.md's parameter table is stale: run go generate ./plugin")
+		t.Errorf("%s: the parameter table is stale: run go generate ./plugin", installDoc)
 	}
 }
 

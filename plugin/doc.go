@@ -4,7 +4,7 @@
 // sidecar's own SYNCWAVE_*, ARGOCD_APP_*, KUBE_*) into Inputs, once, and
 // Inputs into pipeline.Options. It also owns the table of plugin parameters
 // from which the static announcement in plugin.yaml, the defaults the code
-// applies and the README's parameter table are all produced, and the
+// applies and the parameter table of docs/install.md are all produced, and the
 // dynamic announcement (`syncwave parameters`).
 //
 // It must not read the process environment or the working directory itself

@@ -74,7 +74,7 @@ const (
 
 // Parameters is the table of plugin parameters. The static announcement in
 // plugin.yaml, the defaults FromEnv applies, the environment variable names
-// and the README's table are all produced from it.
+// and the table of docs/install.md are all produced from it.
 //
 // order-file announces no default on purpose: an Application saved from
 // the UI sends the announced value back, and an explicit order-file must
@@ -235,7 +235,7 @@ func Static() []Announcement {
 
 var mdEscape = strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", `\|`)
 
-// MarkdownTable is the README's parameter table.
+// MarkdownTable is the parameter table of docs/install.md.
 func MarkdownTable() string {
 	var b strings.Builder
 	b.WriteString("| parameter | type | `plugin.env` / sidecar variable | default | meaning |\n")

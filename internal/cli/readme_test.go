@@ -8,17 +8,17 @@ import (
 	"testing"
 )
 
-// TestReadmeLayout: the README's layout section names every directory of
+// TestReadmeLayout: the layout section of docs/development.md names every directory of
 // the repository that holds Go code (test/ and its packages included).
 func TestReadmeLayout(t *testing.T) {
 	root := filepath.Join("..", "..")
-	text, err := os.ReadFile(filepath.Join(root, "README.md"))
+	text, err := os.ReadFile(filepath.Join(root, "docs", "development.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, layout, ok := strings.Cut(string(text), "\nLayout (every Go package")
 	if !ok {
-		t.Fatal("README.md has no layout section")
+		t.Fatal("docs/development.md has no layout section")
 	}
 	layout, _, _ = strings.Cut(layout, "\n## ")
 	dirs := map[string]bool{}
@@ -45,7 +45,7 @@ func TestReadmeLayout(t *testing.T) {
 	}
 	for d := range dirs {
 		if !strings.Contains(layout, "`"+d+"`") {
-			t.Errorf("README.md's layout section does not name `%s`", d)
+			t.Errorf("docs/development.md's layout section does not name `%s`", d)
 		}
 	}
 }
