@@ -114,8 +114,10 @@ func newRoot(stdout, stderr io.Writer, h host) *cobra.Command {
 		Long: `syncwave renders an application (a directory of manifests, a Helm chart, a
 Kustomize overlay, or several of them named in syncwave.yaml), assigns every
 resource its Argo CD sync phase, wave, hook and sync options from a
-declarative ordering file (syncwave.yaml) and prints the annotated stream
-that Argo CD's sync engine applies in that order.
+declarative ordering file (syncwave.yaml) and from the dependency annotations
+already on the resources (config.kubernetes.io/depends-on, Helm's resource
+groups, kapp's change rules; no ordering file needed), and prints the
+annotated stream that Argo CD's sync engine applies in that order.
 
 It runs locally (render, plan, lint, init) and as an Argo CD Config Management
 Plugin (a repo-server sidecar: generate, parameters), with the same code

@@ -119,8 +119,9 @@ func newRender(stdout, stderr io.Writer, h host) *cobra.Command {
 		Use:   "render [PATH]",
 		Short: "Render PATH, apply the ordering and print the annotated YAML stream",
 		Long: `Render the application at PATH (default .), assign every resource its Argo CD
-sync phase, wave, hook, delete policy and sync options from the ordering file,
-and print the YAML stream to stdout.
+sync phase, wave, hook, delete policy and sync options from the ordering file
+(when there is one) and the dependency annotations on the resources, and print
+the YAML stream to stdout.
 
 Output is all or nothing: on any error nothing is printed on stdout, the
 error goes to stderr and the exit code is 1 (2 for a usage error).
