@@ -29,7 +29,8 @@ import (
 // docs/. These tests read the files from the repository root, by absolute
 // path: run changes the working directory.
 
-// docPages returns README.md and docs/*.md, relative to the repository root.
+// docPages returns README.md, BENCHMARKS.md and docs/*.md, relative to the
+// repository root.
 func docPages(t *testing.T) []string {
 	t.Helper()
 	pages, err := filepath.Glob(filepath.Join(repoRoot(t), "docs", "*.md"))
@@ -39,7 +40,7 @@ func docPages(t *testing.T) []string {
 	if len(pages) < 10 {
 		t.Fatalf("found only %d pages under docs/", len(pages))
 	}
-	out := []string{"README.md"}
+	out := []string{"README.md", "BENCHMARKS.md"}
 	for _, p := range pages {
 		rel, _ := filepath.Rel(repoRoot(t), p)
 		out = append(out, filepath.ToSlash(rel))
@@ -316,11 +317,11 @@ func checkCommandLine(root *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if c == root {
-		return fmt.Errorf("no command")
-	}
 	for _, a := range rest {
 		if !strings.HasPrefix(a, "-") || a == "-" {
+			if c == root {
+				return fmt.Errorf("no command %q", a)
+			}
 			continue
 		}
 		name, _, _ := strings.Cut(a, "=")
