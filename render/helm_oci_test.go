@@ -166,12 +166,12 @@ func TestFetchOCIDependenciesErrors(t *testing.T) {
 		{name: "missing tag", host: open.host, version: "21.x", err: `dependency redis (oci://` + open.host + `/charts): version "21.x": no tag of ` + open.host + `/charts/redis matches (tags: 20.0.0, 19.2.0, 19.0.1)`},
 		{name: "missing chart", host: open.host + "/other", version: "1.x", err: "dependency redis (oci://" + open.host + "/other/charts): list the tags of " + open.host + "/other/charts/redis: not found in registry " + open.host},
 		{name: "auth required", host: locked.host, version: "19.x", err: "dependency redis (oci://" + locked.host + "/charts): list the tags of " + locked.host + "/charts/redis: registry " + locked.host + " requires credentials and none are configured for it (set SYNCWAVE_REGISTRY_CONFIG"},
-		{name: "auth refused", host: locked.host, version: "19.x", config: "wrong-password", err: "registry " + locked.host + " refused the configured credentials"},
+		{name: "auth refused", host: locked.host, version: "19.x", config: "wrong-password", err: "registry " + locked.host + " refused the credentials of the entry for " + locked.host + " in "},
 		{name: "auth accepted", host: locked.host, version: "19.x", config: ociPassword, ok: true},
 		{name: "registry down", host: downHost, version: "19.x", err: "dependency redis (oci://" + downHost + "/charts): list the tags of " + downHost + "/charts/redis:"},
 		{name: "missing config file", host: open.host, version: "19.x", config: "-", err: "registry credentials file"},
 		{name: "environment accepted", host: locked.host, version: "19.x", config: "env:" + ociPassword, ok: true},
-		{name: "environment refused", host: locked.host, version: "19.x", config: "env:wrong-password", err: "registry " + locked.host + " refused the configured credentials"},
+		{name: "environment refused", host: locked.host, version: "19.x", config: "env:wrong-password", err: "registry " + locked.host + " refused the credentials of SYNCWAVE_REPO_USERNAME/SYNCWAVE_REPO_PASSWORD (for SYNCWAVE_REPO_URL)"},
 		{name: "environment for another host", host: locked.host, version: "19.x", config: "env-other:" + ociPassword, err: "requires credentials and none are configured for it (set SYNCWAVE_REGISTRY_CONFIG to a registry config file with an entry for " + locked.host + ", or set SYNCWAVE_REPO_URL=oci://" + locked.host},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
