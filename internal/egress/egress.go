@@ -268,7 +268,7 @@ func (t *policyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if p.Restricted && !p.AllowsHost(r.URL.Hostname(), portOf(r.URL.Scheme, r.URL.Port())) {
 		if r.URL.Scheme != "https" {
 			closeBody(r)
-			return nil, fmt.Errorf("%s://%s: plain %s is %v (only https, unless the host is in %s)", r.URL.Scheme, r.URL.Host, r.URL.Scheme, ErrRefused, EnvAllowHosts)
+			return nil, fmt.Errorf("plain %s to %s is %v (https only, unless the host is in %s)", r.URL.Scheme, r.URL.Host, ErrRefused, EnvAllowHosts)
 		}
 		if proxy, err := t.next.Proxy(r); err == nil && proxy != nil {
 			if err := p.checkName(r.Context(), r.URL.Hostname()); err != nil {
