@@ -584,7 +584,7 @@ func unknownVariables(env map[string]string) (errs []error, warnings []string) {
 		if strings.HasPrefix(upper, appEnvPrefix) {
 			// plugin.env: only the parameters' variables.
 			names := appEnvNames()
-			name := strings.TrimPrefix(k, appEnvPrefix)
+			name := k[len(appEnvPrefix):]
 			if slices.Contains(sidecarOnly, name) {
 				errs = append(errs, fmt.Errorf("%s: %s is set in the sidecar's environment by the operator, not through an Application's plugin.env; plugin.env may set: %s", k, name, strings.Join(names, ", ")))
 				continue
@@ -592,7 +592,7 @@ func unknownVariables(env map[string]string) (errs []error, warnings []string) {
 			hint := ""
 			for _, n := range names {
 				if strings.EqualFold(n, name) {
-					hint = fmt.Sprintf(" (did you mean %s? names are case-sensitive)", n)
+					hint = fmt.Sprintf(" (did you mean %s? names are case-sensitive)", appEnvPrefix+n)
 				}
 			}
 			errs = append(errs, fmt.Errorf("unknown variable %s%s; plugin.env may set: %s", k, hint, strings.Join(names, ", ")))
