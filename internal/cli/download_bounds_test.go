@@ -201,3 +201,24 @@ func TestConnectPolicy(t *testing.T) {
 		t.Errorf("allowed network: exit %d, %d requests, stderr %q", code, hits.Load(), errOut)
 	}
 }
+
+// rawStatusServer answers every request with a status line of its own
+// reason phrase and a body, both of which must not reach a message; it
+// records whether a request carried an Authorization header.
+func rawStatusServer(t *testing.T, status, body string) (*httptest.Server, string, *atomic.Int64) {
+	t.Helper()
+	var authSeen atomic.Int64
+	srv, ca := tlsServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			authSeen.Add(1)
+		}
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprintf(buf, "HTTP/1.1 %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, len(body), body)
+		buf.Flush()
+	}))
+	return srv, ca, &authSeen
+}
