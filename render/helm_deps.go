@@ -101,6 +101,8 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 	accesses := map[string]*repoAccess{}
 	var oci *ociClient
 	var out []Downloaded
+	// One chart version under two aliases is one archive: downloaded once.
+	saved := map[string]bool{}
 	for _, d := range todo {
 		if d.Repository == "" {
 			return nil, fmt.Errorf("dependency %s: no repository declared and not in charts/", d.Name)
@@ -108,6 +110,11 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 		want, fromLock := d.Version, false
 		if v, ok := locked[d.Name]; ok {
 			want, fromLock = v, true
+		}
+		if key := d.Repository + "\x00" + d.Name + "\x00" + want; saved[key] {
+			continue
+		} else {
+			saved[key] = true
 		}
 		if strings.ContainsAny(d.Repository, "?#") {
 			return nil, fmt.Errorf("dependency %s: repository %q: a query or fragment in the URL; expected http(s)://host[:port][/path] or oci://host[:port][/path]", d.Name, redact(d.Repository))
@@ -126,7 +133,7 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, dl)
+			out = appendOnce(out, dl)
 			continue
 		}
 		u, err := url.Parse(d.Repository)
@@ -162,6 +169,11 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 			}
 			return nil, fmt.Errorf("dependency %s: version %q (from %s): %w in %s", d.Name, want, src, err, redact(d.Repository))
 		}
+		if key := d.Repository + "\x00" + d.Name + "\x00" + cv.Version; saved[key] && key != d.Repository+"\x00"+d.Name+"\x00"+want {
+			continue
+		} else {
+			saved[key] = true
+		}
 		if len(cv.URLs) == 0 {
 			return nil, fmt.Errorf("dependency %s %s: the index of %s lists no download URL", d.Name, cv.Version, redact(d.Repository))
 		}
@@ -183,9 +195,20 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, dl)
+		out = appendOnce(out, dl)
 	}
 	return out, nil
+}
+
+// appendOnce adds dl unless its archive is listed already (two aliases
+// whose constraints resolve to one version).
+func appendOnce(out []Downloaded, dl Downloaded) []Downloaded {
+	for _, o := range out {
+		if o.File == dl.File {
+			return out
+		}
+	}
+	return append(out, dl)
 }
 
 // saveDependency checks that data is the chart archive of d at version
@@ -432,6 +455,11 @@ func writeInRoot(root *Root, rel string, data []byte) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	// Helm's mode for a downloaded archive (CreateTemp's is 0600).
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
