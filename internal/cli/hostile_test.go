@@ -469,10 +469,10 @@ func TestHostileDownloads(t *testing.T) {
 		{name: "status reason and body", repository: status.URL + "/team", env: []string{allow},
 			stderr: []string{"403 Forbidden"}, notStderr: []string{"TENANT-CHOSEN-REASON", "SECRET-BODY-FRAGMENT"}},
 		{name: "credentials scoped to /team, path ..;", repository: status.URL + "/team/..;/team-b",
-			env: []string{allow, "SSL_CERT_FILE=" + caFile, "SYNCWAVE_REPO_URL=" + status.URL + "/team", "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=TEAM-A-SECRET"},
+			env:    []string{allow, "SSL_CERT_FILE=" + caFile, "SYNCWAVE_REPO_URL=" + status.URL + "/team", "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=TEAM-A-SECRET"},
 			stderr: []string{"403 Forbidden", "requires credentials and none are configured"}, notStderr: []string{"TEAM-A-SECRET"}},
 		{name: "credentials scoped to /team, path %2e%2e", repository: status.URL + "/team/%2e%2e/team-b",
-			env: []string{allow, "SSL_CERT_FILE=" + caFile, "SYNCWAVE_REPO_URL=" + status.URL + "/team", "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=TEAM-A-SECRET"},
+			env:    []string{allow, "SSL_CERT_FILE=" + caFile, "SYNCWAVE_REPO_URL=" + status.URL + "/team", "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=TEAM-A-SECRET"},
 			stderr: []string{"403 Forbidden", "requires credentials and none are configured"}, notStderr: []string{"TEAM-A-SECRET"}},
 	}
 	for _, tc := range cases {
