@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
@@ -238,4 +239,34 @@ func envCred(t *testing.T, u, user, pass string) *RepoCredential {
 	c, err := EnvRepoCredential(func(k string) string { return env[k] })
 	must(t, err)
 	return c
+}
+
+// TestFetchOCIExactVersionWithoutTags: an exact version is pulled by its
+// tag without listing the tags, as Helm 4 does, so a credential that may
+// pull but not list works; a range needs the list, and the refusal says
+// so with the status only, not the registry's text.
+func TestFetchOCIExactVersionWithoutTags(t *testing.T) {
+	reg := newOCIRegistry(t, false)
+	var lists atomic.Int64
+	inner := reg.srv.Config.Handler
+	reg.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/tags/list") {
+			lists.Add(1)
+			http.Error(w, `{"errors":[{"code":"DENIED","message":"REGISTRY-TEXT pull only"}]}`, http.StatusForbidden)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+	dir := t.TempDir()
+	root := writeChart(t, dir, "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 19.2.0, repository: \"oci://"+reg.host+"/charts\"}\n", nil)
+	got, err := FetchDependencies(context.Background(), root, "app", FetchOptions{Client: reg.srv.Client()})
+	if err != nil || len(got) != 1 || got[0].Version != "19.2.0" || lists.Load() != 0 {
+		t.Fatalf("exact version: %+v, %v, %d tag lists", got, err, lists.Load())
+	}
+	dir = t.TempDir()
+	root = writeChart(t, dir, "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 19.x, repository: \"oci://"+reg.host+"/charts\"}\n", nil)
+	_, err = FetchDependencies(context.Background(), root, "app", FetchOptions{Client: reg.srv.Client()})
+	if err == nil || !strings.Contains(err.Error(), "list the tags of "+reg.host+"/charts/redis") || strings.Contains(err.Error(), "REGISTRY-TEXT") {
+		t.Fatalf("range: %v", err)
+	}
 }
