@@ -48,7 +48,14 @@ only when it is the repository's, unless pass_credentials_all. Secrets are
 never printed.
 
 The charts are found as render finds them: the helm entries of the
-ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
+ordering file's sources, or PATH itself when it holds a Chart.yaml.
+
+The download runs under --timeout and --max-memory as a rendering does, with
+size limits on index files (a 48th of the budget), archives and OCI tag
+lists. Under Argo CD (ARGOCD_APP_NAME set) it follows the sidecar's connect
+policy: https to public addresses only, unless SYNCWAVE_ALLOW_HOSTS or
+SYNCWAVE_ALLOW_NETWORKS allow more. SYNCWAVE_REGISTRY_CA_FILE adds
+certificate authorities for OCI registries.`,
 		Example: `  syncwave init charts/shop`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
