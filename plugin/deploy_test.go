@@ -337,7 +337,7 @@ func TestInstallKustomize(t *testing.T) {
 		} `json:"patches"`
 	}
 	readYAML(t, filepath.Join(installDir, "kustomization.yaml"), &k)
-	if k.Kind != "Component" || len(k.Patches) != 1 || k.Patches[0].Target.Name != "argocd-repo-server" {
+	if k.Kind != "Component" || len(k.Patches) != 2 || k.Patches[0].Target.Name != "argocd-repo-server" || k.Patches[1].Target.Name != "argocd-cmd-params-cm" {
 		t.Fatalf("kustomization: %+v", k)
 	}
 	var d struct {
@@ -374,6 +374,7 @@ func TestInstallKustomize(t *testing.T) {
 
 	// the Helm values give the same container
 	var v struct {
+		Configs    json.RawMessage `json:"configs"`
 		RepoServer struct {
 			PodAnnotations  map[string]string `json:"podAnnotations"`
 			ExtraContainers []container       `json:"extraContainers"`

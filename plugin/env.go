@@ -57,7 +57,19 @@ const (
 	EnvRepoURL          = "SYNCWAVE_REPO_URL"
 	EnvRepoUsername     = "SYNCWAVE_REPO_USERNAME"
 	EnvRepoPassword     = "SYNCWAVE_REPO_PASSWORD"
+	// EnvRegistryCAFile is a PEM file of certificate authorities trusted
+	// for OCI registries (render.EnvRegistryCAFile).
+	EnvRegistryCAFile = "SYNCWAVE_REGISTRY_CA_FILE"
+	// EnvAllowHosts and EnvAllowNetworks open the sidecar's connect policy
+	// (egress.EnvAllowHosts, egress.EnvAllowNetworks).
+	EnvAllowHosts    = "SYNCWAVE_ALLOW_HOSTS"
+	EnvAllowNetworks = "SYNCWAVE_ALLOW_NETWORKS"
 )
+
+// sidecarOnly are the variables the operator sets in the sidecar's
+// environment; an Application's plugin.env cannot set them.
+var sidecarOnly = []string{EnvTimeout, EnvArgoCDCM, EnvMaxMemory, EnvMaxOutput, EnvParallelism, EnvRegistryConfig, EnvRegistryCAFile,
+	EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword, EnvAllowHosts, EnvAllowNetworks}
 
 // Inputs is everything one plugin command takes from Argo CD, already
 // merged by precedence. The zero value of a field means "not set", so the
@@ -553,8 +565,10 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 // that environment may hold other tools' variables (the cmp-server passes
 // all of it).
 func unknownVariables(env map[string]string) (errs []error, warnings []string) {
-	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true, EnvMaxMemory: true, EnvMaxOutput: true, EnvRegistryConfig: true,
-		EnvRepositoryConfig: true, EnvRepoURL: true, EnvRepoUsername: true, EnvRepoPassword: true}
+	known := map[string]bool{}
+	for _, n := range sidecarOnly {
+		known[n] = true
+	}
 	for _, p := range Parameters {
 		known[p.EnvName()] = true
 		known[p.AppEnvName()] = true
@@ -567,34 +581,46 @@ func unknownVariables(env map[string]string) (errs []error, warnings []string) {
 		if known[k] {
 			continue
 		}
+		if strings.HasPrefix(upper, appEnvPrefix) {
+			// plugin.env: only the parameters' variables.
+			names := appEnvNames()
+			name := k[len(appEnvPrefix):]
+			if slices.Contains(sidecarOnly, name) {
+				errs = append(errs, fmt.Errorf("%s: %s is set in the sidecar's environment by the operator, not through an Application's plugin.env; plugin.env may set: %s", k, name, strings.Join(names, ", ")))
+				continue
+			}
+			hint := ""
+			for _, n := range names {
+				if strings.EqualFold(n, name) {
+					hint = fmt.Sprintf(" (did you mean %s? names are case-sensitive)", appEnvPrefix+n)
+				}
+			}
+			errs = append(errs, fmt.Errorf("unknown variable %s%s; plugin.env may set: %s", k, hint, strings.Join(names, ", ")))
+			continue
+		}
 		hint := ""
 		for n := range known {
 			if strings.EqualFold(n, k) {
 				hint = fmt.Sprintf(" (did you mean %s? names are case-sensitive)", n)
 			}
 		}
-		names := knownEnvNames()
-		if !strings.HasPrefix(upper, appEnvPrefix) {
-			// init's credentials: set in the sidecar only.
-			names = append(names, EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword)
-		}
-		err := fmt.Errorf("unknown variable %s%s; known: %s", k, hint, strings.Join(names, ", "))
-		if strings.HasPrefix(upper, appEnvPrefix) {
-			errs = append(errs, err)
-		} else {
-			warnings = append(warnings, err.Error()+" (ignored)")
-		}
+		names := append(knownEnvNames(), sidecarOnly...)
+		warnings = append(warnings, fmt.Errorf("unknown variable %s%s; known: %s", k, hint, strings.Join(names, ", ")).Error()+" (ignored)")
 	}
 	return errs, warnings
 }
 
-func knownEnvNames() []string {
+// appEnvNames are the variables an Application's plugin.env may set (as
+// the Application writes them, without ARGOCD_ENV_).
+func appEnvNames() []string {
 	names := []string{}
 	for _, p := range Parameters {
 		names = append(names, p.EnvName())
 	}
-	return append(names, EnvTimeout, EnvArgoCDCM, EnvMaxMemory, EnvMaxOutput, EnvRegistryConfig)
+	return names
 }
+
+func knownEnvNames() []string { return appEnvNames() }
 
 // RepoRoot is the repository root under Argo CD: the working directory with
 // ARGOCD_APP_SOURCE_PATH taken off its end, or the working directory itself

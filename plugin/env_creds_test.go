@@ -20,7 +20,7 @@ func TestRepositoryCredentialVariables(t *testing.T) {
 	}
 	// An Application's plugin.env cannot set them.
 	_, err = FromEnv([]string{"ARGOCD_ENV_" + EnvRepoPassword + "=" + secret}, "/repo/app")
-	if err == nil || !strings.Contains(err.Error(), "unknown variable ARGOCD_ENV_"+EnvRepoPassword) || strings.Contains(err.Error(), secret) {
+	if err == nil || !strings.Contains(err.Error(), "ARGOCD_ENV_"+EnvRepoPassword+": "+EnvRepoPassword+" is set in the sidecar's environment by the operator, not through an Application's plugin.env") || strings.Contains(err.Error(), secret) {
 		t.Fatalf("plugin.env: %v", err)
 	}
 }

@@ -405,7 +405,9 @@ func TestFromEnvParamVariables(t *testing.T) {
 		{name: "bad allow-empty variable", env: []string{"ARGOCD_ENV_SYNCWAVE_ALLOW_EMPTY=1"}, err: `parameter "allow-empty" (ARGOCD_ENV_SYNCWAVE_ALLOW_EMPTY): expected true or false, found "1"`},
 		{name: "bad map variable", env: []string{"SYNCWAVE_HELM_PARAMETERS=image.tag"}, err: `SYNCWAVE_HELM_PARAMETERS (parameter "helm-parameters"): expected key=value pairs separated by commas (or a JSON object), found "image.tag"`},
 		{name: "bad JSON list variable", env: []string{"SYNCWAVE_VALUES_FILES=[a.yaml]"}, err: `SYNCWAVE_VALUES_FILES (parameter "values-files"): expected a JSON list of strings`},
-		{name: "misspelt plugin.env", env: []string{"ARGOCD_ENV_SYNCWAVE_ORDERFILE=a.yaml"}, err: "unknown variable ARGOCD_ENV_SYNCWAVE_ORDERFILE; known: SYNCWAVE_ORDER_FILE,"},
+		{name: "misspelt plugin.env", env: []string{"ARGOCD_ENV_SYNCWAVE_ORDERFILE=a.yaml"}, err: "unknown variable ARGOCD_ENV_SYNCWAVE_ORDERFILE; plugin.env may set: SYNCWAVE_ORDER_FILE,"},
+		{name: "sidecar variable in plugin.env", env: []string{"ARGOCD_ENV_SYNCWAVE_ALLOW_NETWORKS=10.0.0.0/8"}, err: "ARGOCD_ENV_SYNCWAVE_ALLOW_NETWORKS: SYNCWAVE_ALLOW_NETWORKS is set in the sidecar's environment by the operator, not through an Application's plugin.env; plugin.env may set: SYNCWAVE_ORDER_FILE, SYNCWAVE_ORDER, SYNCWAVE_VALUES_FILES, SYNCWAVE_VALUES, SYNCWAVE_HELM_PARAMETERS, SYNCWAVE_RELEASE_NAME, SYNCWAVE_ALLOW_EMPTY, SYNCWAVE_DEPENDENCY_ANNOTATIONS, SYNCWAVE_HELM_VERSION, SYNCWAVE_ARGOCD_VERSION"},
+		{name: "budget in plugin.env", env: []string{"ARGOCD_ENV_SYNCWAVE_MAX_MEMORY=8Gi"}, err: "ARGOCD_ENV_SYNCWAVE_MAX_MEMORY: SYNCWAVE_MAX_MEMORY is set in the sidecar's environment by the operator"},
 		{name: "lower-case plugin.env", env: []string{"ARGOCD_ENV_syncwave_order_file=a.yaml"}, err: "unknown variable ARGOCD_ENV_syncwave_order_file (did you mean ARGOCD_ENV_SYNCWAVE_ORDER_FILE? names are case-sensitive)"},
 		{name: "misspelt sidecar variable: a warning", env: []string{"SYNCWAVE_TIMEOUTS=1", "SYNCWAVE_TOOLS=/x"},
 			check: func(t *testing.T, in Inputs) {

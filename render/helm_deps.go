@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -22,12 +23,6 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"sigs.k8s.io/yaml"
-)
-
-// Download limits: an index and an archive are read into memory.
-const (
-	maxIndexSize   = 64 << 20
-	maxArchiveSize = 64 << 20
 )
 
 // Downloaded is one dependency that FetchDependencies saved.
@@ -40,7 +35,16 @@ type Downloaded struct {
 // FetchOptions configure FetchDependencies.
 type FetchOptions struct {
 	// Client does the HTTP requests (nil: a client with a 60 s timeout).
+	// Every request is bound to FetchDependencies' context at the
+	// transport, OCI registry requests included.
 	Client *http.Client
+	// MaxIndexSize bounds a repository's index.yaml (0:
+	// DefaultMaxIndexSize; IndexSizeFor gives it for a memory budget).
+	MaxIndexSize int64
+	// RegistryCAFile is a PEM file of certificate authorities trusted for
+	// OCI registries on top of the system's (EnvRegistryCAFile); "" for
+	// none.
+	RegistryCAFile string
 	// RegistryConfig is the credentials file for OCI registries (see
 	// EnvRegistryConfig); "" for none.
 	RegistryConfig string
@@ -88,11 +92,17 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 	if client == nil {
 		client = &http.Client{Timeout: 60 * time.Second}
 	}
+	o.Client = client
+	if o.MaxIndexSize <= 0 {
+		o.MaxIndexSize = DefaultMaxIndexSize
+	}
 	chartsDir := path.Join(dir, "charts")
 	indexes := map[string]*repoIndex{}
 	accesses := map[string]*repoAccess{}
 	var oci *ociClient
 	var out []Downloaded
+	// One chart version under two aliases is one archive: downloaded once.
+	saved := map[string]bool{}
 	for _, d := range todo {
 		if d.Repository == "" {
 			return nil, fmt.Errorf("dependency %s: no repository declared and not in charts/", d.Name)
@@ -101,9 +111,17 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 		if v, ok := locked[d.Name]; ok {
 			want, fromLock = v, true
 		}
+		if key := d.Repository + "\x00" + d.Name + "\x00" + want; saved[key] {
+			continue
+		} else {
+			saved[key] = true
+		}
+		if strings.ContainsAny(d.Repository, "?#") {
+			return nil, fmt.Errorf("dependency %s: repository %q: a query or fragment in the URL; expected http(s)://host[:port][/path] or oci://host[:port][/path]", d.Name, redact(d.Repository))
+		}
 		if strings.HasPrefix(d.Repository, "oci://") {
 			if oci == nil {
-				if oci, err = newOCIClient(o); err != nil {
+				if oci, err = newOCIClient(ctx, o); err != nil {
 					return nil, fmt.Errorf("dependency %s: %w", d.Name, err)
 				}
 			}
@@ -115,7 +133,7 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, dl)
+			out = appendOnce(out, dl)
 			continue
 		}
 		u, err := url.Parse(d.Repository)
@@ -133,12 +151,12 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 			if err != nil {
 				return nil, fmt.Errorf("dependency %s (%s): %w", d.Name, redact(d.Repository), err)
 			}
-			acc = &repoAccess{repo: d.Repository, cred: cred, client: hc}
+			acc = &repoAccess{repo: d.Repository, cred: cred, client: bindClient(ctx, hc, nil)}
 			accesses[d.Repository] = acc
 		}
 		idx, ok := indexes[d.Repository]
 		if !ok {
-			if idx, err = fetchIndex(ctx, acc); err != nil {
+			if idx, err = fetchIndex(ctx, acc, o.MaxIndexSize); err != nil {
 				return nil, fmt.Errorf("dependency %s: %w", d.Name, err)
 			}
 			indexes[d.Repository] = idx
@@ -149,10 +167,15 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 			if fromLock {
 				src = "Chart.lock"
 			}
-			return nil, fmt.Errorf("dependency %s: version %q (from %s): %w in %s", d.Name, want, src, err, d.Repository)
+			return nil, fmt.Errorf("dependency %s: version %q (from %s): %w in %s", d.Name, want, src, err, redact(d.Repository))
+		}
+		if key := d.Repository + "\x00" + d.Name + "\x00" + cv.Version; saved[key] && key != d.Repository+"\x00"+d.Name+"\x00"+want {
+			continue
+		} else {
+			saved[key] = true
 		}
 		if len(cv.URLs) == 0 {
-			return nil, fmt.Errorf("dependency %s %s: the index of %s lists no download URL", d.Name, cv.Version, d.Repository)
+			return nil, fmt.Errorf("dependency %s %s: the index of %s lists no download URL", d.Name, cv.Version, redact(d.Repository))
 		}
 		archiveURL, err := resolveURL(d.Repository, cv.URLs[0])
 		if err != nil {
@@ -165,16 +188,27 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 		if cv.Digest != "" {
 			sum := sha256.Sum256(data)
 			if !strings.EqualFold(hex.EncodeToString(sum[:]), strings.TrimPrefix(cv.Digest, "sha256:")) {
-				return nil, fmt.Errorf("dependency %s %s: archive %s does not match the digest in the repository index", d.Name, cv.Version, archiveURL)
+				return nil, fmt.Errorf("dependency %s %s: archive %s does not match the digest in the repository index", d.Name, cv.Version, redact(archiveURL))
 			}
 		}
 		dl, err := saveDependency(root, chartsDir, d, cv.Version, archiveURL, data)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, dl)
+		out = appendOnce(out, dl)
 	}
 	return out, nil
+}
+
+// appendOnce adds dl unless its archive is listed already (two aliases
+// whose constraints resolve to one version).
+func appendOnce(out []Downloaded, dl Downloaded) []Downloaded {
+	for _, o := range out {
+		if o.File == dl.File {
+			return out
+		}
+	}
+	return append(out, dl)
 }
 
 // saveDependency checks that data is the chart archive of d at version
@@ -274,20 +308,36 @@ func (i *repoIndex) find(name, constraint string) (*repoChartVersion, error) {
 	return cands[0].cv, nil
 }
 
-func fetchIndex(ctx context.Context, acc *repoAccess) (*repoIndex, error) {
+func fetchIndex(ctx context.Context, acc *repoAccess, limit int64) (*repoIndex, error) {
 	u := strings.TrimSuffix(acc.repo, "/") + "/index.yaml"
-	data, err := get(ctx, acc, u, maxIndexSize)
+	data, err := get(ctx, acc, u, limit)
 	if err != nil {
+		var le *LimitExceededError
+		if errors.As(err, &le) {
+			le.What = "repository index"
+		}
 		return nil, err
 	}
 	var idx repoIndex
 	if err := yaml.Unmarshal(data, &idx); err != nil {
-		return nil, fmt.Errorf("repository index %s: %s", u, yamlMessage(err))
+		// The parser quotes the document; the index is the server's text,
+		// so only the position is shown.
+		return nil, fmt.Errorf("repository index %s: not a chart repository index (invalid YAML%s)", redact(u), yamlLine(err))
 	}
 	if idx.APIVersion == "" {
-		return nil, fmt.Errorf("repository index %s: no apiVersion: not a chart repository index", u)
+		return nil, fmt.Errorf("repository index %s: no apiVersion: not a chart repository index", redact(u))
 	}
 	return &idx, nil
+}
+
+var yamlLineRe = regexp.MustCompile(`line (\d+)`)
+
+// yamlLine returns " at line N" for a YAML error that names its line.
+func yamlLine(err error) string {
+	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+		return " at line " + m[1]
+	}
+	return ""
 }
 
 // get downloads u, a URL of the repository behind acc, with the
@@ -307,16 +357,31 @@ func get(ctx context.Context, acc *repoAccess, u string, limit int64) ([]byte, e
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, acc.explainRepoError(u, &httpStatusError{url: redact(u), status: resp.Status, code: resp.StatusCode})
+		// The status code alone: the reason phrase and the body are the
+		// server's text.
+		return nil, acc.explainRepoError(u, &httpStatusError{url: redact(u), code: resp.StatusCode})
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if resp.ContentLength > limit {
+		return nil, &LimitExceededError{What: "download", URL: redact(u), Limit: limit}
+	}
+	// Streamed through the limit: an answer larger than the limit is never
+	// held whole.
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
+		var le *LimitExceededError
+		if errors.As(err, &le) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("get %s: %w", redact(u), err)
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("get %s: larger than %d bytes", redact(u), limit)
+	if n > limit {
+		return nil, &LimitExceededError{What: "download", URL: redact(u), Limit: limit}
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 func unwrapURL(err error) error {
@@ -327,13 +392,25 @@ func unwrapURL(err error) error {
 	return err
 }
 
-// redact drops credentials from a URL for messages.
+// redact drops credentials, the query and the fragment from a URL for
+// messages.
 func redact(u string) string {
 	p, err := url.Parse(u)
-	if err != nil || p.User == nil {
+	if err != nil {
+		if i := strings.IndexAny(u, "?#"); i >= 0 {
+			u = u[:i]
+		}
+		if i := strings.Index(u, "@"); i >= 0 {
+			if j := strings.Index(u, "://"); j >= 0 && j < i {
+				u = u[:j+3] + u[i+1:]
+			}
+		}
 		return u
 	}
-	p.User = nil
+	if p.RawQuery != "" {
+		p.RawQuery = "…"
+	}
+	p.User, p.Fragment, p.RawFragment = nil, "", ""
 	return p.String()
 }
 
@@ -378,6 +455,11 @@ func writeInRoot(root *Root, rel string, data []byte) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	// Helm's mode for a downloaded archive (CreateTemp's is 0600).
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err

@@ -191,3 +191,38 @@ func digestOf(t *testing.T, req, lock []*chart.Dependency) string {
 	sum := sha256.Sum256(data)
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
+
+// TestFetchDependenciesAliasesOnce: one chart version used by two aliases
+// (the same constraint, or two that resolve to the same version) is
+// downloaded and listed once, and the archive gets Helm's file mode.
+func TestFetchDependenciesAliasesOnce(t *testing.T) {
+	repo := newChartRepo(t)
+	dir := t.TempDir()
+	root := writeChart(t, dir, fmt.Sprintf(`apiVersion: v2
+name: app
+version: 1.0.0
+dependencies:
+  - {name: redis, alias: cache, version: 19.x.x, repository: %s}
+  - {name: redis, alias: queue, version: 19.x.x, repository: %s}
+  - {name: redis, alias: store, version: "~19.2", repository: %s}
+`, repo.srv.URL, repo.srv.URL, repo.srv.URL), nil)
+	got, err := FetchDependencies(context.Background(), root, "app", FetchOptions{})
+	must(t, err)
+	if len(got) != 1 || got[0].File != "app/charts/redis-19.2.0.tgz" {
+		t.Fatalf("downloaded %+v", got)
+	}
+	archives := 0
+	for _, f := range repo.fetches {
+		if strings.HasSuffix(f, ".tgz") {
+			archives++
+		}
+	}
+	if archives != 1 {
+		t.Errorf("the archive was fetched %d times: %v", archives, repo.fetches)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "app", "charts", "redis-19.2.0.tgz"))
+	must(t, err)
+	if fi.Mode().Perm() != 0o644 {
+		t.Errorf("archive mode %v, want 0644 as Helm writes it", fi.Mode().Perm())
+	}
+}

@@ -2,6 +2,8 @@ package render
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Masterminds/semver/v3"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/registry"
 	"oras.land/oras-go/v2/registry/remote/auth"
@@ -32,6 +35,8 @@ type ociClient struct {
 	c         *registry.Client
 	cred      auth.CredentialFunc
 	hasConfig bool
+	// credSource says where the credentials for a host come from.
+	credSource func(host string) string
 }
 
 // ociCredential returns the credentials for a registry host: the file's
@@ -53,11 +58,37 @@ func ociCredential(store credentials.Store, repos []*RepoCredential) auth.Creden
 	}
 }
 
-func newOCIClient(o FetchOptions) (*ociClient, error) {
+// EnvRegistryCAFile names the sidecar variable with the path of a PEM file
+// of certificate authorities that OCI registries' certificates may be
+// signed by, on top of the system's (a registry with a private CA).
+const EnvRegistryCAFile = "SYNCWAVE_REGISTRY_CA_FILE"
+
+func newOCIClient(ctx context.Context, o FetchOptions) (*ociClient, error) {
 	hc := o.Client
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
+	if o.RegistryCAFile != "" {
+		pem, err := readSmallFile(o.RegistryCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvRegistryCAFile, err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: %s holds no PEM certificate", EnvRegistryCAFile, o.RegistryCAFile)
+		}
+		rt, err := withTLS(hc.Transport, func(cfg *tls.Config) { cfg.RootCAs = pool })
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvRegistryCAFile, err)
+		}
+		cl := *hc
+		cl.Transport = rt
+		hc = &cl
+	}
+	hc = bindClient(ctx, hc, newOCILimits())
 	var store credentials.Store = credentials.NewMemoryStore()
 	credFile := o.RegistryConfig
 	if credFile != "" {
@@ -83,7 +114,18 @@ func newOCIClient(o FetchOptions) (*ociClient, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OCI registry client: %w", err)
 	}
-	return &ociClient{c: c, cred: cred, hasConfig: o.RegistryConfig != ""}, nil
+	source := func(host string) string {
+		if c, err := credentials.Credential(store)(context.Background(), host); err == nil && c != auth.EmptyCredential {
+			return "the entry for " + host + " in " + o.RegistryConfig
+		}
+		for _, r := range o.Repositories {
+			if u, err := url.Parse(r.URL); err == nil && r.prefix && u.Scheme == "oci" && strings.EqualFold(u.Host, host) {
+				return r.source
+			}
+		}
+		return "no configured source"
+	}
+	return &ociClient{c: c, cred: cred, hasConfig: o.RegistryConfig != "", credSource: source}, nil
 }
 
 // pull resolves the version of dependency d (want: Chart.lock's version
@@ -97,7 +139,13 @@ func (oc *ociClient) pull(ctx context.Context, d *chart.Dependency, want string,
 	}
 	repo := base + "/" + d.Name
 	host, _, _ := strings.Cut(base, "/")
-	version := want
+	version, versionSource := want, "Chart.lock"
+	// An exact version is pulled by its tag without listing the tags, as
+	// Helm 4 does: a credential that may pull but not list works, and a
+	// repository with many tags costs nothing.
+	if v, err := semver.StrictNewVersion(want); err == nil && !fromLock && v.String() == want {
+		fromLock, versionSource = true, "Chart.yaml"
+	}
 	if !fromLock {
 		tags, err := oc.c.Tags(repo)
 		if err != nil {
@@ -119,7 +167,7 @@ func (oc *ociClient) pull(ctx context.Context, d *chart.Dependency, want string,
 	res, err := oc.c.Pull(ref, registry.PullOptWithChart(true))
 	if err != nil {
 		if fromLock && isNotFound(err) {
-			return "", nil, fmt.Errorf("version %s (from Chart.lock): %s has no such tag", version, repo)
+			return "", nil, fmt.Errorf("version %s (from %s): %s has no such tag", version, versionSource, repo)
 		}
 		return "", nil, oc.explain(host, "pull "+ref, err)
 	}
@@ -130,8 +178,13 @@ func (oc *ociClient) pull(ctx context.Context, d *chart.Dependency, want string,
 }
 
 // explain turns a registry error into a message that says what to do,
-// without any credential in it.
+// without any credential in it, nor the registry's own text beyond the
+// status.
 func (oc *ociClient) explain(host, what string, err error) error {
+	var le *LimitExceededError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%s: %w", what, le)
+	}
 	var er *errcode.ErrorResponse
 	if errors.Is(err, auth.ErrBasicCredentialNotFound) {
 		return fmt.Errorf("%s: registry %s requires credentials and none are configured for it (set %s to a registry config file with an entry for %s, or set %s=oci://%s, %s and %s)", what, host, EnvRegistryConfig, host, EnvRepoURL, host, EnvRepoUsername, EnvRepoPassword)
@@ -141,10 +194,18 @@ func (oc *ociClient) explain(host, what string, err error) error {
 		if cred == auth.EmptyCredential {
 			return fmt.Errorf("%s: registry %s requires credentials and none are configured for it (set %s to a registry config file with an entry for %s, or set %s=oci://%s, %s and %s)", what, host, EnvRegistryConfig, host, EnvRepoURL, host, EnvRepoUsername, EnvRepoPassword)
 		}
-		return fmt.Errorf("%s: registry %s refused the configured credentials (%s)", what, host, http.StatusText(er.StatusCode))
+		return fmt.Errorf("%s: registry %s refused the credentials of %s (%d %s)", what, host, oc.credSource(host), er.StatusCode, http.StatusText(er.StatusCode))
 	}
 	if errors.As(err, &er) && er.StatusCode == http.StatusNotFound {
 		return fmt.Errorf("%s: not found in registry %s", what, host)
+	}
+	if errors.As(err, &er) {
+		return fmt.Errorf("%s: registry %s answered %d %s", what, host, er.StatusCode, http.StatusText(er.StatusCode))
+	}
+	var ua x509.UnknownAuthorityError
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &ua) || errors.As(err, &cv) {
+		return fmt.Errorf("%s: %w (for a private certificate authority, set %s to its PEM file)", what, unwrapURL(err), EnvRegistryCAFile)
 	}
 	return fmt.Errorf("%s: %w", what, unwrapURL(err))
 }

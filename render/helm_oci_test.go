@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
@@ -166,12 +167,12 @@ func TestFetchOCIDependenciesErrors(t *testing.T) {
 		{name: "missing tag", host: open.host, version: "21.x", err: `dependency redis (oci://` + open.host + `/charts): version "21.x": no tag of ` + open.host + `/charts/redis matches (tags: 20.0.0, 19.2.0, 19.0.1)`},
 		{name: "missing chart", host: open.host + "/other", version: "1.x", err: "dependency redis (oci://" + open.host + "/other/charts): list the tags of " + open.host + "/other/charts/redis: not found in registry " + open.host},
 		{name: "auth required", host: locked.host, version: "19.x", err: "dependency redis (oci://" + locked.host + "/charts): list the tags of " + locked.host + "/charts/redis: registry " + locked.host + " requires credentials and none are configured for it (set SYNCWAVE_REGISTRY_CONFIG"},
-		{name: "auth refused", host: locked.host, version: "19.x", config: "wrong-password", err: "registry " + locked.host + " refused the configured credentials"},
+		{name: "auth refused", host: locked.host, version: "19.x", config: "wrong-password", err: "registry " + locked.host + " refused the credentials of the entry for " + locked.host + " in "},
 		{name: "auth accepted", host: locked.host, version: "19.x", config: ociPassword, ok: true},
 		{name: "registry down", host: downHost, version: "19.x", err: "dependency redis (oci://" + downHost + "/charts): list the tags of " + downHost + "/charts/redis:"},
 		{name: "missing config file", host: open.host, version: "19.x", config: "-", err: "registry credentials file"},
 		{name: "environment accepted", host: locked.host, version: "19.x", config: "env:" + ociPassword, ok: true},
-		{name: "environment refused", host: locked.host, version: "19.x", config: "env:wrong-password", err: "registry " + locked.host + " refused the configured credentials"},
+		{name: "environment refused", host: locked.host, version: "19.x", config: "env:wrong-password", err: "registry " + locked.host + " refused the credentials of SYNCWAVE_REPO_USERNAME/SYNCWAVE_REPO_PASSWORD (for SYNCWAVE_REPO_URL)"},
 		{name: "environment for another host", host: locked.host, version: "19.x", config: "env-other:" + ociPassword, err: "requires credentials and none are configured for it (set SYNCWAVE_REGISTRY_CONFIG to a registry config file with an entry for " + locked.host + ", or set SYNCWAVE_REPO_URL=oci://" + locked.host},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -238,4 +239,34 @@ func envCred(t *testing.T, u, user, pass string) *RepoCredential {
 	c, err := EnvRepoCredential(func(k string) string { return env[k] })
 	must(t, err)
 	return c
+}
+
+// TestFetchOCIExactVersionWithoutTags: an exact version is pulled by its
+// tag without listing the tags, as Helm 4 does, so a credential that may
+// pull but not list works; a range needs the list, and the refusal says
+// so with the status only, not the registry's text.
+func TestFetchOCIExactVersionWithoutTags(t *testing.T) {
+	reg := newOCIRegistry(t, false)
+	var lists atomic.Int64
+	inner := reg.srv.Config.Handler
+	reg.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/tags/list") {
+			lists.Add(1)
+			http.Error(w, `{"errors":[{"code":"DENIED","message":"REGISTRY-TEXT pull only"}]}`, http.StatusForbidden)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+	dir := t.TempDir()
+	root := writeChart(t, dir, "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 19.2.0, repository: \"oci://"+reg.host+"/charts\"}\n", nil)
+	got, err := FetchDependencies(context.Background(), root, "app", FetchOptions{Client: reg.srv.Client()})
+	if err != nil || len(got) != 1 || got[0].Version != "19.2.0" || lists.Load() != 0 {
+		t.Fatalf("exact version: %+v, %v, %d tag lists", got, err, lists.Load())
+	}
+	dir = t.TempDir()
+	root = writeChart(t, dir, "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: redis, version: 19.x, repository: \"oci://"+reg.host+"/charts\"}\n", nil)
+	_, err = FetchDependencies(context.Background(), root, "app", FetchOptions{Client: reg.srv.Client()})
+	if err == nil || !strings.Contains(err.Error(), "list the tags of "+reg.host+"/charts/redis") || strings.Contains(err.Error(), "REGISTRY-TEXT") {
+		t.Fatalf("range: %v", err)
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
@@ -168,21 +167,52 @@ func repoURL(s string) (*url.URL, error) {
 // matches reports whether the credential is for the repository at repo: the
 // same URL (trailing slashes aside, as Helm compares them), or for the
 // environment's form any URL with the same scheme and host whose path is
-// at or below the credential's path.
+// at or below the credential's path. The host compares without regard to
+// case, the path exactly; a path that a server could read differently
+// from how it reads here (dot segments, "..;", percent-encoding, empty
+// segments, backslashes, semicolons) matches nothing, so credentials are
+// never sent to it.
 func (c *RepoCredential) matches(repo string) bool {
 	a, err1 := url.Parse(c.URL)
 	b, err2 := url.Parse(repo)
 	if err1 != nil || err2 != nil || !strings.EqualFold(a.Scheme, b.Scheme) || !strings.EqualFold(a.Host, b.Host) {
 		return false
 	}
-	pa, pb := cleanURLPath(a.Path), cleanURLPath(b.Path)
+	pa, ok1 := canonicalPath(a)
+	pb, ok2 := canonicalPath(b)
+	if !ok1 || !ok2 {
+		return false
+	}
 	if !c.prefix {
 		return pa == pb
 	}
 	return pa == "/" || pa == pb || strings.HasPrefix(pb, pa+"/")
 }
 
-func cleanURLPath(p string) string { return path.Clean("/" + p) }
+// canonicalPath returns the path of u without its trailing slashes, and
+// whether it is canonical: every segment a plain name, written as it is
+// read (no percent-encoding), none of ".", "..", "" (a double slash), and
+// no ";" or "\" anywhere (Tomcat- and Jetty-based servers read
+// "/team/..;/other" as "/other").
+func canonicalPath(u *url.URL) (string, bool) {
+	raw := u.EscapedPath()
+	if raw != u.Path || strings.ContainsAny(raw, "%;\\") {
+		return "", false
+	}
+	p := strings.TrimRight(raw, "/")
+	if p == "" {
+		return "/", true
+	}
+	if !strings.HasPrefix(p, "/") {
+		return "", false
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", false
+		}
+	}
+	return p, true
+}
 
 // findRepoCredential returns the credential for repo: a repositories.yaml
 // entry for that URL first, then the environment's.
@@ -223,6 +253,14 @@ func (a *repoAccess) basicAuth(u string) (string, string, bool) {
 	if a.cred == nil || !a.cred.hasAuth() {
 		return "", "", false
 	}
+	if a.cred.prefix {
+		// The environment's credentials go only to URLs under their
+		// scope, a chart archive's too.
+		if a.cred.matches(u) {
+			return a.cred.Username, a.cred.Password, true
+		}
+		return "", "", false
+	}
 	if a.cred.PassCredentialsAll || sameOrigin(a.repo, u) {
 		return a.cred.Username, a.cred.Password, true
 	}
@@ -250,59 +288,84 @@ func clientFor(base *http.Client, c *RepoCredential) (*http.Client, error) {
 	if c == nil || (c.CAFile == "" && c.CertFile == "" && !c.InsecureSkipTLSVerify) {
 		return &cl, nil
 	}
-	var tr *http.Transport
-	switch t := base.Transport.(type) {
-	case nil:
-		d, ok := http.DefaultTransport.(*http.Transport)
-		if !ok {
-			return nil, fmt.Errorf("%s: TLS settings need the standard HTTP transport", c.source)
+	var errs []error
+	rt, err := withTLS(base.Transport, func(cfg *tls.Config) {
+		if c.CAFile != "" {
+			pem, err := readSmallFile(c.CAFile)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: caFile: %w", c.source, err))
+				return
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil || pool == nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				errs = append(errs, fmt.Errorf("%s: caFile %s holds no PEM certificate", c.source, c.CAFile))
+				return
+			}
+			cfg.RootCAs = pool
 		}
-		tr = d.Clone()
-	case *http.Transport:
-		tr = t.Clone()
-	default:
-		return nil, fmt.Errorf("%s: TLS settings need the standard HTTP transport", c.source)
+		if c.CertFile != "" {
+			certPEM, err := readSmallFile(c.CertFile)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: certFile: %w", c.source, err))
+				return
+			}
+			keyPEM, err := readSmallFile(c.KeyFile)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: keyFile: %w", c.source, err))
+				return
+			}
+			cert, err := tls.X509KeyPair(certPEM, keyPEM)
+			if err != nil {
+				// crypto/tls's messages name what is wrong, not the key.
+				errs = append(errs, fmt.Errorf("%s: certFile %s and keyFile %s: not a certificate and its key", c.source, c.CertFile, c.KeyFile))
+				return
+			}
+			cfg.Certificates = []tls.Certificate{cert}
+		}
+		cfg.InsecureSkipVerify = c.InsecureSkipTLSVerify
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.source, err)
 	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if tr.TLSClientConfig != nil {
-		cfg = tr.TLSClientConfig.Clone()
+	if len(errs) > 0 {
+		return nil, errs[0]
 	}
-	if c.CAFile != "" {
-		pem, err := readSmallFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("%s: caFile: %w", c.source, err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s: caFile %s holds no PEM certificate", c.source, c.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if c.CertFile != "" {
-		certPEM, err := readSmallFile(c.CertFile)
-		if err != nil {
-			return nil, fmt.Errorf("%s: certFile: %w", c.source, err)
-		}
-		keyPEM, err := readSmallFile(c.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("%s: keyFile: %w", c.source, err)
-		}
-		cert, err := tls.X509KeyPair(certPEM, keyPEM)
-		if err != nil {
-			// crypto/tls's messages name what is wrong, not the key.
-			return nil, fmt.Errorf("%s: certFile %s and keyFile %s: not a certificate and its key", c.source, c.CertFile, c.KeyFile)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	cfg.InsecureSkipVerify = c.InsecureSkipTLSVerify
-	tr.TLSClientConfig = cfg
-	cl.Transport = tr
+	cl.Transport = rt
 	return &cl, nil
 }
 
+// TLSConfigurer is a transport that can make a copy of itself with other
+// TLS settings (egress's client).
+type TLSConfigurer interface {
+	WithTLS(set func(*tls.Config)) http.RoundTripper
+}
+
+// withTLS returns a copy of rt whose TLS settings set changes.
+func withTLS(rt http.RoundTripper, set func(*tls.Config)) (http.RoundTripper, error) {
+	switch t := rt.(type) {
+	case nil:
+		d, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			return nil, errors.New("TLS settings need the standard HTTP transport")
+		}
+		return withTLS(d, set)
+	case *http.Transport:
+		tr := t.Clone()
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if tr.TLSClientConfig != nil {
+			cfg = tr.TLSClientConfig.Clone()
+		}
+		set(cfg)
+		tr.TLSClientConfig = cfg
+		return tr, nil
+	case TLSConfigurer:
+		return t.WithTLS(set), nil
+	}
+	return nil, errors.New("TLS settings need the standard HTTP transport")
+}
 func readSmallFile(name string) ([]byte, error) {
 	st, err := os.Stat(name)
 	if err != nil {
@@ -323,12 +386,13 @@ func readSmallFile(name string) ([]byte, error) {
 
 // httpStatusError is a response other than 200.
 type httpStatusError struct {
-	url    string // redacted
-	status string
-	code   int
+	url  string // redacted
+	code int
 }
 
-func (e *httpStatusError) Error() string { return "get " + e.url + ": " + e.status }
+func (e *httpStatusError) Error() string {
+	return fmt.Sprintf("get %s: %d %s", e.url, e.code, http.StatusText(e.code))
+}
 
 // explainRepoError adds to an error of a request for u (the index or a
 // chart of the repository behind a) what the user can do about it.

@@ -340,6 +340,28 @@ func TestRepoCredentialMatches(t *testing.T) {
 		{env("https://charts.example.com"), "https://charts.example.com:8443/x", false},
 		{env("https://charts.example.com"), "https://CHARTS.example.com/x", true},
 		{env("https://charts.example.com"), "http://charts.example.com/x", false},
+		// paths a server may read differently from how they compare here
+		{env("https://charts.example.com/team"), "https://charts.example.com/team/..;/team-b", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team/;/../team-b", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team/../team-b", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team/%2e%2e/team-b", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team/%2E%2E/team-b", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team/%2e%2e%2fteam-b", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team%2f..%2fteam-b", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team/.%2e/team-b", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team/./sub", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team//sub", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com//team/sub", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team/..\\team-b", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team;x=1/sub", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/team/sub%20dir", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/TEAM/sub", false},
+		{env("https://charts.example.com/team"), "https://charts.example.com/Team", false},
+		{env("https://charts.example.com/team"), "https://Charts.Example.COM/team/sub", true},
+		{env("https://charts.example.com/team/"), "https://charts.example.com/team/sub", true},
+		{file, "https://charts.example.com/team/../team", false},
+		{file, "https://charts.example.com/TEAM/", false},
+		{file, "https://charts.example.com/team//", true},
 	} {
 		if got := tc.c.matches(tc.repo); got != tc.want {
 			t.Errorf("%s matches %s: %v, want %v", tc.c.URL, tc.repo, got, tc.want)
@@ -455,4 +477,30 @@ func FuzzEnvRepoCredential(f *testing.F) {
 			t.Fatalf("%s matches %s of another scheme", c.URL, repo)
 		}
 	})
+}
+
+// TestEnvCredentialScopeCoversArchives: the environment's credentials go
+// with a chart archive only when its URL lies under their scope too, not
+// to any path of the same host.
+func TestEnvCredentialScopeCoversArchives(t *testing.T) {
+	c, err := EnvRepoCredential(func(k string) string {
+		return map[string]string{EnvRepoURL: "https://charts.example.com/team", EnvRepoUsername: "u", EnvRepoPassword: "p"}[k]
+	})
+	must(t, err)
+	a := &repoAccess{repo: "https://charts.example.com/team", cred: c}
+	for u, want := range map[string]bool{
+		"https://charts.example.com/team/index.yaml":            true,
+		"https://charts.example.com/team/redis-1.0.0.tgz":       true,
+		"https://charts.example.com/team-b/redis-1.0.0.tgz":     false,
+		"https://charts.example.com/team/..;/team-b/redis.tgz":  false,
+		"https://charts.example.com/team/%2e%2e/team-b/r.tgz":   false,
+		"https://charts.example.com/other/redis-1.0.0.tgz":      false,
+		"https://cdn.example.com/team/redis-1.0.0.tgz":          false,
+		"https://charts.example.com/team/sub/redis-1.0.0.tgz":   true,
+		"https://charts.example.com/team/redis.tgz?sig=abc&x=y": true,
+	} {
+		if _, _, got := a.basicAuth(u); got != want {
+			t.Errorf("credentials sent with %s: %v, want %v", u, got, want)
+		}
+	}
 }

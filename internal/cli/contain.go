@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"runtime/debug"
 	"time"
 
@@ -15,9 +17,10 @@ import (
 
 // Defaults of the limits every rendering command runs under. Real charts
 // are far below them: kube-prometheus-stack renders 5 MB with a peak of
-// about 150 MiB.
+// about 150 MiB. The memory budget's default comes from the container
+// (plugin.DefaultMemoryBudget): DefaultMaxMemory outside one.
 const (
-	DefaultMaxMemory int64 = 1 << 30
+	DefaultMaxMemory int64 = plugin.MaxDerivedBudget
 	DefaultMaxOutput int64 = 128 << 20
 )
 
@@ -29,13 +32,17 @@ type limits struct {
 
 	// flag values, as given
 	timeoutFlag, memoryFlag, outputFlag string
+
+	// sys is the file system the container's memory limit is read from
+	// (nil: the process's own, "/").
+	sys fs.FS
 }
 
 // registerLimits adds the limit flags to a command that takes flags.
 func (l *limits) register(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&l.timeoutFlag, "timeout", "", "deadline of the rendering: 45s, 2m or seconds (default "+plugin.EnvTimeout+", else "+plugin.DefaultTimeout.String()+")")
-	fl.StringVar(&l.memoryFlag, "max-memory", "", "memory budget of the rendering: 512Mi, 2Gi, or off (default "+plugin.EnvMaxMemory+", else "+sandbox.FormatSize(DefaultMaxMemory)+")")
+	fl.StringVar(&l.memoryFlag, "max-memory", "", "memory budget of the rendering: 512Mi, 2Gi, or off (default "+plugin.EnvMaxMemory+", else derived from the container's memory limit and "+plugin.EnvParallelism+", at most "+sandbox.FormatSize(DefaultMaxMemory)+")")
 	fl.StringVar(&l.outputFlag, "max-output", "", "largest output: 64Mi, 1Gi, or off (default "+plugin.EnvMaxOutput+", else "+sandbox.FormatSize(DefaultMaxOutput)+")")
 }
 
@@ -54,6 +61,21 @@ func (l *limits) resolve(environ []string) error {
 	}
 	l.timeout, l.memory, l.output = plugin.DefaultTimeout, DefaultMaxMemory, DefaultMaxOutput
 	var errs []error
+	if l.memoryFlag == "" && env[plugin.EnvMaxMemory] == "" {
+		parallelism := 1
+		if s := env[plugin.EnvParallelism]; s != "" {
+			n, err := plugin.ParseParallelism(s)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", plugin.EnvParallelism, s, err))
+			}
+			parallelism = max(n, 1)
+		}
+		sys := l.sys
+		if sys == nil {
+			sys = os.DirFS("/")
+		}
+		l.memory = plugin.DefaultMemoryBudget(containerMemoryMax(sys), parallelism)
+	}
 	for _, x := range []struct {
 		flag, flagName, env string
 		set                 func(string) error
@@ -87,11 +109,37 @@ func (l *limits) resolve(environ []string) error {
 // a library watches neither the context nor its memory: on a limit the
 // command fails at once and the process exits, ending the goroutine.
 func contained(ctx context.Context, l limits, what string, run func(context.Context) error) error {
+	return bounded(ctx, l, what, phaseRender, run)
+}
+
+// downloading runs the dependency download of a command: the same memory
+// watch and deadline as a rendering, the process's default clients refused
+// (the download's own client, egress.Client, is the only way out). It
+// returns before anything is rendered: the rendering, sealed, follows.
+func downloading(ctx context.Context, l limits, what string, run func(context.Context) error) error {
+	return bounded(ctx, l, what, phaseDownload, run)
+}
+
+type phase int
+
+const (
+	phaseRender phase = iota
+	phaseDownload
+)
+
+// downloadGrace is how long a download that passed the deadline is given
+// to return its own error (its requests are bound to the deadline, so it
+// returns at once), which names the host that did not answer.
+const downloadGrace = 2 * time.Second
+
+func bounded(ctx context.Context, l limits, what string, ph phase, run func(context.Context) error) error {
 	restore := sandbox.DenyNetwork()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stopWatch := sandbox.Watch(cancel, l.memory)
 	if l.timeout > 0 {
+		// Under a command's one deadline (generate: download then
+		// render), the earlier deadline holds.
 		var c context.CancelFunc
 		ctx, c = context.WithTimeout(ctx, l.timeout)
 		defer c()
@@ -111,22 +159,44 @@ func contained(ctx context.Context, l limits, what string, run func(context.Cont
 		stopWatch()
 		restore()
 	case <-ctx.Done():
-		// The rendering goroutine is abandoned: the network stays refused
-		// and the budget watch ends.
+		// The goroutine is abandoned: the network stays refused and the
+		// budget watch ends. A download is given a moment to say which
+		// host it was waiting for.
 		stopWatch()
+		if ph == phaseDownload && errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+			select {
+			case err = <-done:
+			case <-time.After(downloadGrace):
+			}
+		}
 	}
 	cause := context.Cause(ctx)
 	var me *sandbox.MemoryError
 	var le *sandbox.LimitError
+	doing := "rendering"
+	if ph == phaseDownload {
+		doing = "downloading the chart dependencies"
+	}
 	switch {
 	case errors.As(cause, &me):
+		if ph == phaseDownload {
+			return fmt.Errorf("%s: %s: %w: stopped (an index, tag list or archive too large for the budget?); the budget is set with --max-memory or %s", what, doing, me, plugin.EnvMaxMemory)
+		}
 		return fmt.Errorf("%s: %w: stopped (a runaway template, tpl recursion, an output flood or a YAML alias bomb?); the budget is set with --max-memory or %s", what, me, plugin.EnvMaxMemory)
 	case errors.Is(cause, context.DeadlineExceeded):
+		if ph == phaseDownload {
+			if err != nil {
+				return fmt.Errorf("%s: %s took longer than %s (--timeout, %s, covers the download and the rendering): %w", what, doing, l.timeout, plugin.EnvTimeout, err)
+			}
+			return fmt.Errorf("%s: %s took longer than %s (--timeout, %s, covers the download and the rendering)", what, doing, l.timeout, plugin.EnvTimeout)
+		}
 		return fmt.Errorf("%s: rendering took longer than %s (--timeout, %s); Argo CD's repo-server gives up at 60s by default", what, l.timeout, plugin.EnvTimeout)
 	case cause != nil && err == nil:
 		return fmt.Errorf("%s: interrupted: %w", what, cause)
 	case errors.As(err, &le):
 		return fmt.Errorf("%s: %w (--max-output, %s)", what, le, plugin.EnvMaxOutput)
+	case err != nil && ph == phaseDownload:
+		return fmt.Errorf("%s: %s: %w", what, doing, err)
 	}
 	return err
 }

@@ -61,13 +61,19 @@ rendering only when the ordering file says lint: {failOn: error} (or
 warning). SYNCWAVE_ARGOCD_CM names an argocd-cm file, or the directory a
 configMap volume of argocd-cm is mounted at, whose health checks count.
 
-SYNCWAVE_MAX_MEMORY (default 1Gi) and SYNCWAVE_MAX_OUTPUT (default 128Mi) are
-its memory budget and output limit. The network is refused while rendering.
+SYNCWAVE_MAX_MEMORY and SYNCWAVE_MAX_OUTPUT (default 128Mi) are its memory
+budget and output limit. The budget's default is derived from the container:
+(memory limit - 64Mi) / SYNCWAVE_PARALLELISM (the repo-server's parallelism
+limit, default 1), from 64Mi to 1Gi; 1Gi without a limit. The network is
+refused while rendering.
 
 When a chart declares a dependency that is not vendored under charts/, generate
 first runs init's download (plugin.yaml has no init command, so a generation
-with nothing to fetch is one process start), with init's client and the
-sidecar's credentials, then renders with the network refused.`,
+with nothing to fetch is one process start), with the sidecar's credentials,
+under the same memory budget and the same deadline as the rendering, then
+renders with the network refused. The download may reach public addresses by
+https only; SYNCWAVE_ALLOW_HOSTS (host or host:port: any address, http too)
+and SYNCWAVE_ALLOW_NETWORKS (CIDRs) open more.`,
 		Example: `  # what the sidecar runs (plugin.yaml), in the application directory:
   ARGOCD_APP_NAME=shop ARGOCD_APP_SOURCE_PATH=apps/shop syncwave generate`,
 		Args: cobra.NoArgs,
@@ -97,25 +103,35 @@ sidecar's credentials, then renders with the network refused.`,
 				}
 				return out.Write(&sandbox.LimitWriter{W: stdout, Limit: lim.output})
 			}
-			err = contained(c.Context(), lim, what, gen)
-			if !errors.Is(err, render.ErrMissingDependency) {
-				return err
-			}
-			// Argo CD's init step, only when there is something to fetch:
-			// plugin.yaml runs no init command, so an application with
-			// nothing to download costs one process start. The download
-			// runs outside the sandbox with init's own client; the
-			// rendering that follows has the network refused again.
+			// One deadline for the whole generation: a download and the
+			// rendering after it share it.
 			ctx := c.Context()
 			if lim.timeout > 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, lim.timeout)
 				defer cancel()
 			}
-			if err := fetchDependencies(ctx, stderr, envLookup(h.environ()), opts); err != nil {
-				return fmt.Errorf("%s: downloading the chart dependencies: %w", what, err)
+			err = contained(ctx, lim, what, gen)
+			if !errors.Is(err, render.ErrMissingDependency) {
+				return err
 			}
-			return contained(c.Context(), lim, what, gen)
+			// Argo CD's init step, only when there is something to fetch:
+			// plugin.yaml runs no init command, so an application with
+			// nothing to download costs one process start. First the
+			// download, bounded (the same budget and deadline, the
+			// sidecar's connect policy); then the rendering, with the
+			// network refused again.
+			getenv := envLookup(h.environ())
+			policy, err := connectPolicy(getenv, true)
+			if err != nil {
+				return err
+			}
+			if err := downloading(ctx, lim, what, func(ctx context.Context) error {
+				return fetchDependencies(ctx, stderr, getenv, opts, policy, lim)
+			}); err != nil {
+				return err
+			}
+			return contained(ctx, lim, what, gen)
 		},
 	}
 }

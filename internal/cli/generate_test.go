@@ -249,7 +249,7 @@ func TestGenerateCommandLines(t *testing.T) {
 		{name: "empty output allowed by parameter", env: v3.environ(withParams(empty, `[{"name":"allow-empty","string":"true"}]`)), wd: empty.path, code: 0},
 		{name: "timeout", env: v3.environ(hookWave, "SYNCWAVE_TIMEOUT=1ns"), wd: hookWave.path, code: 1, stderr: "rendering took longer than 1ns (--timeout, SYNCWAVE_TIMEOUT); Argo CD's repo-server gives up at 60s by default\n"},
 		{name: "unknown sidecar variable: a warning", env: v3.environ(hookWave, "SYNCWAVE_TOOLS=/cache"), wd: hookWave.path, code: 0, stdout: "kind: Service", stderr: "Warning: unknown variable SYNCWAVE_TOOLS; known: SYNCWAVE_ORDER_FILE,"},
-		{name: "unknown plugin.env variable: an error", env: v3.environ(withEnv(hookWave, "SYNCWAVE_ORDERFILE", "x.yaml")), wd: hookWave.path, code: 1, stderr: "Error: unknown variable ARGOCD_ENV_SYNCWAVE_ORDERFILE; known:"},
+		{name: "unknown plugin.env variable: an error", env: v3.environ(withEnv(hookWave, "SYNCWAVE_ORDERFILE", "x.yaml")), wd: hookWave.path, code: 1, stderr: "Error: unknown variable ARGOCD_ENV_SYNCWAVE_ORDERFILE; plugin.env may set:"},
 		{name: "bad timeout", env: v3.environ(hookWave, "SYNCWAVE_TIMEOUT=forever"), wd: hookWave.path, code: 1, stderr: `SYNCWAVE_TIMEOUT="forever"`},
 		{name: "no arguments", env: v3.environ(hookWave), wd: hookWave.path, args: "generate extra", code: 2, stderr: `unknown command "extra"`},
 		{name: "help", wd: hookWave.path, args: "generate --help", code: 0, stdout: "ARGOCD_APP_PARAMETERS"},

@@ -383,3 +383,154 @@ func writeTree(t *testing.T, dir string, files map[string]string, subst *strings
 		}
 	}
 }
+
+// TestHostileDownloads: classes 3 (downloads outside every budget) and 7
+// (where the sidecar may connect), as a tenant of a shared repo-server
+// would try them through a chart's dependencies, run through the binary
+// as the sidecar runs generate, each within the memory budget
+// (hostileBudget) as the peak RSS of the process.
+func TestHostileDownloads(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("rusage: linux only")
+	}
+	bin := syncwaveBinary(t)
+	silent, silentCA, silentHits := silentServer(t)
+	silentHost := silent.Listener.Addr().String()
+	big := strings.Repeat("# an index far too large for the budget of its download\n", (9<<20)/56)
+	var pages atomic.Int64
+	huge, hugeCA := tlsServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/index.yaml"):
+			for i := 0; i < len(big); i += 1 << 16 {
+				if _, err := w.Write([]byte(big[i:min(i+1<<16, len(big))])); err != nil {
+					return
+				}
+			}
+		case strings.HasSuffix(r.URL.Path, "/tags/list"):
+			pages.Add(1)
+			w.Header().Set("Link", fmt.Sprintf(`<%s?last=%d>; rel="next"`, r.URL.Path, pages.Load()))
+			fmt.Fprintf(w, `{"name":"charts/dep","tags":["0.0.%d"]}`, pages.Load())
+		case r.URL.Path == "/v2/":
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	hugeHost := huge.Listener.Addr().String()
+	status, statusCA, authSeen := rawStatusServer(t, "403 TENANT-CHOSEN-REASON", "SECRET-BODY-FRAGMENT")
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "cas.pem")
+	var pems []byte
+	for _, f := range []string{silentCA, hugeCA, statusCA} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pems = append(pems, b...)
+	}
+	if err := os.WriteFile(caFile, pems, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reposYAML := filepath.Join(dir, "repositories.yaml")
+	var repos strings.Builder
+	repos.WriteString("repositories:\n")
+	for _, u := range []string{silent.URL + "/charts", huge.URL + "/charts", status.URL + "/team"} {
+		fmt.Fprintf(&repos, "  - url: %s\n    caFile: %s\n", u, caFile)
+	}
+	if err := os.WriteFile(reposYAML, []byte(repos.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	allow := "SYNCWAVE_ALLOW_HOSTS=127.0.0.1"
+	cases := []struct {
+		name, repository, version string
+		env                       []string
+		stderr                    []string
+		notStderr                 []string
+		maxTook                   time.Duration
+	}{
+		// 3. Downloads outside every budget.
+		{name: "index that never answers", repository: silent.URL + "/charts", env: []string{allow, "SYNCWAVE_TIMEOUT=2s"},
+			stderr: []string{"downloading the chart dependencies took longer than 2s", "no complete answer from " + silentHost}, maxTook: 5 * time.Second},
+		{name: "registry that never answers", repository: "oci://" + silentHost + "/charts", env: []string{allow, "SYNCWAVE_TIMEOUT=2s"},
+			stderr: []string{"downloading the chart dependencies took longer than 2s", "no complete answer from " + silentHost}, maxTook: 5 * time.Second},
+		{name: "9 MiB index", repository: huge.URL + "/charts", env: []string{allow},
+			stderr: []string{"repository index " + huge.URL + "/charts/index.yaml: larger than 5.3 MiB"}},
+		{name: "endless tag list", repository: "oci://" + hugeHost + "/charts", version: "0.x", env: []string{allow},
+			stderr: []string{"tag list https://" + hugeHost + "/v2/charts/dep/tags/list: more than 50 pages"}},
+		// 7. Where the sidecar may connect.
+		{name: "loopback without the allow-list", repository: silent.URL + "/charts",
+			stderr: []string{"connect to 127.0.0.1: a loopback address, refused by the sidecar's connect policy", "SYNCWAVE_ALLOW_HOSTS"}},
+		{name: "cloud metadata", repository: "https://169.254.169.254/latest/meta-data",
+			stderr: []string{"connect to 169.254.169.254: a link-local address, refused"}},
+		{name: "cluster service range", repository: "https://10.96.0.1:443/charts", stderr: []string{"connect to 10.96.0.1: a private address, refused"}},
+		{name: "plain http", repository: "http://" + silentHost + "/charts", env: []string{"SYNCWAVE_ALLOW_NETWORKS=127.0.0.0/8"},
+			stderr: []string{"plain http to " + silentHost + " is refused"}},
+		{name: "trailing # takes the path", repository: silent.URL + "/internal/admin?delete=1#", env: []string{allow},
+			stderr: []string{"a query or fragment in the URL"}, notStderr: []string{"delete=1"}},
+		{name: "status reason and body", repository: status.URL + "/team", env: []string{allow},
+			stderr: []string{"403 Forbidden"}, notStderr: []string{"TENANT-CHOSEN-REASON", "SECRET-BODY-FRAGMENT"}},
+		{name: "credentials scoped to /team, path ..;", repository: status.URL + "/team/..;/team-b",
+			env:    []string{allow, "SSL_CERT_FILE=" + caFile, "SYNCWAVE_REPO_URL=" + status.URL + "/team", "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=TEAM-A-SECRET"},
+			stderr: []string{"403 Forbidden", "requires credentials and none are configured"}, notStderr: []string{"TEAM-A-SECRET"}},
+		{name: "credentials scoped to /team, path %2e%2e", repository: status.URL + "/team/%2e%2e/team-b",
+			env:    []string{allow, "SSL_CERT_FILE=" + caFile, "SYNCWAVE_REPO_URL=" + status.URL + "/team", "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=TEAM-A-SECRET"},
+			stderr: []string{"403 Forbidden", "requires credentials and none are configured"}, notStderr: []string{"TEAM-A-SECRET"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			silentHits.Store(0)
+			authSeen.Store(0)
+			repo := t.TempDir()
+			version := tc.version
+			if version == "" {
+				version = "1.x"
+			}
+			writeTree(t, repo, map[string]string{
+				"Chart.yaml":       fmt.Sprintf("apiVersion: v2\nname: shop\nversion: 1.0.0\ndependencies:\n- {name: dep, version: %q, repository: %q}\n", version, tc.repository),
+				"templates/t.yaml": cm("x"),
+			}, strings.NewReplacer())
+			env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + repo, "SYNCWAVE_MAX_MEMORY=" + hostileBudget, "SYNCWAVE_TIMEOUT=20s",
+				"ARGOCD_APP_NAME=app", "ARGOCD_APP_NAMESPACE=ns", "ARGOCD_APP_SOURCE_PATH=.",
+				"SYNCWAVE_REPOSITORY_CONFIG=" + reposYAML, "SYNCWAVE_REGISTRY_CA_FILE=" + caFile}, tc.env...)
+			ctx, cancel := context.WithTimeout(context.Background(), hostileKill)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "generate")
+			cmd.Dir, cmd.Env = repo, env
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			start := time.Now()
+			err := cmd.Run()
+			took := time.Since(start)
+			if ctx.Err() != nil {
+				t.Fatalf("killed after %s: it hangs", hostileKill)
+			}
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != 1 || stdout.Len() > 0 {
+				t.Errorf("%v, %d bytes on stdout; stderr:\n%.2000s", err, stdout.Len(), stderr.String())
+			}
+			rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
+			t.Logf("in %s, peak RSS %d MiB", took.Round(time.Millisecond), rss>>20)
+			if rss > 256<<20 {
+				t.Errorf("peak RSS %d MiB, over the budget of %s", rss>>20, hostileBudget)
+			}
+			if tc.maxTook > 0 && took > tc.maxTook {
+				t.Errorf("took %s, want at most %s", took.Round(time.Millisecond), tc.maxTook)
+			}
+			for _, want := range tc.stderr {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr does not contain %q:\n%.2000s", want, stderr.String())
+				}
+			}
+			for _, not := range tc.notStderr {
+				if strings.Contains(stderr.String(), not) {
+					t.Errorf("stderr contains %q:\n%.2000s", not, stderr.String())
+				}
+			}
+			if authSeen.Load() != 0 {
+				t.Errorf("credentials were sent %d times outside their scope", authSeen.Load())
+			}
+			if tc.maxTook == 0 && silentHits.Load() != 0 {
+				t.Errorf("%d requests reached the silent server", silentHits.Load())
+			}
+		})
+	}
+}

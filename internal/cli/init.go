@@ -7,12 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/syncwave/syncwave/internal/sandbox"
+	"github.com/syncwave/syncwave/internal/egress"
 	"github.com/syncwave/syncwave/pipeline"
+	"github.com/syncwave/syncwave/plugin"
 	"github.com/syncwave/syncwave/render"
 )
 
@@ -48,13 +48,33 @@ only when it is the repository's, unless pass_credentials_all. Secrets are
 never printed.
 
 The charts are found as render finds them: the helm entries of the
-ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
+ordering file's sources, or PATH itself when it holds a Chart.yaml.
+
+The download runs under --timeout and --max-memory as a rendering does, with
+size limits on index files (a 48th of the budget), archives and OCI tag
+lists. Under Argo CD (ARGOCD_APP_NAME set) it follows the sidecar's connect
+policy: https to public addresses only, unless SYNCWAVE_ALLOW_HOSTS or
+SYNCWAVE_ALLOW_NETWORKS allow more. SYNCWAVE_REGISTRY_CA_FILE adds
+certificate authorities for OCI registries.`,
 		Example: `  syncwave init charts/shop`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return fetchDependencies(c.Context(), stderr, os.Getenv, f.options(args))
+			if err := f.limits.resolve(os.Environ()); err != nil {
+				return err
+			}
+			// Under Argo CD (the cmp-server sets ARGOCD_APP_NAME), the
+			// sidecar's connect policy; on a workstation any address.
+			policy, err := connectPolicy(os.Getenv, os.Getenv(plugin.EnvAppName) != "")
+			if err != nil {
+				return err
+			}
+			opts := f.options(args)
+			return downloading(c.Context(), f.limits, "init "+opts.Path, func(ctx context.Context) error {
+				return fetchDependencies(ctx, stderr, os.Getenv, opts, policy, f.limits)
+			})
 		},
 	}
+	f.limits.register(c)
 	fl := c.Flags()
 	fl.StringVar(&f.order, "order", "", "ordering file (default: PATH/syncwave.yaml when present)")
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root no path may leave (default: the git work tree holding PATH, else PATH)")
@@ -62,13 +82,19 @@ ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
 }
 
 // fetchDependencies is init's step: it downloads the dependencies the
-// application's charts declare but do not vendor, with init's own HTTP
-// client (the only one that may reach the network) and the credentials of
-// the sidecar's environment (getenv), and prints what it downloaded.
-// generate runs it too when a chart lacks a declared dependency.
-func fetchDependencies(ctx context.Context, stderr io.Writer, getenv func(string) string, opts pipeline.Options) error {
+// application's charts declare but do not vendor, with the download client
+// under policy (the only client that may reach the network), the limits'
+// index size, and the credentials of the sidecar's environment (getenv),
+// and prints what it downloaded. generate runs it too when a chart lacks a
+// declared dependency.
+func fetchDependencies(ctx context.Context, stderr io.Writer, getenv func(string) string, opts pipeline.Options, policy egress.Policy, lim limits) error {
 	var err error
-	fo := render.FetchOptions{Client: sandbox.Client(60 * time.Second), RegistryConfig: getenv(render.EnvRegistryConfig)}
+	fo := render.FetchOptions{
+		Client:         egress.Client(policy),
+		MaxIndexSize:   render.IndexSizeFor(lim.memory),
+		RegistryConfig: getenv(render.EnvRegistryConfig),
+		RegistryCAFile: getenv(render.EnvRegistryCAFile),
+	}
 	if fo.RegistryConfig == "" {
 		fo.RegistryConfig = getenv("HELM_REGISTRY_CONFIG")
 	}
@@ -84,6 +110,16 @@ func fetchDependencies(ctx context.Context, stderr io.Writer, getenv func(string
 		}
 	}
 	return err
+}
+
+// connectPolicy is where a download may connect: in the sidecar
+// (restricted) public addresses by https, and what SYNCWAVE_ALLOW_HOSTS and
+// SYNCWAVE_ALLOW_NETWORKS add; elsewhere anywhere.
+func connectPolicy(getenv func(string) string, restricted bool) (egress.Policy, error) {
+	if !restricted {
+		return egress.Policy{}, nil
+	}
+	return egress.ParsePolicy(getenv(egress.EnvAllowHosts), getenv(egress.EnvAllowNetworks))
 }
 
 // repositoryCredentials reads the chart repository credentials of init: the

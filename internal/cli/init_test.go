@@ -70,8 +70,16 @@ func TestGenerateFetchesMissing(t *testing.T) {
 	env := []string{"ARGOCD_APP_NAME=web", "ARGOCD_APP_NAMESPACE=shop", "ARGOCD_APP_SOURCE_PATH=apps/shop"}
 	creds := []string{"SYNCWAVE_REPO_URL=" + srv.URL, "SYNCWAVE_REPO_USERNAME=" + user, "SYNCWAVE_REPO_PASSWORD=" + pass}
 
+	// the repository is plain http on 127.0.0.1: refused by the sidecar's
+	// connect policy until the operator allows the host
+	out, errOut, code := runHost(t, append(env, creds...), app, "generate")
+	if code != 1 || out != "" || !strings.Contains(errOut, "plain http to "+srv.Listener.Addr().String()+" is refused by the sidecar's connect policy") || hits.Load() != 0 {
+		t.Fatalf("generate without the allow-list: exit %d, stdout %q, stderr %q, %d requests", code, out, errOut, hits.Load())
+	}
+	env = append(env, "SYNCWAVE_ALLOW_HOSTS=127.0.0.1")
+
 	// without the sidecar's credentials: the download fails, named
-	out, errOut, code := runHost(t, env, app, "generate")
+	out, errOut, code = runHost(t, env, app, "generate")
 	if code != 1 || out != "" || !strings.Contains(errOut, "generate apps/shop: downloading the chart dependencies: helm chart apps/shop: dependency redis:") || !strings.Contains(errOut, "401 Unauthorized") {
 		t.Fatalf("generate without credentials: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}

@@ -136,21 +136,33 @@ func usage() (live, held int64) {
 }
 
 // WatchInterval is how often the budget is checked.
-const WatchInterval = 10 * time.Millisecond
+const WatchInterval = 5 * time.Millisecond
+
+// headroom is the part of the budget kept free of the watch's limit: what
+// the process may still take between a check and its exit (one interval
+// of allocation, the copy of a growing stack or buffer that is under way).
+func headroom(budget int64) int64 { return min(max(budget/8, 16<<20), 128<<20) }
 
 // Watch runs until stop is called, cancelling with a *MemoryError when the
-// live heap and stacks pass budget, or the memory held from the OS passes
-// 1.5 × budget. It sets the Go runtime's soft memory limit to the budget,
-// so the collector works harder before the budget is reached, and the
-// maximum goroutine stack above it, so that a runaway recursion is stopped
-// by the budget and not by Go's fatal stack overflow. A budget <= 0
-// watches nothing.
+// process's resident memory (the kernel's count, /proc/self/statm, which
+// is what a container's limit counts), the memory the Go runtime holds
+// from the OS or the live heap and stacks pass the budget less a headroom
+// (an eighth, from 16Mi to 128Mi), so that the peak resident memory stays
+// within the budget although the process only stops after the check. It
+// sets the Go runtime's soft memory limit to three quarters of the budget,
+// so the collector works harder well before it, and the maximum goroutine
+// stack above it, so that a runaway recursion is stopped by the budget and
+// not by Go's fatal stack overflow. A budget <= 0 watches nothing.
 func Watch(cancel context.CancelCauseFunc, budget int64) (stop func()) {
 	if budget <= 0 {
 		return func() {}
 	}
-	oldLimit := debug.SetMemoryLimit(budget)
+	limit := budget - headroom(budget)
+	oldLimit := debug.SetMemoryLimit(budget / 4 * 3)
 	oldStack := debug.SetMaxStack(int(max(2*budget, 1<<30)))
+	// Opened once: the check reads it again (pread) without a path lookup,
+	// which a sealed process might not be allowed.
+	statm, _ := os.Open("/proc/self/statm")
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -158,24 +170,53 @@ func Watch(cancel context.CancelCauseFunc, budget int64) (stop func()) {
 		t := time.NewTicker(WatchInterval)
 		defer t.Stop()
 		for {
+			live, held := usage()
+			rss := residentBytes(statm)
+			if live > limit || held > limit || rss > limit {
+				cancel(&MemoryError{Budget: budget, Used: max(live, held, rss)})
+				return
+			}
 			select {
 			case <-done:
 				return
 			case <-t.C:
-			}
-			live, held := usage()
-			if live > budget || held > budget+budget/2 {
-				cancel(&MemoryError{Budget: budget, Used: max(live, held)})
-				return
 			}
 		}
 	}()
 	return func() {
 		close(done)
 		<-finished
+		if statm != nil {
+			statm.Close()
+		}
 		debug.SetMemoryLimit(oldLimit)
 		debug.SetMaxStack(oldStack)
 	}
+}
+
+var pageSize = int64(os.Getpagesize())
+
+// residentBytes reads the resident set size from an open
+// /proc/self/statm ("size resident shared ..." in pages); 0 when f is nil
+// or unreadable.
+func residentBytes(f *os.File) int64 {
+	if f == nil {
+		return 0
+	}
+	var buf [128]byte
+	n, err := f.ReadAt(buf[:], 0)
+	if n == 0 && err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(buf[:n]))
+	if len(fields) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(fields[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * pageSize
 }
 
 // ParseSize reads a byte size: a number of bytes, or a number with a unit

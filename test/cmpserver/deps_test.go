@@ -22,6 +22,10 @@ import (
 // 127.0.0.1), at every generation (the sidecar unpacks a fresh copy of the
 // repository each time); a chart that vendors it makes no request.
 func TestDependencyFetch(t *testing.T) {
+	// The repository is plain http on 127.0.0.1: the operator allows it,
+	// as for an in-cluster ChartMuseum (the cmp-server passes its
+	// environment to the plugin's commands).
+	t.Setenv("SYNCWAVE_ALLOW_HOSTS", "127.0.0.1")
 	archive := chartpack.Archive(t, "redis", "19.2.0", map[string]string{
 		"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-redis\n",
 	})

@@ -247,8 +247,12 @@ PLUGIN=$(sed -n '/^metadata:/,/^[a-z]/s/^  name: *//p' "$RUN/cmp-config/plugin.y
 # ARGOCD_BINARY_NAME), so the suite fails if the symlink layout stops working.
 mkdir -p "$RUN/var-run-argocd"
 ln -sfn "$BIN/argocd" "$RUN/var-run-argocd/argocd-cmp-server"
+# SYNCWAVE_ALLOW_HOSTS: TestDependencyFetch serves its chart repository
+# over plain http on 127.0.0.1, which the sidecar's connect policy refuses
+# unless the operator allows the host (as a company allows an in-cluster
+# ChartMuseum).
 start argocd-cmp-server ARGOCD_PLUGINSOCKFILEPATH="$SOCK" \
-	ARGOCD_CMP_WORKDIR="$RUN/cmp-work" PATH="$BIN:$PATH" -- \
+	ARGOCD_CMP_WORKDIR="$RUN/cmp-work" PATH="$BIN:$PATH" SYNCWAVE_ALLOW_HOSTS=127.0.0.1 -- \
 	"$RUN/var-run-argocd/argocd-cmp-server" --config-dir-path "$RUN/cmp-config" --loglevel info
 wait_for argocd-cmp-server 30 "argocd-cmp-server listening on $SOCK/$PLUGIN.sock" test -S "$SOCK/$PLUGIN.sock"
 
