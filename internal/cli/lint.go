@@ -5,7 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -70,8 +73,8 @@ by the cluster when --api-versions lists them.`,
   syncwave lint --argocd-cm argocd-cm.yaml -o json apps/root`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "table" && format != "json" {
-				return usageError{fmt.Errorf("--output %q: expected table or json", format)}
+			if format != "table" && format != "json" && format != "sarif" {
+				return usageError{fmt.Errorf("--output %q: expected table, json or sarif", format)}
 			}
 			cm, err := readArgoCDCM(cmFile)
 			if err != nil {
@@ -92,9 +95,15 @@ by the cluster when --api-versions lists them.`,
 				if err != nil {
 					return err
 				}
-				if format == "json" {
+				switch format {
+				case "json":
 					err = lint.WriteJSON(w, fs)
-				} else {
+				case "sarif":
+					var loc func(string) (lint.Location, bool)
+					if loc, err = locator(opts); err == nil {
+						err = lint.WriteSARIF(w, fs, version, loc)
+					}
+				default:
 					err = lint.WriteTable(w, fs)
 				}
 				if err != nil {
@@ -112,7 +121,7 @@ by the cluster when --api-versions lists them.`,
 		},
 	}
 	f.register(c)
-	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table or json")
+	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table, json or sarif (SARIF 2.1.0, for code scanning)")
 	c.Flags().BoolVar(&strict, "strict", false, "exit 1 on warnings too")
 	c.Flags().StringVar(&cmFile, "argocd-cm", "", "Argo CD's argocd-cm ConfigMap (YAML file): its resource.customizations health checks count")
 	return c
@@ -232,4 +241,43 @@ func orderedAfter(printed []*manifest.Resource, after func(i, j int) bool) func(
 		j, ok2 := index[earlier]
 		return ok1 && ok2 && after(i, j)
 	}
+}
+
+// locator maps a finding's source (a file relative to the application
+// path, with ":line", or a Helm template path "<chart>/templates/x.yaml")
+// to a file relative to the repository root, for SARIF. A source that
+// names no file of the application has no location.
+func locator(opts pipeline.Options) (func(string) (lint.Location, bool), error) {
+	app, err := pipeline.Resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+	return func(source string) (lint.Location, bool) {
+		file, line := source, 0
+		if i := strings.LastIndexByte(source, ':'); i > 0 {
+			if n, err := strconv.Atoi(source[i+1:]); err == nil {
+				file, line = source[:i], n
+			}
+		}
+		for _, cand := range []string{file, dropFirst(file)} {
+			if cand == "" {
+				continue
+			}
+			rel := path.Join(app.Rel, cand)
+			if fi, err := app.Root.Stat(rel); err == nil && !fi.IsDir() {
+				return lint.Location{URI: rel, Line: line}, true
+			}
+		}
+		return lint.Location{}, false
+	}, nil
+}
+
+// dropFirst is a slash path without its first element ("" for one element):
+// a Helm template path names the chart, not its directory.
+func dropFirst(p string) string {
+	_, rest, ok := strings.Cut(p, "/")
+	if !ok {
+		return ""
+	}
+	return rest
 }
