@@ -18,6 +18,7 @@ import (
 func newPlan(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
 	var format, cmFile, diffRev string
+	var reasons bool
 	c := &cobra.Command{
 		Use:   "plan [PATH]",
 		Short: "Print the order Argo CD's sync engine will apply PATH in, and why",
@@ -44,8 +45,10 @@ pull request), dot (Graphviz).
 
 With --diff REV, print how the plan changed between the git revision REV
 (a commit, branch or tag of the repository holding PATH) and the working
-tree: steps that moved (phase or wave), appeared, disappeared, or whose
-group, reason, hook delete policy or sync options changed. The tree of REV
+tree: steps that moved (phase, wave or hook), appeared, disappeared, or whose
+hook delete policy or sync options changed. Steps whose group or reason
+changed while their place in the sync did not are counted in the summary
+line; --reasons lists them too. The tree of REV
 is read with git (git archive into a temporary directory) and rendered with
 the same flags; files git does not track (vendored chart archives that are
 git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
@@ -62,8 +65,11 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 					return err
 				}
 				return contained(c.Context(), f.limits, "plan --diff "+diffRev+" "+opts.Path, func(ctx context.Context) error {
-					return runPlanDiff(ctx, opts, diffRev, format, stdout, stderr)
+					return runPlanDiff(ctx, opts, diffRev, format, reasons, stdout, stderr)
 				})
+			}
+			if reasons {
+				return usageError{fmt.Errorf("--reasons goes with --diff")}
 			}
 			var write func(*plan.Plan, io.Writer) error
 			switch format {
@@ -109,6 +115,7 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table, json, mermaid or dot")
 	c.Flags().StringVar(&cmFile, "argocd-cm", "", "Argo CD's argocd-cm ConfigMap (YAML file): its resource.customizations health checks count in what each wave waits for")
 	c.Flags().StringVar(&diffRev, "diff", "", "compare with the plan at this git revision (table, json or mermaid)")
+	c.Flags().BoolVar(&reasons, "reasons", false, "with --diff: also list the steps whose group or reason changed but whose place in the sync did not")
 	return c
 }
 
