@@ -53,6 +53,7 @@ func newLint(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
 	var format, cmFile string
 	var strict bool
+	var a appFlags
 	c := &cobra.Command{
 		Use:   "lint [PATH]",
 		Short: "Find ordering traps in PATH before Argo CD meets them",
@@ -65,6 +66,9 @@ nowhere, and what the waves cost in time.
 Each finding has a rule id, a severity (error, warning, info), the resource,
 the reason and a fix. The exit code is 1 when there are errors (with
 --strict: errors or warnings); the findings are printed either way.
+
+With --app NAME, lint reads the target manifests of the Argo CD Application
+NAME from a running Argo CD instead of rendering PATH (as plan --app does).
 
 Health checks are those of the Argo CD line --argocd-version selects
 (default: the current 3.x) plus the user-defined checks of --argocd-cm. Custom resources count as served
@@ -80,29 +84,17 @@ by the cluster when --api-versions lists them.`,
 			if err != nil {
 				return err
 			}
-			opts, err := f.prepare(h, args)
-			if err != nil {
+			if err := a.check(c.Flags(), args); err != nil {
 				return err
 			}
-			return contained(c.Context(), f.limits, "lint "+opts.Path, func(ctx context.Context) error {
+			report := func(fs []lint.Finding, loc func(string) (lint.Location, bool)) error {
 				w := &sandbox.LimitWriter{W: stdout, Limit: f.limits.output}
-				out, err := pipeline.Run(ctx, opts)
-				printWarnings(stderr, out.Warnings)
-				if err != nil {
-					return err
-				}
-				fs, err := lintOf(out, opts, cm)
-				if err != nil {
-					return err
-				}
+				var err error
 				switch format {
 				case "json":
 					err = lint.WriteJSON(w, fs)
 				case "sarif":
-					var loc func(string) (lint.Location, bool)
-					if loc, err = locator(opts); err == nil {
-						err = lint.WriteSARIF(w, fs, version, loc)
-					}
+					err = lint.WriteSARIF(w, fs, version, loc)
 				default:
 					err = lint.WriteTable(w, fs)
 				}
@@ -117,12 +109,42 @@ by the cluster when --api-versions lists them.`,
 					return findingsError{fmt.Sprintf("lint: %d %s (--strict)", nw, plural(nw, "warning", "warnings"))}
 				}
 				return nil
+			}
+			if a.app != "" {
+				fs, err := lintApp(c.Context(), &a, &f, h, cm)
+				if err != nil {
+					return err
+				}
+				return report(fs, nil)
+			}
+			opts, err := f.prepare(h, args)
+			if err != nil {
+				return err
+			}
+			return contained(c.Context(), f.limits, "lint "+opts.Path, func(ctx context.Context) error {
+				out, err := pipeline.Run(ctx, opts)
+				printWarnings(stderr, out.Warnings)
+				if err != nil {
+					return err
+				}
+				fs, err := lintOf(out, opts, cm)
+				if err != nil {
+					return err
+				}
+				var loc func(string) (lint.Location, bool)
+				if format == "sarif" {
+					if loc, err = locator(opts); err != nil {
+						return err
+					}
+				}
+				return report(fs, loc)
 			})
 		},
 	}
 	f.register(c)
 	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table, json or sarif (SARIF 2.1.0, for code scanning)")
 	c.Flags().BoolVar(&strict, "strict", false, "exit 1 on warnings too")
+	a.register(c)
 	c.Flags().StringVar(&cmFile, "argocd-cm", "", "Argo CD's argocd-cm ConfigMap (YAML file): its resource.customizations health checks count")
 	return c
 }
