@@ -61,7 +61,9 @@ func TestPlanApp(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("ARGOCD_OPTS: exit %d: %s", code, errOut)
 	}
-	var p struct{ Steps []struct{ Kind, Name, Phase string } }
+	var p struct {
+		Steps []struct{ Kind, Name, Phase string }
+	}
 	if err := json.Unmarshal([]byte(out2), &p); err != nil || len(p.Steps) != 4 {
 		t.Fatalf("json plan: %v\n%s", err, out2)
 	}
