@@ -212,6 +212,10 @@ func (m *migration) stripFiles() error {
 			continue
 		}
 		file := filepath.Join(m.path, filepath.FromSlash(s))
+		if fi, err := os.Lstat(file); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			m.notes = append(m.notes, fmt.Sprintf("%s: a symbolic link is not rewritten (the file it names may belong to other applications); remove its ordering annotations by hand (the groups override them)", s))
+			continue
+		}
 		data, err := os.ReadFile(file)
 		if err != nil {
 			return fmt.Errorf("--strip: %w", err)
@@ -229,7 +233,8 @@ func (m *migration) stripFiles() error {
 }
 
 // copyApp copies the regular files under src to dst, with replace's text
-// for the files it names. Symbolic links are not followed.
+// for the files it names; a symbolic link to a file is copied as the file,
+// one to a directory is not followed.
 func copyApp(src, dst string, replace map[string][]byte) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -245,7 +250,14 @@ func copyApp(src, dst string, replace map[string][]byte) error {
 			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
-		if !d.Type().IsRegular() {
+		if d.Type()&fs.ModeSymlink != 0 {
+			// a link to a file is copied as that file (the rendering
+			// before already judged where it points); the directory
+			// source never follows a link to a directory
+			if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
 			return nil
 		}
 		data, ok := replace[filepath.ToSlash(rel)]

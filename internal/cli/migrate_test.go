@@ -121,3 +121,77 @@ func TestMigratePublic(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateChart: a Helm chart's annotated templates migrate (the plan
+// with the ordering file equals the chart's), --strip refuses to edit
+// templates, and a symlinked manifest is left alone with a note.
+func TestMigrateChart(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Chart.yaml"), "apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+	writeFile(t, filepath.Join(dir, "templates", "all.yaml"), `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-config
+  annotations:
+    argocd.argoproj.io/sync-wave: "-2"
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ .Release.Name }}-migrate
+  annotations:
+    argocd.argoproj.io/hook: PreSync
+    argocd.argoproj.io/hook-delete-policy: HookSucceeded
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-web
+  annotations:
+    argocd.argoproj.io/sync-wave: "3"
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .Release.Name }}-web
+`)
+	out, errOut, code := run(t, "", "migrate", "-o", "-", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"hook: PreSync", "hookDeletePolicy: HookSucceeded", "wave: -2 # pinned: before the resources it does not select in wave 0", "wave: 3 # pinned: after the resources it does not select in wave 0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ordering lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "The annotations stay in the manifests") || !strings.Contains(errOut, "shop/templates/all.yaml") {
+		t.Errorf("summary on stderr:\n%s", errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "syncwave.yaml")); err == nil {
+		t.Error("-o - wrote syncwave.yaml")
+	}
+	_, errOut, code = run(t, "", "migrate", "--strip", dir)
+	if code != 1 || !strings.Contains(errOut, "is a helm source") {
+		t.Errorf("--strip on a chart: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "syncwave.yaml")); err == nil {
+		t.Error("a refused --strip wrote syncwave.yaml")
+	}
+
+	// a symlinked manifest is not rewritten
+	app := t.TempDir()
+	writeFile(t, filepath.Join(app, "shared", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n")
+	if err := os.Mkdir(filepath.Join(app, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../shared/cm.yaml", filepath.Join(app, "app", "cm.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = run(t, "", "migrate", "--strip", "--repo-root", app, filepath.Join(app, "app"))
+	if code != 0 || !strings.Contains(out, "cm.yaml: a symbolic link is not rewritten") {
+		t.Errorf("symlink: exit %d\n%s%s", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(app, "shared", "cm.yaml")); !strings.Contains(string(b), "sync-wave") {
+		t.Error("the link's target was rewritten")
+	}
+}
