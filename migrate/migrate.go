@@ -167,8 +167,40 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 		res.Carried = append(res.Carried, m.r)
 	}
 	name(groups, all)
+	kept := groups[:0]
+	lost := map[*manifest.Resource]bool{}
 	for _, g := range groups {
-		g.Select = selectors(g.Members, all)
+		var out []*manifest.Resource
+		g.Select, out = selectors(g.Members, all)
+		for _, r := range out {
+			lost[r] = true
+			res.Notes = append(res.Notes, fmt.Sprintf("%s (%s): no selector picks it alone (an unnamed resource with a twin in its file, or the same object twice); its annotations stay", r, r.Where()))
+			for _, s := range steps[r] {
+				addFree(phaseOf(s), s.Wave)
+			}
+		}
+		if len(out) > 0 {
+			var ms []*manifest.Resource
+			for _, r := range g.Members {
+				if !lost[r] {
+					ms = append(ms, r)
+				}
+			}
+			g.Members = ms
+		}
+		if len(g.Members) > 0 {
+			kept = append(kept, g)
+		}
+	}
+	groups = kept
+	if len(lost) > 0 {
+		carried := res.Carried[:0]
+		for _, r := range res.Carried {
+			if !lost[r] {
+				carried = append(carried, r)
+			}
+		}
+		res.Carried = carried
 	}
 	// edges and pins, phase by phase
 	byPhase := map[order.Phase][]*Group{}

@@ -284,3 +284,25 @@ metadata:
 		t.Errorf("changed %d, rewritten %v, got:\n%s", n, rewritten, out)
 	}
 }
+
+// TestGenerateName: a hook with only a generateName is selected by kind
+// and file when that is unique, else left with a note.
+func TestGenerateName(t *testing.T) {
+	unnamed := "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: schema-\n  annotations:\n    argocd.argoproj.io/hook: PreSync\n"
+	text := unnamed + "---\n" + doc("ConfigMap", "settings", map[string]string{"argocd.argoproj.io/sync-wave": "1"}, nil)
+	before, after, res, y := roundTrip(t, text, true)
+	if d := Compare(before, after); len(d) > 0 {
+		t.Fatal(strings.Join(d, "\n"))
+	}
+	if !strings.Contains(string(y), "- kind: Job\n        path: app.yaml\n") || len(res.Notes) != 0 {
+		t.Errorf("notes %v\n%s", res.Notes, y)
+	}
+	twins := unnamed + "---\n" + doc("Job", "named", map[string]string{"argocd.argoproj.io/sync-wave": "1"}, nil)
+	before, after, res, y = roundTrip(t, twins, true)
+	if d := Compare(before, after); len(d) > 0 {
+		t.Fatal(strings.Join(d, "\n"))
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "no selector picks it alone") || len(res.Carried) != 1 {
+		t.Errorf("notes %v, carried %d\n%s", res.Notes, len(res.Carried), y)
+	}
+}

@@ -137,8 +137,10 @@ func label(s string) string {
 // selector when the component label says exactly that, else one name glob
 // when the names' common prefix does, else a selector per member (by name
 // alone when no other resource has that name, else with its kind, then its
-// namespace, then its apiVersion).
-func selectors(members []*manifest.Resource, all []*manifest.Resource) []order.Selector {
+// namespace, then its apiVersion; a resource with only a generateName by
+// its kind and source path). It also returns the members no selector can
+// pick alone (the same object twice, or unnamed twins in one file).
+func selectors(members []*manifest.Resource, all []*manifest.Resource) ([]order.Selector, []*manifest.Resource) {
 	in := map[*manifest.Resource]bool{}
 	for _, r := range members {
 		in[r] = true
@@ -157,15 +159,16 @@ func selectors(members []*manifest.Resource, all []*manifest.Resource) []order.S
 	}
 	if v, ok := sharedLabel(members, ComponentLabel); ok {
 		if s := (order.Selector{Labels: map[string]string{ComponentLabel: v}}); exact(s) {
-			return []order.Selector{s}
+			return []order.Selector{s}, nil
 		}
 	}
 	if p := namePrefix(members); p != "" && len(members) > 1 && order.IsLiteral(p) && !sameName(members) {
 		if s := (order.Selector{Name: p + "*"}); exact(s) {
-			return []order.Selector{s}
+			return []order.Selector{s}, nil
 		}
 	}
 	var out []order.Selector
+	var lost []*manifest.Resource
 	done := map[*manifest.Resource]bool{}
 	only := func(s order.Selector) bool {
 		for _, r := range all {
@@ -180,15 +183,19 @@ func selectors(members []*manifest.Resource, all []*manifest.Resource) []order.S
 			continue
 		}
 		cands := []order.Selector{
-			{Name: r.Name},
-			{Kind: r.Kind, Name: r.Name},
-			{Kind: r.Kind, Name: r.Name, Namespace: r.Namespace},
-			{APIVersion: r.APIVersion, Kind: r.Kind, Name: r.Name, Namespace: r.Namespace},
+			{Name: globEscape(r.Name)},
+			{Kind: r.Kind, Name: globEscape(r.Name)},
+			{Kind: r.Kind, Name: globEscape(r.Name), Namespace: globEscape(r.Namespace)},
+			{APIVersion: r.APIVersion, Kind: r.Kind, Name: globEscape(r.Name), Namespace: globEscape(r.Namespace)},
 		}
-		if !order.IsLiteral(r.Name) || !order.IsLiteral(r.Namespace) {
-			// a name a glob would read otherwise: escape by path is not
-			// possible, so match the characters themselves
-			cands = nil
+		if r.Name == "" {
+			// generateName: only its file (or template) and kind tell it
+			// apart
+			path := globEscape(r.Source)
+			cands = []order.Selector{
+				{Kind: r.Kind, Path: path},
+				{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: globEscape(r.Namespace), Path: path},
+			}
 		}
 		picked := false
 		for _, s := range cands {
@@ -204,14 +211,11 @@ func selectors(members []*manifest.Resource, all []*manifest.Resource) []order.S
 			}
 		}
 		if !picked {
-			// names are DNS subdomains and never globs in a valid
-			// object; the last candidate keeps the output valid
-			s := order.Selector{APIVersion: r.APIVersion, Kind: r.Kind, Name: globEscape(r.Name), Namespace: globEscape(r.Namespace)}
-			out = append(out, s)
+			lost = append(lost, r)
 			done[r] = true
 		}
 	}
-	return out
+	return out, lost
 }
 
 // globEscape quotes the glob characters of s.
