@@ -125,14 +125,23 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 				res.Notes = append(res.Notes, fmt.Sprintf("%s (%s): %s %q is not an integer, Argo CD ignores it (wave %d); dropped", r, r.Where(), argocd.AnnotationSyncWave, v, s.Wave))
 			}
 		}
-		if m.hook == order.HookNone && m.phase == order.PhaseSync && m.wave == 0 && !hasKey(r, argocd.AnnotationHelmHookWeight) {
-			// wave 0 is where an unannotated resource syncs: no group
-			// needed, only the annotation goes
-			res.Carried = append(res.Carried, r)
-			addFree(m.phase, 0)
-			continue
-		}
 		members = append(members, m)
+	}
+	if free[order.PhaseSync][0] {
+		// Unannotated resources sync in wave 0 already, and the groups
+		// around them are pinned anyway: a resource whose annotations
+		// only say "Sync, wave 0" needs no group, only its annotation goes.
+		// (Without such resources, a group at wave 0 keeps the others
+		// ordered by edges alone.)
+		kept := members[:0]
+		for _, m := range members {
+			if m.hook == order.HookNone && m.phase == order.PhaseSync && m.wave == 0 && !hasKey(m.r, argocd.AnnotationHelmHookWeight) {
+				res.Carried = append(res.Carried, m.r)
+				continue
+			}
+			kept = append(kept, m)
+		}
+		members = kept
 	}
 	for _, x := range p.Excluded {
 		r := x.Resource
