@@ -152,8 +152,9 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 	own, ends := make([]int, 0, free), make([]int, 0, free)
 	for i, r := range res {
 		if d.flags[i]&flagHelmDeps != 0 {
-			// Kubernetes rejects this key (two slashes): Helm strips it too.
+			// Kubernetes rejects these keys (two slashes): Helm strips them too.
 			r.DeleteAnnotation(HelmDependsOnGroups)
+			r.DeleteAnnotation(HelmDependsOnLayers)
 		}
 		if g := member[i]; g >= 0 {
 			out.Placements[i] = applyGroup(o, g, waves, r, reasons)

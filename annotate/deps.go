@@ -25,6 +25,13 @@ const (
 	// same chart a resource comes after. Kubernetes rejects the key (two
 	// slashes), so it never reaches the output.
 	HelmDependsOnGroups = "helm.sh/depends-on/resource-groups"
+	// HelmLayer and HelmDependsOnLayers are the spelling of an earlier
+	// HIP-0025 draft for HelmResourceGroup and HelmDependsOnGroups. They
+	// are read the same way, with a warning naming the current spelling;
+	// the list may also be a comma-separated string, as the draft's own
+	// examples wrote it.
+	HelmLayer           = "helm.sh/layer"
+	HelmDependsOnLayers = "helm.sh/depends-on/layers"
 	// HelmDependsOnSubcharts is the Chart.yaml annotation that orders a
 	// chart's own resources after some of its subcharts (a JSON array).
 	HelmDependsOnSubcharts = "helm.sh/depends-on/subcharts"
@@ -149,10 +156,10 @@ func (d *depGraph) scan(i int, r *manifest.Resource) {
 			f |= flagArgo
 		case k == DependsOn:
 			isDeps, depVal = true, v
-		case k == HelmDependsOnGroups:
+		case k == HelmDependsOnGroups || k == HelmDependsOnLayers:
 			f |= flagHelmDeps
 			isHelm = true
-		case k == HelmResourceGroup:
+		case k == HelmResourceGroup || k == HelmLayer:
 			isHelm = true
 		case isKappKey(k, KappChangeGroup) || isKappKey(k, KappChangeRule):
 			isKapp = true
@@ -409,19 +416,20 @@ func (d *depGraph) helm(with []int) {
 		i     int
 		group string // the set key of i's own group, "" for none
 		names []string
+		key   string // the annotation that listed them
 	}
 	var deps []dep
 	for _, i := range with {
 		r := d.res[i]
-		g, hasG := r.Annotation(HelmResourceGroup)
-		v, hasD := r.Annotation(HelmDependsOnGroups)
+		g, hasG, gKey := d.helmKey(r, HelmResourceGroup, HelmLayer)
+		v, hasD, dKey := d.helmKey(r, HelmDependsOnGroups, HelmDependsOnLayers)
 		if !hasG && !hasD {
 			continue
 		}
 		if _, isHook := r.Annotation(argocd.AnnotationHelmHook); isHook {
-			key := HelmResourceGroup
+			key := gKey
 			if !hasG {
-				key = HelmDependsOnGroups
+				key = dKey
 			}
 			d.warnf(r, key, "ignored on a Helm hook (Helm sequences hooks by helm.sh/hook-weight only)")
 			continue
@@ -429,20 +437,25 @@ func (d *depGraph) helm(with []int) {
 		own := ""
 		if hasG {
 			if g = strings.TrimSpace(g); g == "" {
-				d.errorf(r, HelmResourceGroup, "empty group name")
+				d.errorf(r, gKey, "empty group name")
 			} else {
 				own = "helm\x00" + chartScope(r) + "\x00" + g
-				s := d.set(own, fmt.Sprintf("Helm resource group %q", g), d.phaseOf(r), origin(r, HelmResourceGroup))
+				s := d.set(own, fmt.Sprintf("Helm resource group %q", g), d.phaseOf(r), origin(r, gKey))
 				d.setMem[own] = append(d.setMem[own], i)
-				d.g.AddEdge(order.Edge{From: d.nodeOf(i), To: s, Weight: 0, Origin: origin(r, HelmResourceGroup)})
+				d.g.AddEdge(order.Edge{From: d.nodeOf(i), To: s, Weight: 0, Origin: origin(r, gKey)})
 			}
 		}
 		if hasD {
 			var names []string
-			if err := json.Unmarshal([]byte(v), &names); err != nil {
-				d.errorf(r, HelmDependsOnGroups, "%q is not a JSON array of group names (write it as a quoted string: '[\"database\"]')", v)
+			if err := json.Unmarshal([]byte(v), &names); err == nil {
+				if dKey == HelmDependsOnLayers {
+					names = splitLayers(names)
+				}
+				deps = append(deps, dep{i, own, names, dKey})
+			} else if dKey == HelmDependsOnLayers && !strings.HasPrefix(strings.TrimSpace(v), "[") {
+				deps = append(deps, dep{i, own, splitLayers([]string{v}), dKey})
 			} else {
-				deps = append(deps, dep{i, own, names})
+				d.errorf(r, dKey, "%q is not a JSON array of group names (write it as a quoted string: '[\"database\"]')", v)
 			}
 		}
 	}
@@ -456,14 +469,48 @@ func (d *depGraph) helm(with []int) {
 			key := "helm\x00" + chartScope(r) + "\x00" + name
 			s, ok := d.sets[key]
 			if !ok {
-				d.warnf(r, HelmDependsOnGroups, "no resource of this chart is in Helm resource group %q, so nothing orders this resource (Helm deploys it unsequenced)", name)
+				d.warnf(r, x.key, "no resource of this chart is in Helm resource group %q, so nothing orders this resource (Helm deploys it unsequenced)", name)
 				continue
 			}
 			for _, j := range targets {
-				d.g.AddEdge(order.Edge{From: s, To: d.nodeOf(j), Weight: 1, Origin: origin(r, HelmDependsOnGroups)})
+				d.g.AddEdge(order.Edge{From: s, To: d.nodeOf(j), Weight: 1, Origin: origin(r, x.key)})
 			}
 		}
 	}
+}
+
+// helmKey reads a HIP-0025 annotation in its current spelling, else in
+// the earlier draft's (with a warning naming the current one). Both on one
+// resource with different values is an error; with the same value the old
+// one is only redundant.
+func (d *depGraph) helmKey(r *manifest.Resource, current, earlier string) (value string, ok bool, key string) {
+	v, has := r.Annotation(current)
+	old, hasOld := r.Annotation(earlier)
+	switch {
+	case hasOld && has && strings.TrimSpace(old) != strings.TrimSpace(v):
+		d.errorf(r, earlier, "the earlier HIP-0025 draft's spelling of %s, which this resource also has with another value (%q): remove %s", current, v, earlier)
+	case hasOld && has:
+		d.warnf(r, earlier, "the earlier HIP-0025 draft's spelling of %s, which this resource also has: remove %s", current, earlier)
+	case hasOld:
+		d.warnf(r, earlier, "the spelling of an earlier HIP-0025 draft, read as %s; rename it to %s (the current draft and Helm's implementation read only that)", current, current)
+		return old, true, earlier
+	}
+	return v, has, current
+}
+
+// splitLayers reads the names of the earlier draft's
+// helm.sh/depends-on/layers, whose examples wrote both ["a", "b"] and
+// ["a, b"] (and "a"): each entry is split at commas.
+func splitLayers(entries []string) []string {
+	var out []string
+	for _, e := range entries {
+		for _, n := range strings.Split(e, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
 
 // subcharts reads the subchart ordering of HIP-0025: a subchart (with its

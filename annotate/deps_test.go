@@ -178,6 +178,34 @@ func TestDependencyAnnotations(t *testing.T) {
 			},
 			want:   "Deployment/app=3 StatefulSet/db=0 Service/db=2 Deployment/cache=0 Service/app=3",
 			reason: `after Helm resource group "database" (wave 2, helm.sh/depends-on/resource-groups), Helm resource group "cache" (wave 0, helm.sh/depends-on/resource-groups)`},
+		{name: "helm earlier draft spelling: layers",
+			source: "shop/templates/all.yaml",
+			docs: []string{
+				obj("apps/v1", "Deployment", "shop", "app", HelmLayer, "app", HelmDependsOnLayers, `["database, cache"]`),
+				obj("apps/v1", "StatefulSet", "shop", "db", HelmLayer, "database"),
+				obj("apps/v1", "Deployment", "shop", "cache", HelmResourceGroup, "cache"),
+				obj("v1", "Service", "shop", "web", HelmDependsOnLayers, `app`),
+			},
+			want:   "Deployment/app=1 StatefulSet/db=0 Deployment/cache=0 Service/web=2",
+			warn:   `Deployment shop/app (shop/templates/all.yaml:2): helm.sh/layer: the spelling of an earlier HIP-0025 draft, read as helm.sh/resource-group; rename it to helm.sh/resource-group`,
+			reason: `after Helm resource group "database" (wave 0, helm.sh/depends-on/layers), Helm resource group "cache" (wave 0, helm.sh/depends-on/layers)`},
+		{name: "helm earlier draft spelling: depends-on/layers warns with the current name",
+			docs: []string{
+				obj("v1", "ConfigMap", "shop", "a", HelmDependsOnLayers, `["b"]`),
+				obj("v1", "ConfigMap", "shop", "b", HelmResourceGroup, "b"),
+			},
+			want: "ConfigMap/a=1 ConfigMap/b=0",
+			warn: `helm.sh/depends-on/layers: the spelling of an earlier HIP-0025 draft, read as helm.sh/depends-on/resource-groups; rename it to helm.sh/depends-on/resource-groups`},
+		{name: "helm both spellings disagree",
+			docs: []string{obj("v1", "ConfigMap", "shop", "a", HelmLayer, "x", HelmResourceGroup, "y")},
+			want: `error: ConfigMap shop/a (app.yaml:2): helm.sh/layer: the earlier HIP-0025 draft's spelling of helm.sh/resource-group, which this resource also has with another value ("y")`},
+		{name: "helm both spellings agree",
+			docs: []string{obj("v1", "ConfigMap", "shop", "a", HelmLayer, "x", HelmResourceGroup, "x")},
+			want: "ConfigMap/a=0",
+			warn: `helm.sh/layer: the earlier HIP-0025 draft's spelling of helm.sh/resource-group, which this resource also has: remove helm.sh/layer`},
+		{name: "helm earlier draft malformed list",
+			docs: []string{obj("v1", "ConfigMap", "shop", "a", HelmDependsOnLayers, `["b"`)},
+			want: `error: ConfigMap shop/a (app.yaml:2): helm.sh/depends-on/layers: "[\"b\"" is not a JSON array`},
 		{name: "helm groups are per chart; unknown group warns",
 			source: "shop/charts/sub/templates/all.yaml",
 			docs: []string{
@@ -254,8 +282,10 @@ func TestDependencyAnnotations(t *testing.T) {
 				}
 			}
 			for _, r := range out.Resources {
-				if _, ok := r.Annotation(HelmDependsOnGroups); ok {
-					t.Errorf("%s keeps %s, which Kubernetes rejects", r, HelmDependsOnGroups)
+				for _, k := range []string{HelmDependsOnGroups, HelmDependsOnLayers} {
+					if _, ok := r.Annotation(k); ok {
+						t.Errorf("%s keeps %s, which Kubernetes rejects", r, k)
+					}
 				}
 			}
 		})

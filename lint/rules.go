@@ -117,7 +117,7 @@ func (c *ctx) gateWithoutHealth() []Finding {
 			case group == "argoproj.io" && m.Kind == "Application":
 				out = append(out, c.finding("gate-without-health", Warning, i,
 					fmt.Sprintf("%s starts as soon as this Application is applied, not when its resources are synced and healthy: Argo CD has no health check for Applications since 1.8", next),
-					"add resource.customizations.health.argoproj.io_Application to argocd-cm (Argo CD's documented Lua check), then pass the file with --argocd-cm"))
+					"add resource.customizations.health.argoproj.io_Application to argocd-cm (Argo CD's documented Lua check; syncwave's install has it as a switch: the examples/install/app-health component, or argo-cd-chart-app-health-values.yaml for the argo-cd chart), then pass the file with --argocd-cm"))
 			case !builtInGroups[group] && !m.Hook:
 				out = append(out, c.finding("gate-without-health", Warning, i,
 					fmt.Sprintf("%s starts as soon as this %s is applied: Argo CD %s has no health check for %s/%s, so nothing waits for it to be ready", next, m.Kind, c.in.Plan.Waits.ArgoCD, group, m.Kind),

@@ -7,7 +7,7 @@ import _ "embed"
 //go:embed schema.json
 var schema []byte
 
-// Schema returns the JSON Schema (draft 2020-12) of syncwave.yaml, for
+// Schema returns the JSON Schema (draft-07, as SchemaStore prefers) of syncwave.yaml, for
 // editors. Decode is stricter: it also checks names, globs, after/before
 // references, cycles and pins.
 func Schema() []byte { return append([]byte(nil), schema...) }

@@ -19,7 +19,7 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 		t.Fatal(err)
 	}
 	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
+	c.DefaultDraft(jsonschema.Draft7)
 	if err := c.AddResource("syncorder.json", doc); err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,39 @@ type Diff struct {
 	Entries []DiffEntry `json:"changes"`
 	// Unchanged counts the steps that are the same in both plans.
 	Unchanged int `json:"unchanged"`
+	// ReasonOnly counts the steps left out of Entries by SyncOnly: same
+	// phase, wave, hook, delete policy and sync options, only their group
+	// or reason differs.
+	ReasonOnly int `json:"reasonOnly"`
+}
+
+// ReasonOnly reports whether the entry changes nothing in the sync: only
+// its group or reason differs.
+func (e DiffEntry) ReasonOnly() bool {
+	if e.Change != Changed {
+		return false
+	}
+	for _, f := range e.Fields {
+		if f != "group" && f != "reason" {
+			return false
+		}
+	}
+	return true
+}
+
+// SyncOnly drops the entries that change nothing in the sync (ReasonOnly)
+// and counts them in ReasonOnly: what is left moved, appeared,
+// disappeared, or changed its hook delete policy or sync options.
+func (d *Diff) SyncOnly() {
+	kept := d.Entries[:0]
+	for _, e := range d.Entries {
+		if e.ReasonOnly() {
+			d.ReasonOnly++
+			continue
+		}
+		kept = append(kept, e)
+	}
+	d.Entries = kept
 }
 
 func stepKey(s Step) string {
@@ -200,6 +233,10 @@ func (d *Diff) WriteTable(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "Plan of %s against %s\n\n", d.Head, d.Base)
 	if len(d.Entries) == 0 {
+		if d.ReasonOnly > 0 {
+			fmt.Fprintf(bw, "Nothing changes in the sync: no step moved, appeared, disappeared or changed its hook delete policy or sync options (%s, %d unchanged).\n", d.reasonOnlyText(), d.Unchanged)
+			return bw.Flush()
+		}
 		fmt.Fprintf(bw, "No step moved, appeared, disappeared or changed (%d steps).\n", d.Unchanged)
 		return bw.Flush()
 	}
@@ -208,8 +245,20 @@ func (d *Diff) WriteTable(w io.Writer) error {
 		rows = append(rows, []string{e.Change, e.Kind, nsName(e.Namespace, e.Name), e.Before.label(), e.After.label(), e.group(), e.why()})
 	}
 	writeRows(bw, rows, nil)
-	fmt.Fprintf(bw, "\n%d steps differ, %d are unchanged.\n", len(d.Entries), d.Unchanged)
+	if d.ReasonOnly > 0 {
+		fmt.Fprintf(bw, "\n%d steps differ in the sync, %s, %d are unchanged.\n", len(d.Entries), d.reasonOnlyText(), d.Unchanged)
+	} else {
+		fmt.Fprintf(bw, "\n%d steps differ, %d are unchanged.\n", len(d.Entries), d.Unchanged)
+	}
 	return bw.Flush()
+}
+
+func (d *Diff) reasonOnlyText() string {
+	n := "steps"
+	if d.ReasonOnly == 1 {
+		n = "step"
+	}
+	return fmt.Sprintf("%d %s changed only the group or reason (--reasons shows them)", d.ReasonOnly, n)
 }
 
 // WriteJSON writes the diff as one JSON object.
@@ -226,7 +275,11 @@ func (d *Diff) WriteMermaid(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, "flowchart LR")
 	if len(d.Entries) == 0 {
-		fmt.Fprintf(bw, "  same[\"%s\"]\n", mermaidText(fmt.Sprintf("no change against %s (%d steps)", d.Base, d.Unchanged)))
+		msg := fmt.Sprintf("no change against %s (%d steps)", d.Base, d.Unchanged)
+		if d.ReasonOnly > 0 {
+			msg = fmt.Sprintf("no change in the sync against %s (%d steps changed only the group or reason)", d.Base, d.ReasonOnly)
+		}
+		fmt.Fprintf(bw, "  same[\"%s\"]\n", mermaidText(msg))
 		return bw.Flush()
 	}
 	n := 0

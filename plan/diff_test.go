@@ -45,3 +45,29 @@ func TestCompareWith(t *testing.T) {
 		t.Errorf("mermaid of no change:\n%s", b.String())
 	}
 }
+
+// TestSyncOnly: entries that differ only in group or reason are dropped and
+// counted; a delete policy or sync options change stays.
+func TestSyncOnly(t *testing.T) {
+	d := &Diff{Entries: []DiffEntry{
+		{Change: Changed, Name: "why", Fields: []string{"group", "reason"}},
+		{Change: Changed, Name: "policy", Fields: []string{"reason", "hookDeletePolicy"}},
+		{Change: Changed, Name: "opts", Fields: []string{"syncOptions"}},
+		{Change: Moved, Name: "moved", Fields: []string{"wave", "reason"}},
+		{Change: Appeared, Name: "new"},
+	}, Unchanged: 3}
+	d.SyncOnly()
+	var got []string
+	for _, e := range d.Entries {
+		got = append(got, e.Name)
+	}
+	if strings.Join(got, ",") != "policy,opts,moved,new" || d.ReasonOnly != 1 {
+		t.Errorf("kept %v, reason-only %d", got, d.ReasonOnly)
+	}
+	only := &Diff{Base: "main", Entries: []DiffEntry{{Change: Changed, Name: "why", Fields: []string{"reason"}}}}
+	only.SyncOnly()
+	var b bytes.Buffer
+	if err := only.WriteTable(&b); err != nil || !strings.Contains(b.String(), "Nothing changes in the sync") || !strings.Contains(b.String(), "1 step changed only the group or reason (--reasons shows them)") {
+		t.Errorf("table:\n%s", b.String())
+	}
+}

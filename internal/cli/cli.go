@@ -125,8 +125,13 @@ path. "syncwave completion SHELL" prints a shell completion script.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	if name := commandName(h.program); name != root.Use {
+		// run by the argocd CLI as its plugin: usage and help say how the
+		// user typed it
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: name}
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRender(stdout, stderr, h), newPlan(stdout, stderr, h), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr), newLint(stdout, stderr, h))
+	root.AddCommand(newRender(stdout, stderr, h), newPlan(stdout, stderr, h), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr), newLint(stdout, stderr, h), newMigrate(stdout, stderr, h))
 	// cobra's completion commands write where the root writes at this point.
 	root.SetOut(stdout)
 	root.InitDefaultCompletionCmd()

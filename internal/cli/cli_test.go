@@ -164,7 +164,7 @@ func TestCommandLines(t *testing.T) {
 		{args: "plan /nonexistent", code: 1, stderr: "no such file or directory", stdoutNone: true},
 		{args: "lint --help", code: 0, stdout: "Render PATH exactly as \"syncwave render\" does, compute the plan and report"},
 		{args: "lint " + ex, code: 0, stdout: "info     wave-cost  (application)\n"},
-		{args: "lint -o yaml " + ex, code: 2, stderr: `--output "yaml": expected table or json`, stdoutNone: true},
+		{args: "lint -o yaml " + ex, code: 2, stderr: `--output "yaml": expected table, json or sarif`, stdoutNone: true},
 		{args: "lint --argocd-cm /nonexistent.yaml " + ex, code: 1, stderr: "argocd-cm stat /nonexistent.yaml: no such file or directory", stdoutNone: true},
 		{args: "plan --argocd-cm " + ex + "/syncwave.yaml " + ex, code: 1, stderr: `expected a v1 ConfigMap, found syncwave.io/v1alpha1 "SyncOrder"`, stdoutNone: true},
 		{args: "schema", code: 0, stdout: "{"},

@@ -24,9 +24,17 @@ import (
 type host struct {
 	environ func() []string
 	getwd   func() (string, error)
+	// program is the name the binary was run as (argv[0]); "" in tests.
+	program string
 }
 
-func processHost() host { return host{environ: os.Environ, getwd: os.Getwd} }
+func processHost() host {
+	h := host{environ: os.Environ, getwd: os.Getwd}
+	if len(os.Args) > 0 {
+		h.program = os.Args[0]
+	}
+	return h
+}
 
 // inputs reads the plugin inputs from the host.
 func (h host) inputs() (plugin.Inputs, error) {

@@ -5,7 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -50,6 +53,7 @@ func newLint(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
 	var format, cmFile string
 	var strict bool
+	var a appFlags
 	c := &cobra.Command{
 		Use:   "lint [PATH]",
 		Short: "Find ordering traps in PATH before Argo CD meets them",
@@ -63,6 +67,9 @@ Each finding has a rule id, a severity (error, warning, info), the resource,
 the reason and a fix. The exit code is 1 when there are errors (with
 --strict: errors or warnings); the findings are printed either way.
 
+With --app NAME, lint reads the target manifests of the Argo CD Application
+NAME from a running Argo CD instead of rendering PATH (as plan --app does).
+
 Health checks are those of the Argo CD line --argocd-version selects
 (default: the current 3.x) plus the user-defined checks of --argocd-cm. Custom resources count as served
 by the cluster when --api-versions lists them.`,
@@ -70,31 +77,25 @@ by the cluster when --api-versions lists them.`,
   syncwave lint --argocd-cm argocd-cm.yaml -o json apps/root`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "table" && format != "json" {
-				return usageError{fmt.Errorf("--output %q: expected table or json", format)}
+			if format != "table" && format != "json" && format != "sarif" {
+				return usageError{fmt.Errorf("--output %q: expected table, json or sarif", format)}
 			}
 			cm, err := readArgoCDCM(cmFile)
 			if err != nil {
 				return err
 			}
-			opts, err := f.prepare(h, args)
-			if err != nil {
+			if err := a.check(c.Flags(), args); err != nil {
 				return err
 			}
-			return contained(c.Context(), f.limits, "lint "+opts.Path, func(ctx context.Context) error {
+			report := func(fs []lint.Finding, loc func(string) (lint.Location, bool)) error {
 				w := &sandbox.LimitWriter{W: stdout, Limit: f.limits.output}
-				out, err := pipeline.Run(ctx, opts)
-				printWarnings(stderr, out.Warnings)
-				if err != nil {
-					return err
-				}
-				fs, err := lintOf(out, opts, cm)
-				if err != nil {
-					return err
-				}
-				if format == "json" {
+				var err error
+				switch format {
+				case "json":
 					err = lint.WriteJSON(w, fs)
-				} else {
+				case "sarif":
+					err = lint.WriteSARIF(w, fs, version, loc)
+				default:
 					err = lint.WriteTable(w, fs)
 				}
 				if err != nil {
@@ -108,12 +109,42 @@ by the cluster when --api-versions lists them.`,
 					return findingsError{fmt.Sprintf("lint: %d %s (--strict)", nw, plural(nw, "warning", "warnings"))}
 				}
 				return nil
+			}
+			if a.app != "" {
+				fs, err := lintApp(c.Context(), &a, &f, h, cm)
+				if err != nil {
+					return err
+				}
+				return report(fs, nil)
+			}
+			opts, err := f.prepare(h, args)
+			if err != nil {
+				return err
+			}
+			return contained(c.Context(), f.limits, "lint "+opts.Path, func(ctx context.Context) error {
+				out, err := pipeline.Run(ctx, opts)
+				printWarnings(stderr, out.Warnings)
+				if err != nil {
+					return err
+				}
+				fs, err := lintOf(out, opts, cm)
+				if err != nil {
+					return err
+				}
+				var loc func(string) (lint.Location, bool)
+				if format == "sarif" {
+					if loc, err = locator(opts); err != nil {
+						return err
+					}
+				}
+				return report(fs, loc)
 			})
 		},
 	}
 	f.register(c)
-	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table or json")
+	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table, json or sarif (SARIF 2.1.0, for code scanning)")
 	c.Flags().BoolVar(&strict, "strict", false, "exit 1 on warnings too")
+	a.register(c)
 	c.Flags().StringVar(&cmFile, "argocd-cm", "", "Argo CD's argocd-cm ConfigMap (YAML file): its resource.customizations health checks count")
 	return c
 }
@@ -232,4 +263,43 @@ func orderedAfter(printed []*manifest.Resource, after func(i, j int) bool) func(
 		j, ok2 := index[earlier]
 		return ok1 && ok2 && after(i, j)
 	}
+}
+
+// locator maps a finding's source (a file relative to the application
+// path, with ":line", or a Helm template path "<chart>/templates/x.yaml")
+// to a file relative to the repository root, for SARIF. A source that
+// names no file of the application has no location.
+func locator(opts pipeline.Options) (func(string) (lint.Location, bool), error) {
+	app, err := pipeline.Resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+	return func(source string) (lint.Location, bool) {
+		file, line := source, 0
+		if i := strings.LastIndexByte(source, ':'); i > 0 {
+			if n, err := strconv.Atoi(source[i+1:]); err == nil {
+				file, line = source[:i], n
+			}
+		}
+		for _, cand := range []string{file, dropFirst(file)} {
+			if cand == "" {
+				continue
+			}
+			rel := path.Join(app.Rel, cand)
+			if fi, err := app.Root.Stat(rel); err == nil && !fi.IsDir() {
+				return lint.Location{URI: rel, Line: line}, true
+			}
+		}
+		return lint.Location{}, false
+	}, nil
+}
+
+// dropFirst is a slash path without its first element ("" for one element):
+// a Helm template path names the chart, not its directory.
+func dropFirst(p string) string {
+	_, rest, ok := strings.Cut(p, "/")
+	if !ok {
+		return ""
+	}
+	return rest
 }

@@ -18,6 +18,8 @@ import (
 func newPlan(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
 	var format, cmFile, diffRev string
+	var reasons bool
+	var a appFlags
 	c := &cobra.Command{
 		Use:   "plan [PATH]",
 		Short: "Print the order Argo CD's sync engine will apply PATH in, and why",
@@ -28,6 +30,13 @@ an annotation the resource already had, a Helm hook mapping, a Namespace or
 CRD moved in front of the resource that needs it). Resources Argo CD never
 applies in a sync (Skip, unknown hook types, Helm test hooks, PreDelete and
 PostDelete hooks) are listed as excluded, with the reason.
+
+With --app NAME, the manifests are not rendered from PATH: they are the
+target manifests a running Argo CD renders for its Application NAME, read
+through Argo CD's REST API with the argocd CLI's environment
+(ARGOCD_SERVER=host[:port], ARGOCD_AUTH_TOKEN; --insecure, --plaintext, and
+ARGOCD_OPTS holding them). Any Application works, rendered by syncwave or
+not; Argo CD masks Secret data in that answer.
 
 Steps the engine cannot tell apart (same phase, wave, kind and name) are
 applied in an unspecified order; the plan prints them by namespace, then API
@@ -44,8 +53,10 @@ pull request), dot (Graphviz).
 
 With --diff REV, print how the plan changed between the git revision REV
 (a commit, branch or tag of the repository holding PATH) and the working
-tree: steps that moved (phase or wave), appeared, disappeared, or whose
-group, reason, hook delete policy or sync options changed. The tree of REV
+tree: steps that moved (phase, wave or hook), appeared, disappeared, or whose
+hook delete policy or sync options changed. Steps whose group or reason
+changed while their place in the sync did not are counted in the summary
+line; --reasons lists them too. The tree of REV
 is read with git (git archive into a temporary directory) and rendered with
 the same flags; files git does not track (vendored chart archives that are
 git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
@@ -53,17 +64,25 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
   syncwave plan -o json . | jq '.steps[] | [.phase, .wave, .kind, .name]'
   syncwave plan -o mermaid . > plan.mmd
   syncwave plan --diff origin/main examples/sync-hook-wave
-  syncwave plan --diff HEAD~1 -o mermaid .`,
+  syncwave plan --diff HEAD~1 -o mermaid .
+  ARGOCD_SERVER=argocd.example.com ARGOCD_AUTH_TOKEN=... syncwave plan --app guestbook
+  argocd syncwave plan --app apps/guestbook     # installed as argocd-syncwave`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := a.check(c.Flags(), args); err != nil {
+				return err
+			}
 			if diffRev != "" {
 				opts, err := f.prepare(h, args)
 				if err != nil {
 					return err
 				}
 				return contained(c.Context(), f.limits, "plan --diff "+diffRev+" "+opts.Path, func(ctx context.Context) error {
-					return runPlanDiff(ctx, opts, diffRev, format, stdout, stderr)
+					return runPlanDiff(ctx, opts, diffRev, format, reasons, stdout, stderr)
 				})
+			}
+			if reasons {
+				return usageError{fmt.Errorf("--reasons goes with --diff")}
 			}
 			var write func(*plan.Plan, io.Writer) error
 			switch format {
@@ -81,6 +100,9 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 			cm, err := readArgoCDCM(cmFile)
 			if err != nil {
 				return err
+			}
+			if a.app != "" {
+				return planApp(c.Context(), &a, &f, h, cm, write, stdout)
 			}
 			opts, err := f.prepare(h, args)
 			if err != nil {
@@ -109,6 +131,8 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 	c.Flags().StringVarP(&format, "output", "o", "table", "output format: table, json, mermaid or dot")
 	c.Flags().StringVar(&cmFile, "argocd-cm", "", "Argo CD's argocd-cm ConfigMap (YAML file): its resource.customizations health checks count in what each wave waits for")
 	c.Flags().StringVar(&diffRev, "diff", "", "compare with the plan at this git revision (table, json or mermaid)")
+	a.register(c)
+	c.Flags().BoolVar(&reasons, "reasons", false, "with --diff: also list the steps whose group or reason changed but whose place in the sync did not")
 	return c
 }
 

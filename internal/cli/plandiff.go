@@ -220,7 +220,7 @@ func extractTar(r io.Reader, dir string) error {
 	}
 }
 
-func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string, stdout, stderr io.Writer) error {
+func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string, reasons bool, stdout, stderr io.Writer) error {
 	var write func(*plan.Diff, io.Writer) error
 	switch format {
 	case "table":
@@ -235,6 +235,9 @@ func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string,
 	d, err := planDiff(ctx, opts, rev, stderr)
 	if err != nil {
 		return err
+	}
+	if !reasons {
+		d.SyncOnly()
 	}
 	return write(d, stdout)
 }

@@ -87,8 +87,8 @@ func TestPlanDiff(t *testing.T) {
 	writeFile(t, filepath.Join(app, "new.yaml"), strings.Replace(configMap, "%s", "new-settings", 1))
 
 	dir := filepath.Join(testdataDir(t), "plan-diff")
-	for _, f := range []struct{ format, file string }{{"table", "diff.txt"}, {"json", "diff.json"}, {"mermaid", "diff.mmd"}} {
-		out, errOut, code := run(t, app, "plan", "--diff", "main", "-o", f.format, ".")
+	for _, f := range []struct{ format, file string }{{"table", "diff.txt"}, {"json", "diff.json"}, {"mermaid", "diff.mmd"}, {"table --reasons", "diff-reasons.txt"}} {
+		out, errOut, code := run(t, app, append([]string{"plan", "--diff", "main", "-o"}, append(strings.Fields(f.format), ".")...)...)
 		if code != 0 || errOut != "" {
 			t.Fatalf("%s: exit %d, stderr %q", f.format, code, errOut)
 		}

@@ -80,25 +80,25 @@ func typeSchemas() map[reflect.Type]schema {
 var fieldConstraints = map[string]schema{
 	"SyncOrder.apiVersion":    {"const": order.APIVersion},
 	"SyncOrder.kind":          {"const": order.Kind},
-	"DirectorySource.path":    {"$ref": "#/$defs/relPath"},
-	"DirectorySource.include": {"$ref": "#/$defs/glob"},
-	"DirectorySource.exclude": {"$ref": "#/$defs/glob"},
-	"HelmSource.path":         {"$ref": "#/$defs/relPath"},
+	"DirectorySource.path":    {"$ref": "#/definitions/relPath"},
+	"DirectorySource.include": {"$ref": "#/definitions/glob"},
+	"DirectorySource.exclude": {"$ref": "#/definitions/glob"},
+	"HelmSource.path":         {"$ref": "#/definitions/relPath"},
 	"HelmSource.releaseName":  {"maxLength": 53},
 	"HelmSource.namespace":    {"maxLength": 63},
 	"HelmSource.valueFiles":   {"items": schema{"minLength": 1}},
 	"HelmSource.kubeVersion":  {"pattern": `^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+][0-9A-Za-z.+-]*)?$`},
 	"HelmParameter.name":      {"minLength": 1},
-	"KustomizeSource.path":    {"$ref": "#/$defs/relPath"},
-	"Group.name":              {"$ref": "#/$defs/name"},
-	"Group.after":             {"items": schema{"$ref": "#/$defs/name"}},
-	"Group.before":            {"items": schema{"$ref": "#/$defs/name"}},
+	"KustomizeSource.path":    {"$ref": "#/definitions/relPath"},
+	"Group.name":              {"$ref": "#/definitions/name"},
+	"Group.after":             {"items": schema{"$ref": "#/definitions/name"}},
+	"Group.before":            {"items": schema{"$ref": "#/definitions/name"}},
 	"Group.syncOptions":       {"uniqueItems": true},
 	"Selector.apiVersion":     {"minLength": 1},
 	"Selector.kind":           {"pattern": `^[^*?\[{]+$`},
-	"Selector.name":           {"$ref": "#/$defs/glob"},
-	"Selector.namespace":      {"$ref": "#/$defs/glob"},
-	"Selector.path":           {"$ref": "#/$defs/glob"},
+	"Selector.name":           {"$ref": "#/definitions/glob"},
+	"Selector.namespace":      {"$ref": "#/definitions/glob"},
+	"Selector.path":           {"$ref": "#/definitions/glob"},
 }
 
 // optionalFields: tagged without omitempty, yet Decode accepts them absent.
@@ -109,7 +109,7 @@ var typeConstraints = map[string]schema{
 	// exactly one of directory, helm, kustomize
 	"Source":   {"minProperties": 1, "maxProperties": 1},
 	"Selector": {"minProperties": 1, "not": schema{"required": []any{"apiVersion", "group"}}},
-	"Group":    {"dependentRequired": schema{"hookDeletePolicy": []any{"hook"}}},
+	"Group":    {"dependencies": schema{"hookDeletePolicy": []any{"hook"}}},
 }
 
 // Generate returns the schema, indented, with a final newline.
@@ -123,11 +123,11 @@ func Generate(srcDir string) ([]byte, error) {
 		g.defs[k] = v
 	}
 	root := g.structSchema(reflect.TypeFor[order.SyncOrder]())
-	root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+	root["$schema"] = "http://json-schema.org/draft-07/schema#"
 	root["$id"] = "https://syncwave.io/schemas/" + strings.TrimPrefix(order.APIVersion, "syncwave.io/") + "/syncorder.json"
 	root["title"] = order.Kind
 	root["description"] = "syncwave.yaml: how syncwave renders an application and assigns Argo CD sync phases, waves, hooks and sync options."
-	root["$defs"] = g.defs
+	root["definitions"] = g.defs
 	for key := range fieldConstraints {
 		if !g.used[key] {
 			return nil, fmt.Errorf("constraint for %s: no such field (renamed or removed?)", key)
@@ -209,7 +209,7 @@ func tagName(f reflect.StructField) (string, bool) {
 	return name, strings.Contains(","+opts+",", ",omitempty,")
 }
 
-// typeSchema maps a Go type to a schema; named structs become $defs.
+// typeSchema maps a Go type to a schema; named structs become definitions.
 func (g *gen) typeSchema(t reflect.Type) schema {
 	if s, ok := g.types[t]; ok {
 		return clone(s)
@@ -241,7 +241,7 @@ func (g *gen) typeSchema(t reflect.Type) schema {
 			g.defs[name] = schema{} // placeholder against recursion
 			g.defs[name] = g.structSchema(t)
 		}
-		return schema{"$ref": "#/$defs/" + name}
+		return schema{"$ref": "#/definitions/" + name}
 	}
 	panic(fmt.Sprintf("schemagen: no schema for Go type %s", t))
 }
