@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -63,6 +64,9 @@ func Resolve(opts Options) (*App, error) {
 	}
 	a := &App{Root: root}
 	if a.Rel, err = root.Rel(abs); err != nil {
+		if errors.Is(err, render.ErrGitDir) {
+			return nil, fmt.Errorf("application path %s is %s", opts.Path, render.Where(err))
+		}
 		return nil, fmt.Errorf("application path %s is outside the repository root %s", opts.Path, rootDir)
 	}
 	if a.Order, a.OrderRel, err = loadOrder(root, a.Rel, opts); err != nil {
