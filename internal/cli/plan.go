@@ -46,9 +46,13 @@ With --diff REV, print how the plan changed between the git revision REV
 (a commit, branch or tag of the repository holding PATH) and the working
 tree: steps that moved (phase or wave), appeared, disappeared, or whose
 group, reason, hook delete policy or sync options changed. The tree of REV
-is read with git (git archive into a temporary directory) and rendered with
-the same flags; files git does not track (vendored chart archives that are
-git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
+is read from git's objects (no filter or other program the repository names
+runs) into a private temporary directory and rendered with the same flags;
+files git does not track (vendored chart archives that are git-ignored, say)
+are not part of REV. Only regular files and symlinks that stay inside the
+tree are written; submodules are skipped. The tree may hold at most 256Mi of
+files and 100000 entries (SYNCWAVE_DIFF_MAX_SIZE, SYNCWAVE_DIFF_MAX_FILES).
+Formats: table, json, mermaid.`,
 		Example: `  syncwave plan examples/sync-hook-wave
   syncwave plan -o json . | jq '.steps[] | [.phase, .wave, .kind, .name]'
   syncwave plan -o mermaid . > plan.mmd
@@ -61,8 +65,12 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 				if err != nil {
 					return err
 				}
+				lim, err := diffLimits(envLookup(h.environ()))
+				if err != nil {
+					return err
+				}
 				return contained(c.Context(), f.limits, "plan --diff "+diffRev+" "+opts.Path, func(ctx context.Context) error {
-					return runPlanDiff(ctx, opts, diffRev, format, stdout, stderr)
+					return runPlanDiff(ctx, opts, diffRev, format, lim, stdout, stderr)
 				})
 			}
 			var write func(*plan.Plan, io.Writer) error
