@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
 )
 
 // The hostile-input table: what a tenant of a shared repo-server could
@@ -480,5 +486,67 @@ func TestHostilePlanDiffTree(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(home, ".bashrc")); err == nil {
 		t.Error("plan --diff wrote outside its temporary directory")
+	}
+}
+
+// TestHostileLockAliases (issue 18, class 5): a Chart.lock listing one
+// chart twice, for two aliases at different versions, as helm dependency
+// update writes it. init downloads both versions, each once, and render
+// gives both aliases' objects (5), where the lock read by name gave 3.
+func TestHostileLockAliases(t *testing.T) {
+	files := map[string][]byte{}
+	var index strings.Builder
+	index.WriteString("apiVersion: v1\nentries:\n  sub:\n")
+	for _, v := range []string{"1.1.0", "1.2.0"} {
+		p, err := chartutil.Save(&chart.Chart{
+			Metadata: &chart.Metadata{APIVersion: "v2", Name: "sub", Version: v},
+			Templates: []*chart.File{{Name: "templates/o.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Chart.Name }}-cm\ndata:\n  v: {{ .Chart.Version | quote }}\n" +
+				"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Chart.Name }}-s\n")}},
+		}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		files["/"+filepath.Base(p)] = b
+		fmt.Fprintf(&index, "  - name: sub\n    version: %s\n    urls: [%s]\n    digest: %s\n", v, filepath.Base(p), hex.EncodeToString(sum[:]))
+	}
+	files["/index.yaml"] = []byte(index.String())
+	var archives atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, ".tgz") {
+			archives.Add(1)
+		}
+		w.Write(b)
+	}))
+	defer srv.Close()
+	deps := []*chart.Dependency{{Name: "sub", Alias: "old", Version: "1.1.0", Repository: srv.URL}, {Name: "sub", Alias: "new", Version: "1.2.0", Repository: srv.URL}}
+	lock := []*chart.Dependency{{Name: "sub", Version: "1.1.0", Repository: srv.URL}, {Name: "sub", Version: "1.2.0", Repository: srv.URL}}
+	data, err := json.Marshal([2][]*chart.Dependency{deps, lock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	app := filepath.Join(t.TempDir(), "app")
+	writeFile(t, filepath.Join(app, "Chart.yaml"), fmt.Sprintf("apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: sub, alias: old, version: 1.1.0, repository: %[1]s}\n  - {name: sub, alias: new, version: 1.2.0, repository: %[1]s}\n", srv.URL))
+	writeFile(t, filepath.Join(app, "Chart.lock"), fmt.Sprintf("dependencies:\n- name: sub\n  repository: %[1]s\n  version: 1.1.0\n- name: sub\n  repository: %[1]s\n  version: 1.2.0\ndigest: sha256:%[2]s\ngenerated: \"2024-01-01T00:00:00Z\"\n", srv.URL, hex.EncodeToString(sum[:])))
+	writeFile(t, filepath.Join(app, "templates", "cm.yaml"), cm("parent"))
+	if out, errOut, code := run(t, app, "init", "."); code != 0 || strings.Count(out+errOut, "sub 1.1.0") != 1 || strings.Count(out+errOut, "sub 1.2.0") != 1 {
+		t.Fatalf("init: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if archives.Load() != 2 {
+		t.Errorf("%d archive downloads, want 2 (one per lock entry)", archives.Load())
+	}
+	out, errOut, code := run(t, app, "render", ".")
+	if code != 0 || strings.Count(out, "\nkind: ") != 5 || !strings.Contains(out, "name: old-cm") || !strings.Contains(out, "name: new-cm") {
+		t.Errorf("render: exit %d, stderr %q, %d objects:\n%s", code, errOut, strings.Count(out, "\nkind: "), out)
 	}
 }
