@@ -161,7 +161,7 @@ func loadOrder(root *render.Root, appRel string, opts Options) (*order.SyncOrder
 		}
 		if rel, err = root.Rel(abs); err != nil {
 			if errors.Is(err, render.ErrEscape) {
-				return nil, "", fmt.Errorf("ordering file %s is outside the repository root", opts.OrderFile)
+				return nil, "", fmt.Errorf("ordering file %s is %s", opts.OrderFile, render.Where(err))
 			}
 			return nil, "", fmt.Errorf("ordering file %s: %w", opts.OrderFile, err)
 		}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -62,7 +63,16 @@ func Resolve(opts Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Root: root}
+	// the application directory is the caller's own (stat'ed above): its
+	// symlinks are resolved first, so a root named through another symlink
+	// still holds it; every other path is judged on its text (Root.Rel)
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
 	if a.Rel, err = root.Rel(abs); err != nil {
+		if errors.Is(err, render.ErrGitDir) {
+			return nil, fmt.Errorf("application path %s is %s", opts.Path, render.Where(err))
+		}
 		return nil, fmt.Errorf("application path %s is outside the repository root %s", opts.Path, rootDir)
 	}
 	if a.Order, a.OrderRel, err = loadOrder(root, a.Rel, opts); err != nil {

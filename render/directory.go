@@ -80,6 +80,9 @@ func Directory(ctx context.Context, root *Root, o DirectoryOptions, warn func(st
 			return ctx.Err()
 		}
 		if d.IsDir() {
+			if strings.EqualFold(d.Name(), ".git") {
+				return fs.SkipDir // nothing under .git is input
+			}
 			if p != dir && !o.Recurse {
 				return fs.SkipDir
 			}
@@ -99,7 +102,7 @@ func Directory(ctx context.Context, root *Root, o DirectoryOptions, warn func(st
 			target, err := root.Stat(p)
 			switch {
 			case errors.Is(err, ErrEscape):
-				return fmt.Errorf("%s: symlink points outside the repository root", p)
+				return fmt.Errorf("%s: symlink points %s", p, Where(err))
 			case errors.Is(err, fs.ErrNotExist):
 				files = append(files, dirFile{warnings: []string{fmt.Sprintf("%s: dangling symlink ignored", p)}})
 				return nil

@@ -74,19 +74,12 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 	if err != nil {
 		return nil, fmt.Errorf("load chart: %w", err)
 	}
-	var todo []*chart.Dependency
-	for _, d := range c.Metadata.Dependencies {
-		if d == nil || hasDependency(c, d.Name) || strings.HasPrefix(d.Repository, "file://") {
-			continue
-		}
-		todo = append(todo, d)
+	todo, err := wantedDependencies(c)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
 	}
 	if len(todo) == 0 {
 		return nil, nil
-	}
-	locked, err := lockedVersions(c)
-	if err != nil {
-		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
 	}
 	client := o.Client
 	if client == nil {
@@ -101,15 +94,13 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 	accesses := map[string]*repoAccess{}
 	var oci *ociClient
 	var out []Downloaded
-	// One chart version under two aliases is one archive: downloaded once.
+	// One chart version under two aliases is one archive: downloaded once,
+	// as Helm's manager skips a chart URL it already fetched.
 	saved := map[string]bool{}
-	for _, d := range todo {
+	for _, w := range todo {
+		d, want, fromLock := w.dep, w.dep.Version, w.fromLock
 		if d.Repository == "" {
 			return nil, fmt.Errorf("dependency %s: no repository declared and not in charts/", d.Name)
-		}
-		want, fromLock := d.Version, false
-		if v, ok := locked[d.Name]; ok {
-			want, fromLock = v, true
 		}
 		if key := d.Repository + "\x00" + d.Name + "\x00" + want; saved[key] {
 			continue
@@ -128,6 +119,11 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 			version, data, err := oci.pull(ctx, d, want, fromLock)
 			if err != nil {
 				return nil, fmt.Errorf("dependency %s (%s): %w", d.Name, d.Repository, err)
+			}
+			if key := d.Name + "\x00" + version + "\x00" + d.Repository; saved[key] {
+				continue
+			} else {
+				saved[key] = true
 			}
 			dl, err := saveDependency(root, chartsDir, d, version, d.Repository+"/"+d.Name+":"+version, data)
 			if err != nil {
@@ -228,28 +224,68 @@ func saveDependency(root *Root, chartsDir string, d *chart.Dependency, version, 
 	return Downloaded{Name: d.Name, Version: version, Repository: d.Repository, File: file}, nil
 }
 
-// lockedVersions returns Chart.lock's versions by name, or none when there
-// is no lock. A lock out of sync with Chart.yaml is an error, as in `helm
-// dependency build`.
-func lockedVersions(c *chart.Chart) (map[string]string, error) {
-	if c.Lock == nil {
-		return nil, nil
+// wantedDep is one archive to download: a Chart.lock entry (its exact
+// version) or, without a lock, a Chart.yaml dependency (its constraint).
+type wantedDep struct {
+	dep      *chart.Dependency
+	fromLock bool
+}
+
+// wantedDependencies lists what `helm dependency build` downloads. With a
+// Chart.lock (which must be in sync with Chart.yaml: its digest is checked),
+// helm's Manager.Build downloads every entry of the lock, each by its own
+// name, version and repository: the lock, not Chart.yaml, is the list, so two
+// aliases of one chart at different versions are two entries, and an entry
+// disabled by a condition or tag is downloaded too (conditions are decided
+// at rendering). Without a lock, helm resolves each Chart.yaml dependency;
+// here each is downloaded at the highest version its constraint allows.
+// Left out: file:// dependencies, entries without a repository that charts/
+// provides, and entries charts/ already holds at a version that fits
+// (vendored). Duplicates are downloaded once (FetchDependencies).
+func wantedDependencies(c *chart.Chart) ([]wantedDep, error) {
+	list, fromLock := c.Metadata.Dependencies, false
+	if c.Lock != nil {
+		data, err := json.Marshal([2][]*chart.Dependency{c.Metadata.Dependencies, c.Lock.Dependencies})
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		if "sha256:"+hex.EncodeToString(sum[:]) != c.Lock.Digest {
+			return nil, errors.New("Chart.lock is out of sync with the dependencies in Chart.yaml; update it with `helm dependency update`")
+		}
+		list, fromLock = c.Lock.Dependencies, true
 	}
-	data, err := json.Marshal([2][]*chart.Dependency{c.Metadata.Dependencies, c.Lock.Dependencies})
-	if err != nil {
-		return nil, err
+	var out []wantedDep
+	for _, d := range list {
+		if d == nil || strings.HasPrefix(d.Repository, "file://") || vendored(c, d.Name, d.Version) {
+			continue
+		}
+		if d.Repository == "" && hasDependency(c, d.Name) {
+			continue
+		}
+		out = append(out, wantedDep{dep: d, fromLock: fromLock})
 	}
-	sum := sha256.Sum256(data)
-	if "sha256:"+hex.EncodeToString(sum[:]) != c.Lock.Digest {
-		return nil, errors.New("Chart.lock is out of sync with the dependencies in Chart.yaml; update it with `helm dependency update`")
-	}
-	m := map[string]string{}
-	for _, d := range c.Lock.Dependencies {
-		if d != nil {
-			m[d.Name] = d.Version
+	return out, nil
+}
+
+// vendored reports whether charts/ holds the chart name at a version that
+// the version or constraint allows, as helm pairs a dependency with a
+// loaded chart (chartutil's IsCompatibleRange).
+func vendored(c *chart.Chart, name, constraint string) bool {
+	for _, sub := range c.Dependencies() {
+		if sub.Name() != name || sub.Metadata == nil {
+			continue
+		}
+		if constraint == "" || sub.Metadata.Version == constraint {
+			return true
+		}
+		cons, err := semver.NewConstraint(constraint)
+		v, verr := semver.NewVersion(sub.Metadata.Version)
+		if err == nil && verr == nil && cons.Check(v) {
+			return true
 		}
 	}
-	return m, nil
+	return false
 }
 
 // repoIndex is the part of a chart repository's index.yaml that a download

@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -225,4 +227,154 @@ dependencies:
 	if fi.Mode().Perm() != 0o644 {
 		t.Errorf("archive mode %v, want 0644 as Helm writes it", fi.Mode().Perm())
 	}
+}
+
+// subRepo serves, on 127.0.0.1, a chart repository with the chart sub at
+// 1.0.0, 1.1.0 and 1.2.0, each rendering two objects named after the chart
+// (its alias) and version; tls chooses https. It counts the archive GETs.
+type subRepo struct {
+	srv       *httptest.Server
+	downloads map[string]int
+}
+
+func newSubRepo(t *testing.T, tls bool) *subRepo {
+	t.Helper()
+	r := &subRepo{downloads: map[string]int{}}
+	files := map[string][]byte{}
+	tmp := t.TempDir()
+	var idx strings.Builder
+	idx.WriteString("apiVersion: v1\nentries:\n  sub:\n")
+	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0"} {
+		ch := &chart.Chart{
+			Metadata: &chart.Metadata{APIVersion: "v2", Name: "sub", Version: v},
+			Templates: []*chart.File{{Name: "templates/objects.yaml", Data: []byte(
+				"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Chart.Name }}-{{ .Chart.Version | replace \".\" \"-\" }}\n" +
+					"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n  ports: [{port: 80}]\n")}},
+		}
+		p, err := chartutil.Save(ch, tmp)
+		must(t, err)
+		data, err := os.ReadFile(p)
+		must(t, err)
+		sum := sha256.Sum256(data)
+		files["/charts/"+filepath.Base(p)] = data
+		fmt.Fprintf(&idx, "  - name: sub\n    version: %s\n    apiVersion: v2\n    urls: [charts/%s]\n    digest: %s\n    created: \"2024-01-01T00:00:00Z\"\n", v, filepath.Base(p), hex.EncodeToString(sum[:]))
+	}
+	files["/index.yaml"] = []byte(idx.String() + "generated: \"2024-01-01T00:00:00Z\"\n")
+	var mu sync.Mutex
+	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		data, ok := files[req.URL.Path]
+		if !ok {
+			http.NotFound(w, req)
+			return
+		}
+		if strings.HasSuffix(req.URL.Path, ".tgz") {
+			mu.Lock()
+			r.downloads[req.URL.Path]++
+			mu.Unlock()
+		}
+		w.Write(data)
+	})
+	if tls {
+		r.srv = httptest.NewTLSServer(h)
+	} else {
+		r.srv = httptest.NewServer(h)
+	}
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// aliasesChart is a parent chart with one object and three aliases of sub:
+// old at 1.1.0, new at 1.2.0, and disabled at 1.0.0, disabled by its condition.
+func aliasesChart(repo string) string {
+	return fmt.Sprintf(`apiVersion: v2
+name: app
+version: 1.0.0
+dependencies:
+  - {name: sub, alias: old, version: 1.1.0, repository: %[1]s}
+  - {name: sub, alias: new, version: 1.2.0, repository: %[1]s}
+  - {name: sub, alias: disabled, version: 1.0.0, repository: %[1]s, condition: disabled.enabled}
+`, repo)
+}
+
+const aliasesValues = "disabled:\n  enabled: false\n"
+
+const aliasesParent = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: parent\n"
+
+// TestFetchDependenciesLockAliases (issue 18, class 5): a Chart.lock that
+// lists one chart at several versions, as helm dependency update writes it
+// for aliases, gives one archive per entry, the disabled alias's too, each
+// downloaded once; the rendering holds both enabled aliases (5 objects).
+func TestFetchDependenciesLockAliases(t *testing.T) {
+	repo := newSubRepo(t, false)
+	u := repo.srv.URL
+	deps := []*chart.Dependency{
+		{Name: "sub", Alias: "old", Version: "1.1.0", Repository: u},
+		{Name: "sub", Alias: "new", Version: "1.2.0", Repository: u},
+		{Name: "sub", Alias: "disabled", Version: "1.0.0", Repository: u, Condition: "disabled.enabled"},
+	}
+	lock := []*chart.Dependency{
+		{Name: "sub", Version: "1.1.0", Repository: u},
+		{Name: "sub", Version: "1.2.0", Repository: u},
+		{Name: "sub", Version: "1.0.0", Repository: u},
+	}
+	var lockYAML strings.Builder
+	lockYAML.WriteString("dependencies:\n")
+	for _, d := range lock {
+		fmt.Fprintf(&lockYAML, "- name: %s\n  repository: %s\n  version: %s\n", d.Name, d.Repository, d.Version)
+	}
+	fmt.Fprintf(&lockYAML, "digest: %s\ngenerated: \"2024-01-01T00:00:00Z\"\n", digestOf(t, deps, lock))
+	dir := t.TempDir()
+	root := writeChart(t, dir, aliasesChart(u), map[string]string{"Chart.lock": lockYAML.String(), "values.yaml": aliasesValues, "templates/cm.yaml": aliasesParent})
+	got, err := FetchDependencies(context.Background(), root, "app", FetchOptions{})
+	must(t, err)
+	var names []string
+	for _, d := range got {
+		names = append(names, d.File)
+	}
+	if want := "app/charts/sub-1.1.0.tgz app/charts/sub-1.2.0.tgz app/charts/sub-1.0.0.tgz"; strings.Join(names, " ") != want {
+		t.Fatalf("downloaded %v, want %s", names, want)
+	}
+	for f, n := range repo.downloads {
+		if n != 1 {
+			t.Errorf("%s downloaded %d times", f, n)
+		}
+	}
+	rs, err := Helm(context.Background(), root, HelmOptions{Path: "app", ReleaseName: "r"}, func(string) {})
+	must(t, err)
+	var objs []string
+	for _, r := range rs {
+		objs = append(objs, r.Kind+"/"+r.Name)
+	}
+	if want := "ConfigMap/new-1-2-0 ConfigMap/old-1-1-0 ConfigMap/parent Service/new Service/old"; strings.Join(sortedCopy(objs), " ") != want {
+		t.Errorf("rendered %v, want %s", objs, want)
+	}
+	// nothing left to download
+	again, err := FetchDependencies(context.Background(), root, "app", FetchOptions{})
+	if err != nil || len(again) != 0 {
+		t.Errorf("second run: %v %v", again, err)
+	}
+
+	// the same lock listing one entry twice: one archive, downloaded once
+	dup := t.TempDir()
+	deps2 := []*chart.Dependency{deps[1], {Name: "sub", Alias: "again", Version: "1.2.0", Repository: u}}
+	lock2 := []*chart.Dependency{lock[1], lock[1]}
+	var l2 strings.Builder
+	l2.WriteString("dependencies:\n")
+	for _, d := range lock2 {
+		fmt.Fprintf(&l2, "- name: %s\n  repository: %s\n  version: %s\n", d.Name, d.Repository, d.Version)
+	}
+	fmt.Fprintf(&l2, "digest: %s\ngenerated: \"2024-01-01T00:00:00Z\"\n", digestOf(t, deps2, lock2))
+	root2 := writeChart(t, dup, fmt.Sprintf("apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: sub, alias: new, version: 1.2.0, repository: %[1]s}\n  - {name: sub, alias: again, version: 1.2.0, repository: %[1]s}\n", u), map[string]string{"Chart.lock": l2.String()})
+	before := repo.downloads["/charts/sub-1.2.0.tgz"]
+	got2, err := FetchDependencies(context.Background(), root2, "app", FetchOptions{})
+	must(t, err)
+	if len(got2) != 1 || repo.downloads["/charts/sub-1.2.0.tgz"] != before+1 {
+		t.Errorf("a lock entry listed twice: saved %+v, downloaded %d times", got2, repo.downloads["/charts/sub-1.2.0.tgz"]-before)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
 }

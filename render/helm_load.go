@@ -102,13 +102,16 @@ func (w *chartWalker) walk(p, rel string) error {
 		return fmt.Errorf("read %s: %w", p, unwrapPath(err))
 	}
 	for _, e := range entries { // sorted by name, as helm's walk
+		if strings.EqualFold(e.Name(), ".git") {
+			continue // nothing under .git is input (a chart at the root of its repository)
+		}
 		ep, erel := path.Join(p, e.Name()), path.Join(rel, e.Name())
 		typ := e.Type()
 		if typ&fs.ModeSymlink != 0 {
 			target, err := w.root.Resolve(ep)
 			switch {
 			case errors.Is(err, ErrEscape):
-				return fmt.Errorf("%s: symlink points outside the repository root", erel)
+				return fmt.Errorf("%s: symlink points %s", erel, Where(err))
 			case err != nil:
 				return fmt.Errorf("%s: symlink: %w", erel, err)
 			}

@@ -28,29 +28,23 @@ func newRootFS(root *Root) *rootFS {
 	return &rootFS{root: root, disk: filesys.MakeFsOnDisk()}
 }
 
-// check allows a path when it is lexically inside the root and its longest
-// existing prefix, symlinks resolved, is too.
+// check allows a path when it is lexically inside the root and not in
+// .git, and its symlinks, followed one component at a time, stay there
+// (Root.walk: nothing outside is looked at). A path missing inside the root
+// is allowed: the operation itself reports it.
 func (f *rootFS) check(p string) error {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return err
 	}
-	if _, err := f.root.relReal(abs); err != nil {
-		return fmt.Errorf("%s: %w", p, ErrEscape)
+	rel, err := f.root.relReal(abs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p, err)
 	}
-	for d := abs; ; {
-		if real, err := filepath.EvalSymlinks(d); err == nil {
-			if _, err := f.root.relReal(real); err != nil {
-				return fmt.Errorf("%s: %w", p, ErrEscape)
-			}
-			return nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d || d == f.root.dir {
-			return nil
-		}
-		d = parent
+	if _, err := f.root.walk(rel); errors.Is(err, ErrEscape) {
+		return fmt.Errorf("%s: %w", p, err)
 	}
+	return nil
 }
 
 func (f *rootFS) Create(string) (filesys.File, error) { return nil, errReadOnly }

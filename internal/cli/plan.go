@@ -56,10 +56,14 @@ With --diff REV, print how the plan changed between the git revision REV
 tree: steps that moved (phase, wave or hook), appeared, disappeared, or whose
 hook delete policy or sync options changed. Steps whose group or reason
 changed while their place in the sync did not are counted in the summary
-line; --reasons lists them too. The tree of REV
-is read with git (git archive into a temporary directory) and rendered with
-the same flags; files git does not track (vendored chart archives that are
-git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
+line; --reasons lists them too. The tree of REV is read from git's objects
+(no filter or other program the repository names runs) into a private
+temporary directory and rendered with the same flags; files git does not
+track (vendored chart archives that are git-ignored, say) are not part of
+REV. Only regular files and symlinks that stay inside the tree are written;
+submodules are skipped. The tree may hold at most 256Mi of files and 100000
+entries (SYNCWAVE_DIFF_MAX_SIZE, SYNCWAVE_DIFF_MAX_FILES).
+Formats: table, json, mermaid.`,
 		Example: `  syncwave plan examples/sync-hook-wave
   syncwave plan -o json . | jq '.steps[] | [.phase, .wave, .kind, .name]'
   syncwave plan -o mermaid . > plan.mmd
@@ -77,8 +81,12 @@ git-ignored, say) are not part of REV. Formats: table, json, mermaid.`,
 				if err != nil {
 					return err
 				}
+				lim, err := diffLimits(envLookup(h.environ()))
+				if err != nil {
+					return err
+				}
 				return contained(c.Context(), f.limits, "plan --diff "+diffRev+" "+opts.Path, func(ctx context.Context) error {
-					return runPlanDiff(ctx, opts, diffRev, format, reasons, stdout, stderr)
+					return runPlanDiff(ctx, opts, diffRev, format, reasons, lim, stdout, stderr)
 				})
 			}
 			if reasons {

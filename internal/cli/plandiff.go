@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -22,7 +19,7 @@ import (
 // binary (git archive into a temporary directory, removed afterwards); this
 // is the only place syncwave runs a program, and only for this local
 // command: generate never does.
-func planDiff(ctx context.Context, opts pipeline.Options, rev string, stderr io.Writer) (*plan.Diff, error) {
+func planDiff(ctx context.Context, opts pipeline.Options, rev string, lim treeLimits, stderr io.Writer) (*plan.Diff, error) {
 	argo, err := argocd.Parse(opts.ArgoCDVersion)
 	if err != nil {
 		return nil, err
@@ -37,11 +34,14 @@ func planDiff(ctx context.Context, opts pipeline.Options, rev string, stderr io.
 		return nil, err
 	}
 
-	baseOpts, cleanup, err := atRevision(ctx, opts, rev)
+	baseOpts, cleanup, notes, err := atRevision(ctx, opts, rev, lim)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "Warning: at %s: %s\n", rev, n)
+	}
 	base, err := pipeline.Run(ctx, baseOpts)
 	for _, w := range base.Warnings {
 		fmt.Fprintf(stderr, "Warning: at %s: %s\n", rev, w)
@@ -56,75 +56,43 @@ func planDiff(ctx context.Context, opts pipeline.Options, rev string, stderr io.
 	return plan.CompareWith(basePlan, headPlan, rev, "the working tree"), nil
 }
 
-// git runs git with args in dir and returns its stdout; the error carries
-// git's own message.
-func git(ctx context.Context, dir string, stdout io.Writer, args ...string) error {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
-	var errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = stdout, &errb
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
-	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return fmt.Errorf("--diff needs the git program: %w", err)
-		}
-		msg := strings.TrimSpace(errb.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return fmt.Errorf("git %s: %s", args[0], msg)
-	}
-	return nil
-}
-
-// atRevision extracts the tree of rev of the git repository holding
-// opts.Path into a temporary directory and returns opts with every path in
-// the repository moved there, and the function that removes it.
-func atRevision(ctx context.Context, opts pipeline.Options, rev string) (pipeline.Options, func(), error) {
+// atRevision materialises the tree of rev of the git repository holding
+// opts.Path into a private temporary directory (see materialise) and
+// returns opts with every path in the repository moved there, the function
+// that removes it, and notes on what the tree held but was left out.
+func atRevision(ctx context.Context, opts pipeline.Options, rev string, lim treeLimits) (pipeline.Options, func(), []string, error) {
 	none := func() {}
 	app, err := filepath.Abs(opts.Path)
 	if err == nil {
 		app, err = filepath.EvalSymlinks(app)
 	}
 	if err != nil {
-		return opts, none, fmt.Errorf("application path %s: %w", opts.Path, err)
+		return opts, none, nil, fmt.Errorf("application path %s: %w", opts.Path, err)
 	}
 	var top bytes.Buffer
-	if err := git(ctx, app, &top, "rev-parse", "--show-toplevel"); err != nil {
-		return opts, none, fmt.Errorf("--diff %s: %s is not in a git work tree: %w", rev, opts.Path, err)
+	if err := gitObjects(ctx, app, nil, &top, "rev-parse", "--show-toplevel"); err != nil {
+		return opts, none, nil, fmt.Errorf("--diff %s: %s is not in a git work tree: %w", rev, opts.Path, err)
 	}
 	topDir, err := filepath.EvalSymlinks(strings.TrimSpace(top.String()))
 	if err != nil {
-		return opts, none, err
+		return opts, none, nil, err
 	}
 	if strings.HasPrefix(rev, "-") {
-		return opts, none, usageError{fmt.Errorf("--diff %q: not a revision", rev)}
+		return opts, none, nil, usageError{fmt.Errorf("--diff %q: not a revision", rev)}
 	}
 	var commit bytes.Buffer
-	if err := git(ctx, topDir, &commit, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}"); err != nil {
-		return opts, none, fmt.Errorf("--diff %s: no such commit in %s", rev, topDir)
+	if err := gitObjects(ctx, topDir, nil, &commit, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}"); err != nil {
+		return opts, none, nil, fmt.Errorf("--diff %s: no such commit in %s", rev, topDir)
 	}
 	tmp, err := os.MkdirTemp("", "syncwave-diff-")
 	if err != nil {
-		return opts, none, err
+		return opts, none, nil, err
 	}
 	cleanup := func() { _ = os.RemoveAll(tmp) }
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := extractTar(pr, tmp)
-		if err != nil {
-			pr.CloseWithError(err) // git's next write fails
-		} else {
-			_, _ = io.Copy(io.Discard, pr) // the archive's padding after its end marker
-		}
-		done <- err
-	}()
-	gerr := git(ctx, topDir, pw, "archive", "--format=tar", strings.TrimSpace(commit.String()))
-	pw.CloseWithError(gerr)
-	xerr := <-done
-	if err := errors.Join(gerr, xerr); err != nil {
+	notes, err := materialise(ctx, topDir, strings.TrimSpace(commit.String()), tmp, lim)
+	if err != nil {
 		cleanup()
-		return opts, none, fmt.Errorf("--diff %s: read the tree: %w", rev, err)
+		return opts, none, nil, fmt.Errorf("--diff %s: read the tree: %w", rev, err)
 	}
 
 	// move a path of the work tree into the extracted tree
@@ -145,82 +113,29 @@ func atRevision(ctx context.Context, opts pipeline.Options, rev string) (pipelin
 	out := opts
 	if out.Path, err = move(app); err != nil {
 		cleanup()
-		return opts, none, err
+		return opts, none, nil, err
 	}
 	if _, err := os.Stat(out.Path); err != nil {
 		cleanup()
-		return opts, none, fmt.Errorf("--diff %s: the application path %s does not exist at that revision", rev, opts.Path)
+		return opts, none, nil, fmt.Errorf("--diff %s: the application path %s does not exist at that revision", rev, opts.Path)
 	}
 	out.RepoRoot = tmp
 	if opts.RepoRoot != "" {
 		if out.RepoRoot, err = move(opts.RepoRoot); err != nil {
 			cleanup()
-			return opts, none, fmt.Errorf("--repo-root: %w", err)
+			return opts, none, nil, fmt.Errorf("--repo-root: %w", err)
 		}
 	}
 	if opts.OrderFile != "" {
 		if out.OrderFile, err = move(opts.OrderFile); err != nil {
 			cleanup()
-			return opts, none, fmt.Errorf("--order: %w", err)
+			return opts, none, nil, fmt.Errorf("--order: %w", err)
 		}
 	}
-	return out, cleanup, nil
+	return out, cleanup, notes, nil
 }
 
-// extractTar writes the regular files, directories and symbolic links of a
-// git archive under dir. Names that would leave dir are refused.
-func extractTar(r io.Reader, dir string) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := filepath.FromSlash(h.Name)
-		if !filepath.IsLocal(name) {
-			if h.Typeflag == tar.TypeXGlobalHeader || h.Typeflag == tar.TypeXHeader {
-				continue
-			}
-			return fmt.Errorf("archive entry %q leaves the tree", h.Name)
-		}
-		target := filepath.Join(dir, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644|os.FileMode(h.Mode)&0o111)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-		case tar.TypeSymlink:
-			// kept as links: the pipeline's repository-root boundary judges
-			// them as it does in the work tree
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			if err := os.Symlink(h.Linkname, target); err != nil {
-				return err
-			}
-		}
-	}
-}
-
-func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string, reasons bool, stdout, stderr io.Writer) error {
+func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string, reasons bool, lim treeLimits, stdout, stderr io.Writer) error {
 	var write func(*plan.Diff, io.Writer) error
 	switch format {
 	case "table":
@@ -232,7 +147,7 @@ func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string,
 	default:
 		return usageError{fmt.Errorf("--output %q with --diff: expected table, json or mermaid", format)}
 	}
-	d, err := planDiff(ctx, opts, rev, stderr)
+	d, err := planDiff(ctx, opts, rev, lim, stderr)
 	if err != nil {
 		return err
 	}
