@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/internal/redact"
 	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/lint"
 	"github.com/syncwave/syncwave/pipeline"
@@ -24,6 +25,9 @@ import (
 type host struct {
 	environ func() []string
 	getwd   func() (string, error)
+	// secrets are the values no message may print (mainWith registers
+	// them; fetchDependencies too, as it loads them).
+	secrets *redact.Secrets
 }
 
 func processHost() host { return host{environ: os.Environ, getwd: os.Getwd} }
@@ -112,7 +116,7 @@ sidecar's credentials, then renders with the network refused.`,
 				ctx, cancel = context.WithTimeout(ctx, lim.timeout)
 				defer cancel()
 			}
-			if err := fetchDependencies(ctx, stderr, envLookup(h.environ()), opts); err != nil {
+			if err := fetchDependencies(ctx, stderr, envLookup(h.environ()), h.secrets, opts); err != nil {
 				return fmt.Errorf("%s: downloading the chart dependencies: %w", what, err)
 			}
 			return contained(c.Context(), lim, what, gen)

@@ -11,12 +11,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/internal/redact"
 	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/render"
 )
 
-func newInit(stdout, stderr io.Writer) *cobra.Command {
+func newInit(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
 	c := &cobra.Command{
 		Use:   "init [PATH]",
@@ -52,7 +53,11 @@ ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
 		Example: `  syncwave init charts/shop`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return fetchDependencies(c.Context(), stderr, os.Getenv, f.options(args))
+			getenv := os.Getenv
+			if h.environ != nil {
+				getenv = envLookup(h.environ())
+			}
+			return fetchDependencies(c.Context(), stderr, getenv, h.secrets, f.options(args))
 		},
 	}
 	fl := c.Flags()
@@ -66,8 +71,18 @@ ordering file's sources, or PATH itself when it holds a Chart.yaml.`,
 // client (the only one that may reach the network) and the credentials of
 // the sidecar's environment (getenv), and prints what it downloaded.
 // generate runs it too when a chart lacks a declared dependency.
-func fetchDependencies(ctx context.Context, stderr io.Writer, getenv func(string) string, opts pipeline.Options) error {
-	var err error
+//
+// It registers the credentials it loads with secrets (as Main did already),
+// and refuses a registry credentials file whose auth entries the registry
+// library would quote in its message.
+func fetchDependencies(ctx context.Context, stderr io.Writer, getenv func(string) string, secrets *redact.Secrets, opts pipeline.Options) error {
+	if secrets == nil {
+		secrets = &redact.Secrets{}
+	}
+	err := registerSecrets(secrets, getenv)
+	if err != nil {
+		return err
+	}
 	fo := render.FetchOptions{Client: sandbox.Client(60 * time.Second), RegistryConfig: getenv(render.EnvRegistryConfig)}
 	if fo.RegistryConfig == "" {
 		fo.RegistryConfig = getenv("HELM_REGISTRY_CONFIG")
