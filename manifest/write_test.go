@@ -40,6 +40,8 @@ var writerCases = []string{
 	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: {\n  }\n  labels:\n    x: y\n",
 	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations: {a: \"x # y\",\n    b: [c]}\n",
 	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    argocd.argoproj.io/hook: 'PreSync\n\n    '\n    z: y\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {app: shop, tier: '3rd', x: \"a,b}\"}\n  annotations: {checksum/config: 0123456789abcdef, argocd.argoproj.io/sync-wave: \"1\"}\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: 1e5x\n  labels: {}\n  annotations:\n    a: 0x1f\n    b: 1e5\n    c: 0b1z\n    d: 12ab\n",
 }
 
 func TestWriteAttacks(t *testing.T) {
