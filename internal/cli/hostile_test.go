@@ -456,3 +456,47 @@ func TestHostileWriter(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileSecrets: the built binary, as the sidecar runs it, never
+// prints a credential of its environment (issue 18, class 6), whether a
+// library's message, a misplaced variable or a URL would carry it.
+func TestHostileSecrets(t *testing.T) {
+	bin := syncwaveBinary(t)
+	const secret = "Hostile-s3cret-value"
+	for _, tc := range []struct {
+		name, tpl, args string
+		env             []string
+		stderr          string
+	}{
+		{name: "a chart's fail quotes the password", tpl: "{{ fail \"" + secret + "\" }}", args: "generate",
+			env: []string{"SYNCWAVE_REPO_URL=https://h/charts", "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=" + secret}, stderr: "***"},
+		{name: "password in SYNCWAVE_REPO_URL", tpl: cm("x"), args: "init .",
+			env: []string{"SYNCWAVE_REPO_URL=" + secret, "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=https://h/charts"}, stderr: "the value is not shown"},
+		{name: "token in a URL's query", tpl: cm("x"), args: "init .",
+			env: []string{"SYNCWAVE_REPO_URL=https://h/charts?token=" + secret, "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=p4ssword"}, stderr: "token=***"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			chart := chartYAML + "dependencies:\n- {name: dep, version: 1.0.0, repository: 'https://h/charts'}\n"
+			if tc.args == "generate" {
+				chart = chartYAML
+			}
+			writeTree(t, dir, map[string]string{"Chart.yaml": chart, "templates/t.yaml": tc.tpl}, strings.NewReplacer())
+			cmd := exec.Command(bin, strings.Fields(tc.args)...)
+			cmd.Dir = dir
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "ARGOCD_APP_NAME=app", "ARGOCD_APP_SOURCE_PATH=."}, tc.env...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+				t.Fatalf("%v, want exit 1; stderr:\n%s", err, stderr.String())
+			}
+			if strings.Contains(stdout.String()+stderr.String(), secret) {
+				t.Errorf("the secret is printed:\n%s", stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("stderr does not contain %q:\n%s", tc.stderr, stderr.String())
+			}
+		})
+	}
+}
