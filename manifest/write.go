@@ -19,8 +19,9 @@ import (
 // Write prints resources as one YAML stream, documents separated by "---".
 // A resource read from YAML keeps its original text; changed annotations are
 // spliced into it, so comments, key order and formatting survive. Where a
-// splice is not safe (flow-style or aliased metadata, multi-line values) and
-// for JSON input and List items, the object is encoded afresh.
+// splice is not safe (flow-style, aliased or tagged metadata, what the
+// lexer cannot follow) and for JSON input and List items, the object is
+// encoded afresh. Every written document is read back (see Bytes).
 func Write(w io.Writer, res []*Resource) error {
 	// Every document's text is produced before anything is written, so an
 	// error leaves w untouched; unchanged documents are their original text
