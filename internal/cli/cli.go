@@ -62,7 +62,9 @@ func mainWith(ctx context.Context, args []string, stdout, stderr io.Writer, h ho
 	ran := markRuns(root)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "Error: %s\n", shorten(strings.TrimRight(err.Error(), "\n")))
+		// Redacted before it is shortened: a cut through a secret would
+		// leave a part that no longer matches it.
+		fmt.Fprintf(stderr, "Error: %s\n", shorten(h.secrets.Redact(strings.TrimRight(err.Error(), "\n"))))
 		var ue usageError
 		if errors.As(err, &ue) || !*ran {
 			if cmd != nil {

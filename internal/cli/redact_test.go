@@ -124,3 +124,44 @@ func TestRedactionKeepsMessagesReadable(t *testing.T) {
 		t.Errorf("stderr: %q", errOut)
 	}
 }
+
+// TestRedactionBeforeShortening: a message longer than maxMessage is cut
+// in the middle; a secret across the cut is masked whole, not cut into a
+// part that no longer matches it.
+func TestRedactionBeforeShortening(t *testing.T) {
+	const secret = "Cut-across-the-middle-s3cret"
+	for _, v := range []string{render.EnvRegistryConfig, "HELM_REGISTRY_CONFIG", render.EnvRepositoryConfig, "HELM_REPOSITORY_CONFIG"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv(render.EnvRepoURL, "https://h/charts")
+	t.Setenv(render.EnvRepoUsername, "reader")
+	t.Setenv(render.EnvRepoPassword, secret)
+	render1 := func(pad int, text string) string {
+		dir := t.TempDir()
+		tpl := fmt.Sprintf("{{ fail (printf \"%%s%%s%%s\" (repeat %d \"x\") %q (repeat 20000 \"y\")) }}\n", pad, text)
+		writeTree(t, dir, map[string]string{"Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n", "templates/t.yaml": tpl}, strings.NewReplacer())
+		_, errOut, _ := run(t, dir, "render", ".")
+		return errOut
+	}
+	// Where the chart's text starts in the message, then a pad that puts
+	// the cut in the middle of the secret.
+	probe := render1(0, "MARK")
+	at := strings.Index(probe, "MARK") - len("Error: ")
+	if at < 0 {
+		t.Fatalf("no mark in %q", probe[:200])
+	}
+	cut := maxMessage - 2048
+	pad := cut - at - len(secret)/2
+	errOut := render1(pad, secret)
+	if !strings.Contains(errOut, "bytes omitted") {
+		t.Fatalf("the message was not shortened: %d bytes", len(errOut))
+	}
+	for i := 4; i < len(secret); i++ {
+		if strings.Contains(errOut, secret[:i]+" …") || strings.Contains(errOut, "… "+secret[len(secret)-i:]) {
+			t.Fatalf("a part of the secret (%d bytes) is left at the cut", i)
+		}
+	}
+	if !strings.Contains(errOut, "x***y") && !strings.Contains(errOut, "x*** …") && !strings.Contains(errOut, "x**") {
+		t.Errorf("the secret was not masked before the cut: %q", errOut[max(0, cut-40):cut+80])
+	}
+}
