@@ -649,6 +649,34 @@ func scanMetadata(slab *nodeSlab, region []byte, line int, into *Resource) (*yam
 				}
 				continue
 			}
+			if (k == "labels" || k == "annotations") && val[0] == '{' {
+				fl, ok := simpleFlowMap(val)
+				if !ok {
+					return nil, nil, false
+				}
+				col := len(l) - len(val) // 0-based column of '{'
+				if build {
+					fm := slab.node()
+					*fm = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle, Line: ln, Column: col + 1}
+					for _, e := range fl {
+						vn := slab.scalar(e.value, ln, col+e.vcol+1)
+						vn.Style = e.style
+						fm.Content = append(fm.Content, slab.scalar(e.key, ln, col+e.kcol+1), vn)
+					}
+					meta.Content = append(meta.Content, slab.scalar(k, ln, n+1), fm)
+					continue
+				}
+				m := make(map[string]string, len(fl))
+				for _, e := range fl {
+					m[e.key] = e.value
+				}
+				if k == "labels" {
+					into.Labels = m
+				} else {
+					into.Annotations = m
+				}
+				continue
+			}
 			if build {
 				vn, ok := simpleValue(slab, val, ln, len(l)-len(val)+1)
 				if !ok {
@@ -751,10 +779,130 @@ func simpleString(v []byte) (string, yaml.Style, bool) {
 		}
 		return string(v[1 : end+1]), yaml.SingleQuotedStyle, true
 	}
-	if !isPlainWord(v) || yaml11Word(v) {
+	if !(isPlainWord(v) && !yaml11Word(v) || isDigitWord(v)) {
 		return "", 0, false
 	}
 	return string(v), 0, true
+}
+
+// isDigitWord reports whether v is a plain scalar of letters and digits
+// that starts with a digit and that YAML 1.1 (sigs.k8s.io/yaml) and YAML
+// 1.2 (yaml.v3) both read as a string: it has a letter, and it is neither
+// an integer with a base prefix (0x, 0o, 0b: all refused) nor a number with
+// an exponent (1e5). A hex checksum, 3rd, 1d are strings.
+func isDigitWord(v []byte) bool {
+	if len(v) == 0 || v[0] < '0' || v[0] > '9' {
+		return false
+	}
+	letter, exp := false, -1
+	for i, c := range v {
+		switch {
+		case c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+			if (c == 'e' || c == 'E') && exp < 0 {
+				exp = i
+			}
+		default:
+			return false
+		}
+	}
+	if !letter || len(v) > 1 && v[0] == '0' && bytes.IndexByte([]byte("xXoObB"), v[1]) >= 0 {
+		return false
+	}
+	if exp > 0 && exp+1 < len(v) && allDigits(v[:exp]) && allDigits(v[exp+1:]) {
+		return false // 1e5: a float
+	}
+	return true
+}
+
+func allDigits(v []byte) bool {
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// flowEntry is one entry of a flow mapping read by simpleFlowMap, with the
+// columns of its key and value from the '{'.
+type flowEntry struct {
+	key, value string
+	style      yaml.Style
+	kcol, vcol int
+}
+
+// simpleFlowMap reads a flow mapping on one line of keys as simpleKey
+// reads them and values as simpleString reads them: {a: b, c: "d"}, or
+// {}. Nothing may follow the '}' (not even a comment); a repeated key, a
+// trailing comma or anything else makes it give up.
+func simpleFlowMap(v []byte) ([]flowEntry, bool) {
+	if len(v) < 2 || v[0] != '{' || v[len(v)-1] != '}' {
+		return nil, false
+	}
+	var out []flowEntry
+	var seen keySet
+	i := 1
+	skip := func() {
+		for i < len(v) && v[i] == ' ' {
+			i++
+		}
+	}
+	skip()
+	if v[i] == '}' {
+		return out, i == len(v)-1
+	}
+	for {
+		skip()
+		kcol := i
+		k, _, ok := simpleKey(v[i:])
+		if !ok || !seen.add(v[i:i+len(k)]) {
+			return nil, false
+		}
+		i += len(k) + 1
+		if i >= len(v) || v[i] != ' ' {
+			return nil, false
+		}
+		skip()
+		vcol := i
+		var val []byte
+		switch {
+		case i < len(v) && (v[i] == '"' || v[i] == '\''):
+			end := bytes.IndexByte(v[i+1:], v[i])
+			if end < 0 {
+				return nil, false
+			}
+			val = v[i : i+end+2]
+		default:
+			j := i
+			for j < len(v) && v[j] != ',' && v[j] != '}' && v[j] != ' ' {
+				j++
+			}
+			val = v[i:j]
+		}
+		if len(val) == 0 {
+			return nil, false
+		}
+		str, style, ok := simpleString(val)
+		if !ok {
+			return nil, false
+		}
+		i += len(val)
+		out = append(out, flowEntry{key: k, value: str, style: style, kcol: kcol, vcol: vcol})
+		skip()
+		if i >= len(v) {
+			return nil, false
+		}
+		switch v[i] {
+		case '}':
+			return out, i == len(v)-1
+		case ',':
+			i++
+		default:
+			return nil, false
+		}
+	}
 }
 
 // isSeqItem reports whether a line is "-" followed by a space or the end of

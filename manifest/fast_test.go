@@ -207,6 +207,9 @@ func FuzzDecodeFast(f *testing.F) {
 	for _, c := range append(strictCases, strictRefused...) {
 		f.Add([]byte(c))
 	}
+	for _, c := range writerCases {
+		f.Add([]byte(c))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := Document{Text: data, Line: 3}
 		checkStrict(t, "f.yaml", d)

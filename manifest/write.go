@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -18,8 +19,9 @@ import (
 // Write prints resources as one YAML stream, documents separated by "---".
 // A resource read from YAML keeps its original text; changed annotations are
 // spliced into it, so comments, key order and formatting survive. Where a
-// splice is not safe (flow-style or aliased metadata, multi-line values) and
-// for JSON input and List items, the object is encoded afresh.
+// splice is not safe (flow-style, aliased or tagged metadata, what the
+// lexer cannot follow) and for JSON input and List items, the object is
+// encoded afresh. Every written document is read back (see Bytes).
 func Write(w io.Writer, res []*Resource) error {
 	// Every document's text is produced before anything is written, so an
 	// error leaves w untouched; unchanged documents are their original text
@@ -56,18 +58,32 @@ func Write(w io.Writer, res []*Resource) error {
 }
 
 // Bytes returns the resource's YAML text with its annotation changes applied.
+//
+// Every text it writes is proven: read back as Argo CD reads it (see
+// readBack), its apiVersion, kind, name, namespace, labels and annotations
+// must be the resource's. A splice that reads back differently is dropped
+// for an encoding afresh; an encoding that reads back differently is an
+// error naming the resource. An unchanged document is its input text, the
+// bytes its identity was read from.
 func (r *Resource) Bytes() ([]byte, error) {
 	if r.raw != nil {
 		if !r.Changed() {
 			return r.raw, nil
 		}
 		if !r.noSplice {
-			if b, ok := r.splice(); ok {
+			if b, ok := r.splice(); ok && r.readBack(b) == nil {
 				return b, nil
 			}
 		}
 	}
-	return r.encode()
+	b, err := r.encode()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.readBack(b); err != nil {
+		return nil, fmt.Errorf("%s: %s: the written document does not read back as written: %w", r.Where(), r, err)
+	}
+	return b, nil
 }
 
 // encode writes the object afresh with its current annotations. The object
@@ -205,7 +221,7 @@ func (r *Resource) splice() ([]byte, bool) {
 	lines := splitLines(r.raw)
 	metaKey, meta := lastEntry(root, "metadata")
 	if meta == nil || meta.Kind != yaml.MappingNode || meta.Style&yaml.FlowStyle != 0 ||
-		len(meta.Content) == 0 || hasAnchors(meta) || metaKey.Kind != yaml.ScalarNode {
+		len(meta.Content) == 0 || hasAnchors(meta) || hasAnchors(metaKey) || metaKey.Kind != yaml.ScalarNode {
 		return nil, false
 	}
 	first := meta.Content[0]
@@ -213,7 +229,7 @@ func (r *Resource) splice() ([]byte, bool) {
 	if first.Line <= metaKey.Line || !indentedKey(lines, first, ind) {
 		return nil, false
 	}
-	repl := map[int][]string{} // 0-based line -> replacement lines
+	repl := map[int][]string{} // 0-based line -> replacement lines ([]: the line is dropped)
 	ins := map[int][]string{}  // 0-based line -> lines inserted before it
 	keys := r.changedKeys()
 	set := func(pad int) []string {
@@ -233,8 +249,10 @@ func (r *Resource) splice() ([]byte, bool) {
 		for i := 0; i+1 < len(meta.Content); i += 2 {
 			k, v := meta.Content[i], meta.Content[i+1]
 			if k.Value != "name" && k.Value != "namespace" && k.Value != "generateName" ||
-				v.Kind != yaml.ScalarNode || v.Line != k.Line || v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 ||
-				!singleLine(lines, k, ind) {
+				v.Kind != yaml.ScalarNode || v.Line != k.Line || v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+				break
+			}
+			if end, ok := entryEnd(lines, k, ind); !ok || end != k.Line {
 				break
 			}
 			next := k.Line // 0-based index of the following line
@@ -247,8 +265,13 @@ func (r *Resource) splice() ([]byte, bool) {
 		}
 		ins[at] = append([]string{fmt.Sprintf("%*sannotations:\n", ind, "")}, set(ind+2)...)
 	case ann.Kind == yaml.ScalarNode && ann.Tag == "!!null" || ann.Kind == yaml.MappingNode && ann.Style&yaml.FlowStyle != 0:
-		// annotations: / null / {} / {a: b} on the key's own line: rewrite it as a block.
-		if ann.Line != annKey.Line || !singleLine(lines, annKey, ind) {
+		// annotations: / null / {} / {a: b} starting on the key's own line
+		// (a flow mapping may go on over more lines): rewrite it as a block.
+		if ann.Line != annKey.Line || hasAnchors(annKey) || hasAnchors(ann) {
+			return nil, false
+		}
+		end, ok := entryEnd(lines, annKey, ind)
+		if !ok {
 			return nil, false
 		}
 		out := []string{fmt.Sprintf("%*sannotations:\n", ind, "")}
@@ -264,10 +287,13 @@ func (r *Resource) splice() ([]byte, bool) {
 		out = append(out, set(ind+2)...)
 		sort.Strings(out[1:])
 		repl[annKey.Line-1] = out
+		for l := annKey.Line; l < end; l++ {
+			repl[l] = []string{}
+		}
 	case ann.Kind == yaml.MappingNode && len(ann.Content) > 0:
 		afirst := ann.Content[0]
 		aind := afirst.Column - 1
-		if afirst.Line <= annKey.Line || !indentedKey(lines, afirst, aind) {
+		if afirst.Line <= annKey.Line || !indentedKey(lines, afirst, aind) || hasAnchors(annKey) || hasAnchors(ann) {
 			return nil, false
 		}
 		var add []string
@@ -279,15 +305,23 @@ func (r *Resource) splice() ([]byte, bool) {
 				}
 				continue
 			}
-			if countKey(ann, k) > 1 || vn.Kind != yaml.ScalarNode || vn.Line != kn.Line ||
-				vn.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || kn.Column-1 != aind ||
-				!indentedKey(lines, kn, aind) || !singleLine(lines, kn, aind) {
+			if countKey(ann, k) > 1 || vn.Kind != yaml.ScalarNode || kn.Column-1 != aind || !indentedKey(lines, kn, aind) {
+				return nil, false
+			}
+			// The entry's lines: a quoted or block scalar may go on over
+			// several (at any indentation, for a quoted one); all of them
+			// are replaced, and none may hold the next entry's key.
+			end, ok := entryEnd(lines, kn, aind)
+			if !ok || nextKeyLine(ann, kn) > 0 && nextKeyLine(ann, kn) <= end {
 				return nil, false
 			}
 			if v := r.changed.value(k); v != nil {
 				repl[kn.Line-1] = []string{fmt.Sprintf("%*s%s: %s\n", aind, "", yamlKey(k), quote(*v))}
 			} else {
 				repl[kn.Line-1] = []string{}
+			}
+			for l := kn.Line; l < end; l++ {
+				repl[l] = []string{}
 			}
 		}
 		if len(add) > 0 {
@@ -359,8 +393,10 @@ func countKey(n *yaml.Node, key string) int {
 	return c
 }
 
+// hasAnchors reports whether a subtree holds an anchor, an alias, a merge
+// key or an explicit tag: what a line splice cannot carry over safely.
 func hasAnchors(n *yaml.Node) bool {
-	if n.Anchor != "" || n.Kind == yaml.AliasNode || n.Tag == "!!merge" {
+	if n.Anchor != "" || n.Kind == yaml.AliasNode || n.Tag == "!!merge" || n.Style&yaml.TaggedStyle != 0 {
 		return true
 	}
 	for _, c := range n.Content {
@@ -389,18 +425,62 @@ func indentedKey(lines [][]byte, k *yaml.Node, ind int) bool {
 	return l[ind] != ' ' && l[ind] != '?' && l[ind] != '-' && l[ind] != '\t'
 }
 
-// singleLine reports whether the entry whose key is k ends on k's line: the
-// next line with content is indented no deeper than ind.
-func singleLine(lines [][]byte, k *yaml.Node, ind int) bool {
-	for i := k.Line; i < len(lines); i++ {
-		l := lines[i]
-		t := bytes.TrimLeft(l, " ")
-		if len(bytes.TrimSpace(t)) == 0 {
-			continue
-		}
-		return len(l)-len(t) <= ind
+// entryEnd returns the 0-based index of the line after the last line of
+// the block mapping entry whose key k starts its line at indentation ind:
+// the key's line; the lines a quoted scalar or flow collection goes on over,
+// at any indentation (YAML readers accept a quoted scalar continued at its
+// key's indentation, or less); and the lines indented deeper than ind (a
+// plain or block scalar's continuation, a nested value, a comment there).
+// Blank lines after the entry are not part of it. ok is false when the
+// lexer cannot follow the entry, or it does not end in block context.
+//
+// k's line starts outside any scalar (a key starts there), so a lexer
+// started on it reads the entry as a reader of the whole document does.
+func entryEnd(lines [][]byte, k *yaml.Node, ind int) (int, bool) {
+	i := k.Line - 1
+	if i < 0 || i >= len(lines) {
+		return 0, false
 	}
-	return true
+	lx := newLexer()
+	if !lx.line(bytes.TrimSuffix(lines[i], []byte("\n"))) {
+		return 0, false
+	}
+	end := i + 1
+	for j := i + 1; j < len(lines); j++ {
+		l := bytes.TrimSuffix(lines[j], []byte("\n"))
+		t := bytes.TrimLeft(l, " ")
+		blank := len(bytes.TrimSpace(t)) == 0
+		inside := !lx.clean()
+		if !inside && !blank {
+			if t[0] == '\t' {
+				return 0, false
+			}
+			if len(l)-len(t) <= ind {
+				break
+			}
+		}
+		if !lx.line(l) {
+			return 0, false
+		}
+		if inside || !blank {
+			end = j + 1
+		}
+	}
+	if !lx.clean() {
+		return 0, false
+	}
+	return end, true
+}
+
+// nextKeyLine is the 1-based line of the key that follows k in mapping n (0
+// when k is the last).
+func nextKeyLine(n, k *yaml.Node) int {
+	for i := 0; i+2 < len(n.Content); i += 2 {
+		if n.Content[i] == k {
+			return n.Content[i+2].Line
+		}
+	}
+	return 0
 }
 
 var plainKey = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
@@ -429,4 +509,112 @@ func quote(s string) string {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// readBack reads a written document as Argo CD reads it (sigs.k8s.io/yaml
+// to JSON, then the object, as kube.SplitYAML and the unstructured decoder
+// do) and checks that its apiVersion, kind, name, namespace, labels and
+// annotations are the resource's: what plan reports is what Argo CD reads.
+//
+// Only what it checks is read, by the cheapest reading proven equal to
+// sigs.k8s.io/yaml's: the fast reader's reading of the commonest shape
+// (leanFast, checked against sigs.k8s.io/yaml by FuzzDecodeFast), else the
+// apiVersion, kind and metadata entries found by the fast reader's split
+// of the top-level entries (topEntries), read together by sigs.k8s.io/yaml
+// as fastTree reads them, else the whole text by sigs.k8s.io/yaml.
+// FuzzWrite checks every written text read whole.
+func (r *Resource) readBack(b []byte) error {
+	if got, ok := leanFast(r.Source, Document{Text: b}, false); ok {
+		return r.sameIdentity(got)
+	}
+	text := b
+	var buf [8]entry
+	if entries, _, ok := topEntriesIn(b, buf[:0]); ok {
+		n := 0
+		for _, e := range entries {
+			if e.key == "apiVersion" || e.key == "kind" || e.key == "metadata" {
+				n += e.end - e.start + 1
+			}
+		}
+		mini := make([]byte, 0, n)
+		for _, e := range entries {
+			if e.key == "apiVersion" || e.key == "kind" || e.key == "metadata" {
+				mini = append(mini, b[e.start:e.end]...)
+				if mini[len(mini)-1] != '\n' {
+					mini = append(mini, '\n')
+				}
+			}
+		}
+		text = mini
+	}
+	j, err := sigsyaml.YAMLToJSON(text)
+	if err != nil {
+		return fmt.Errorf("Argo CD cannot read it: %v", err)
+	}
+	v, err := decodeJSONValue(j)
+	if err != nil {
+		return fmt.Errorf("Argo CD cannot read it: %v", err)
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("Argo CD reads %s, not an object", describeValue(v))
+	}
+	if _, list := obj["items"].([]any); list {
+		return fmt.Errorf("it has an items list, which Argo CD reads as a List of other objects")
+	}
+	var got Resource
+	if err := got.readIdentity(obj); err != nil && !errors.As(err, new(noKindError)) {
+		return err
+	}
+	return r.sameIdentity(&got)
+}
+
+// sameIdentity names the first field of the identity in which got differs
+// from r.
+func (r *Resource) sameIdentity(got *Resource) error {
+	for _, f := range [...]struct{ name, got, want string }{
+		{"apiVersion", got.APIVersion, r.APIVersion},
+		{"kind", got.Kind, r.Kind},
+		{"metadata.name", got.Name, r.Name},
+		{"metadata.namespace", got.Namespace, r.Namespace},
+	} {
+		if f.got != f.want {
+			return fmt.Errorf("Argo CD reads %s %q, expected %q", f.name, f.got, f.want)
+		}
+	}
+	if err := sameMap("metadata.labels", got.Labels, r.Labels); err != nil {
+		return err
+	}
+	return sameMap("metadata.annotations", got.Annotations, r.Annotations)
+}
+
+// sameMap names the first key (in sorted order) whose value differs
+// between got and want.
+func sameMap(field string, got, want map[string]string) error {
+	if sameStrings(got, want) {
+		return nil
+	}
+	keys := make([]string, 0, len(got)+len(want))
+	for k := range got {
+		keys = append(keys, k)
+	}
+	for k := range want {
+		if _, ok := got[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		g, gok := got[k]
+		w, wok := want[k]
+		switch {
+		case !gok:
+			return fmt.Errorf("Argo CD reads no %s %q, expected %q", field, k, w)
+		case !wok:
+			return fmt.Errorf("Argo CD reads %s %q = %q, which was not written", field, k, g)
+		case g != w:
+			return fmt.Errorf("Argo CD reads %s %q = %q, expected %q", field, k, g, w)
+		}
+	}
+	return nil
 }

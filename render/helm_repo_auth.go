@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -84,7 +85,8 @@ func parseRepositoryConfig(data []byte, file string) ([]*RepoCredential, error) 
 		Repositories []*RepoCredential `json:"repositories"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("repository config %s: %s", file, yamlMessage(err))
+		// The parser's message quotes the text, which may be a password.
+		return nil, fmt.Errorf("repository config %s: %s", file, secretFileYAMLMessage(err, data))
 	}
 	dir := filepath.Dir(file)
 	var out []*RepoCredential
@@ -133,10 +135,42 @@ func EnvRepoCredential(getenv func(string) string) (*RepoCredential, error) {
 		if p.Host == "" || p.User != nil || p.RawQuery != "" || p.Fragment != "" {
 			return nil, fmt.Errorf("%s: expected oci://host[:port][/path], https://host[:port][/path] or http://…", EnvRepoURL)
 		}
+	} else if p, err := url.Parse(u); err != nil || p.Host == "" || p.Scheme == "" {
+		// Not a URL at all: perhaps a secret put in the wrong variable
+		// (swapped with the password); never echo it.
+		return nil, fmt.Errorf("%s: expected oci://host[:port][/path], https://host[:port][/path] or http://… (the value is not shown: it does not look like a URL and may be a secret)", EnvRepoURL)
 	} else if _, err := repoURL(u); err != nil {
 		return nil, fmt.Errorf("%s: %v", EnvRepoURL, err)
 	}
 	return &RepoCredential{URL: u, Username: user, Password: pass, source: EnvRepoUsername + "/" + EnvRepoPassword + " (for " + EnvRepoURL + ")", prefix: true}, nil
+}
+
+var (
+	aliasValue = regexp.MustCompile(`(^|[:\[{,-])\s*\*[^\s*]`)
+)
+
+// secretFileYAMLMessage is a YAML error of a file that holds credentials,
+// without the text the parser quotes: the line, and what kind of fault.
+func secretFileYAMLMessage(err error, data []byte) string {
+	msg := "invalid YAML"
+	if at := yamlLine(err); at != "" {
+		msg += at
+	} else if strings.Contains(err.Error(), "unknown anchor") {
+		// the parser does not say where: the first value written as an alias
+		for i, l := range strings.Split(string(data), "\n") {
+			if aliasValue.MatchString(l) {
+				msg += fmt.Sprintf(" at line %d", i+1)
+				break
+			}
+		}
+	}
+	switch e := err.Error(); {
+	case strings.Contains(e, "unknown anchor"):
+		msg += " (an alias: a value starting with * must be quoted)"
+	case strings.Contains(e, "cannot unmarshal"), strings.Contains(e, "json: "):
+		msg += " (a field of the wrong type)"
+	}
+	return msg + "; the text is not shown, as the file holds credentials"
 }
 
 // repoURL checks a repository URL: http or https, a host, no user

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/syncwave/syncwave/internal/redact"
 )
 
 // Exit codes.
@@ -34,11 +36,24 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // mainWith is Main with the process's environment and working directory
 // passed in, so that tests never touch the real ones.
+//
+// Every message goes through one redaction step (internal/redact): stderr
+// is written through a redacting writer, which masks the credential values
+// syncwave may load (registered here, before any command runs) and the
+// user information and query values of URLs. stdout (manifests, plans) is
+// output, never rewritten.
 func mainWith(ctx context.Context, args []string, stdout, stderr io.Writer, h host) int {
 	if len(args) > 0 && args[0] == "generate" {
 		// the sidecar's command (plugin.yaml), before anything allocates
 		defer deferGC(gcFloor)()
 	}
+	h.secrets = &redact.Secrets{}
+	if h.environ != nil {
+		_ = registerSecrets(h.secrets, envLookup(h.environ())) // fetchDependencies reports the error
+	}
+	red := redact.NewWriter(stderr, h.secrets)
+	defer red.Flush()
+	stderr = red
 	var out bytes.Buffer
 	root := newRoot(&out, stderr, h)
 	root.SetArgs(args)
@@ -47,7 +62,9 @@ func mainWith(ctx context.Context, args []string, stdout, stderr io.Writer, h ho
 	ran := markRuns(root)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "Error: %s\n", shorten(strings.TrimRight(err.Error(), "\n")))
+		// Redacted before it is shortened: a cut through a secret would
+		// leave a part that no longer matches it.
+		fmt.Fprintf(stderr, "Error: %s\n", shorten(h.secrets.Redact(strings.TrimRight(err.Error(), "\n"))))
 		var ue usageError
 		if errors.As(err, &ue) || !*ran {
 			if cmd != nil {
@@ -131,7 +148,7 @@ path. "syncwave completion SHELL" prints a shell completion script.`,
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: name}
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRender(stdout, stderr, h), newPlan(stdout, stderr, h), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr), newLint(stdout, stderr, h), newMigrate(stdout, stderr, h))
+	root.AddCommand(newRender(stdout, stderr, h), newPlan(stdout, stderr, h), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr, h), newLint(stdout, stderr, h), newMigrate(stdout, stderr, h))
 	// cobra's completion commands write where the root writes at this point.
 	root.SetOut(stdout)
 	root.InitDefaultCompletionCmd()

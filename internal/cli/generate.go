@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/internal/redact"
 	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/lint"
 	"github.com/syncwave/syncwave/pipeline"
@@ -26,6 +27,9 @@ type host struct {
 	getwd   func() (string, error)
 	// program is the name the binary was run as (argv[0]); "" in tests.
 	program string
+	// secrets are the values no message may print (mainWith registers
+	// them; fetchDependencies too, as it loads them).
+	secrets *redact.Secrets
 }
 
 func processHost() host {
@@ -135,7 +139,7 @@ and SYNCWAVE_ALLOW_NETWORKS (CIDRs) open more.`,
 				return err
 			}
 			if err := downloading(ctx, lim, what, func(ctx context.Context) error {
-				return fetchDependencies(ctx, stderr, getenv, opts, policy, lim)
+				return fetchDependencies(ctx, stderr, getenv, h.secrets, opts, policy, lim)
 			}); err != nil {
 				return err
 			}

@@ -7,12 +7,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +24,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // The hostile-input table: what a tenant of a shared repo-server could
@@ -699,5 +702,117 @@ func TestHostileLockAliases(t *testing.T) {
 	out, errOut, code := run(t, app, "render", ".")
 	if code != 0 || strings.Count(out, "\nkind: ") != 5 || !strings.Contains(out, "name: old-cm") || !strings.Contains(out, "name: new-cm") {
 		t.Errorf("render: exit %d, stderr %q, %d objects:\n%s", code, errOut, strings.Count(out, "\nkind: "), out)
+	}
+}
+
+// TestHostileWriter: documents that made the annotation writer print
+// something other than what plan reports (issue 18, class 4). Whatever
+// the input's shape, Argo CD's reading of the rendered output
+// (sigs.k8s.io/yaml) gives every resource the wave plan -o json reports,
+// which is the wave the ordering file asks for, and lint --strict passes
+// on the same repository.
+func TestHostileWriter(t *testing.T) {
+	order := "apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ngroups:\n- {name: a, select: [{name: second}], wave: 5}\n- {name: b, select: [{name: first}], after: [a]}\n"
+	second := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: second\ndata:\n  a: b\n"
+	for name, first := range map[string]string{
+		"single-quoted value over two lines": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n  annotations:\n    argocd.argoproj.io/sync-wave: '1\n    argocd.argoproj.io/sync-wave: \"-100\" #'\ndata:\n  a: b\n",
+		"flow annotations over two lines":    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n  annotations: {team: a,\n  argocd.argoproj.io/sync-wave: \"-100\"}\ndata:\n  a: b\n",
+		"double-quoted value over two lines": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1\n    argocd.argoproj.io/sync-wave: -100\"\n",
+		"block scalar and a comment":         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n  annotations:\n    argocd.argoproj.io/sync-wave: |\n      -100\n# argocd.argoproj.io/sync-wave: \"-100\"\n    x: \"1\"\n",
+		"tagged annotations map":             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n  annotations: !!map\n    argocd.argoproj.io/sync-wave: !!str -100\n",
+		"CRLF line breaks":                   "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: first\r\n  annotations:\r\n    argocd.argoproj.io/sync-wave: '1\r\n    argocd.argoproj.io/sync-wave: \"-100\" #'\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeTree(t, dir, map[string]string{"a.yaml": first, "b.yaml": second, "syncwave.yaml": order}, strings.NewReplacer())
+			out, errOut, code := run(t, dir, "render", "--repo-root", ".", ".")
+			if code != 0 {
+				t.Fatalf("render: exit %d: %s", code, errOut)
+			}
+			waves := map[string]string{}
+			for _, doc := range strings.Split(out, "\n---\n") {
+				var obj struct {
+					Metadata struct {
+						Name        string            `json:"name"`
+						Annotations map[string]string `json:"annotations"`
+					} `json:"metadata"`
+				}
+				if err := sigsyaml.Unmarshal([]byte(doc), &obj); err != nil {
+					t.Fatalf("Argo CD cannot read a rendered document: %v\n%s", err, doc)
+				}
+				waves[obj.Metadata.Name] = obj.Metadata.Annotations["argocd.argoproj.io/sync-wave"]
+			}
+			if want := map[string]string{"first": "6", "second": "5"}; !maps.Equal(waves, want) {
+				t.Errorf("Argo CD reads the waves %v from the output, want %v:\n%s", waves, want, out)
+			}
+			pout, perr, code := run(t, dir, "plan", "--repo-root", ".", "-o", "json", ".")
+			if code != 0 {
+				t.Fatalf("plan: exit %d: %s", code, perr)
+			}
+			var p struct {
+				Steps []struct {
+					Name string `json:"name"`
+					Wave int    `json:"wave"`
+				} `json:"steps"`
+			}
+			if err := json.Unmarshal([]byte(pout), &p); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range p.Steps {
+				if got := strconv.Itoa(s.Wave); got != waves[s.Name] {
+					t.Errorf("plan reports %s at wave %s, the output has %q", s.Name, got, waves[s.Name])
+				}
+			}
+			if len(p.Steps) != 2 {
+				t.Errorf("plan has %d steps, want 2", len(p.Steps))
+			}
+			if lout, lerr, code := run(t, dir, "lint", "--strict", "--repo-root", ".", "."); code != 0 {
+				t.Errorf("lint --strict: exit %d: %s\n%s", code, lerr, lout)
+			}
+		})
+	}
+}
+
+// TestHostileSecrets: the built binary, as the sidecar runs it, never
+// prints a credential of its environment (issue 18, class 6), whether a
+// library's message, a misplaced variable or a URL would carry it.
+func TestHostileSecrets(t *testing.T) {
+	bin := syncwaveBinary(t)
+	const secret = "Hostile-s3cret-value"
+	for _, tc := range []struct {
+		name, tpl, args string
+		env             []string
+		stderr          string
+	}{
+		{name: "a chart's fail quotes the password", tpl: "{{ fail \"" + secret + "\" }}", args: "generate",
+			env: []string{"SYNCWAVE_REPO_URL=https://h/charts", "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=" + secret}, stderr: "***"},
+		{name: "password in SYNCWAVE_REPO_URL", tpl: cm("x"), args: "init .",
+			env: []string{"SYNCWAVE_REPO_URL=" + secret, "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=https://h/charts"}, stderr: "the value is not shown"},
+		{name: "token in a URL's query", tpl: cm("x"), args: "init .",
+			env: []string{"SYNCWAVE_REPO_URL=https://h/charts?token=" + secret, "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=p4ssword"}, stderr: "token=***"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			chart := chartYAML + "dependencies:\n- {name: dep, version: 1.0.0, repository: 'https://h/charts'}\n"
+			if tc.args == "generate" {
+				chart = chartYAML
+			}
+			writeTree(t, dir, map[string]string{"Chart.yaml": chart, "templates/t.yaml": tc.tpl}, strings.NewReplacer())
+			cmd := exec.Command(bin, strings.Fields(tc.args)...)
+			cmd.Dir = dir
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "ARGOCD_APP_NAME=app", "ARGOCD_APP_SOURCE_PATH=."}, tc.env...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+				t.Fatalf("%v, want exit 1; stderr:\n%s", err, stderr.String())
+			}
+			if strings.Contains(stdout.String()+stderr.String(), secret) {
+				t.Errorf("the secret is printed:\n%s", stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("stderr does not contain %q:\n%s", tc.stderr, stderr.String())
+			}
+		})
 	}
 }

@@ -11,12 +11,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncwave/syncwave/internal/egress"
+	"github.com/syncwave/syncwave/internal/redact"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plugin"
 	"github.com/syncwave/syncwave/render"
 )
 
-func newInit(stdout, stderr io.Writer) *cobra.Command {
+func newInit(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
 	c := &cobra.Command{
 		Use:   "init [PATH]",
@@ -59,18 +60,23 @@ certificate authorities for OCI registries.`,
 		Example: `  syncwave init charts/shop`,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := f.limits.resolve(os.Environ()); err != nil {
+			environ := os.Environ
+			if h.environ != nil {
+				environ = h.environ
+			}
+			getenv := envLookup(environ())
+			if err := f.limits.resolve(environ()); err != nil {
 				return err
 			}
 			// Under Argo CD (the cmp-server sets ARGOCD_APP_NAME), the
 			// sidecar's connect policy; on a workstation any address.
-			policy, err := connectPolicy(os.Getenv, os.Getenv(plugin.EnvAppName) != "")
+			policy, err := connectPolicy(getenv, getenv(plugin.EnvAppName) != "")
 			if err != nil {
 				return err
 			}
 			opts := f.options(args)
 			return downloading(c.Context(), f.limits, "init "+opts.Path, func(ctx context.Context) error {
-				return fetchDependencies(ctx, stderr, os.Getenv, opts, policy, f.limits)
+				return fetchDependencies(ctx, stderr, getenv, h.secrets, opts, policy, f.limits)
 			})
 		},
 	}
@@ -87,8 +93,18 @@ certificate authorities for OCI registries.`,
 // index size, and the credentials of the sidecar's environment (getenv),
 // and prints what it downloaded. generate runs it too when a chart lacks a
 // declared dependency.
-func fetchDependencies(ctx context.Context, stderr io.Writer, getenv func(string) string, opts pipeline.Options, policy egress.Policy, lim limits) error {
-	var err error
+//
+// It registers the credentials it loads with secrets (as Main did already),
+// and refuses a registry credentials file whose auth entries the registry
+// library would quote in its message.
+func fetchDependencies(ctx context.Context, stderr io.Writer, getenv func(string) string, secrets *redact.Secrets, opts pipeline.Options, policy egress.Policy, lim limits) error {
+	if secrets == nil {
+		secrets = &redact.Secrets{}
+	}
+	err := registerSecrets(secrets, getenv)
+	if err != nil {
+		return err
+	}
 	fo := render.FetchOptions{
 		Client:         egress.Client(policy),
 		MaxIndexSize:   render.IndexSizeFor(lim.memory),
