@@ -96,6 +96,9 @@ func TestInstallBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
+		if e.IsDir() {
+			continue // other components (app-health, ui): not this kustomization's files
+		}
 		data, err := os.ReadFile(filepath.Join(installDir, e.Name()))
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package cli
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -21,7 +22,13 @@ func TestDeferGC(t *testing.T) {
 	old := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(old)
 
-	restore := deferGC(16 << 20)
+	// The floor must exceed the live heap that the package's other tests
+	// left, or deferGC rightly keeps GOGC's pacing.
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	floor := max(int64(16<<20), 4*int64(s[0].Value.Uint64()))
+	restore := deferGC(floor)
 	if p := gcPercent(); p <= 100 {
 		t.Fatalf("GOGC %d after deferGC, want more than 100", p)
 	}
@@ -35,14 +42,14 @@ func TestDeferGC(t *testing.T) {
 	}
 	restore()
 
-	restore = deferGC(16 << 20)
+	restore = deferGC(floor)
 	restore()
 	if p := gcPercent(); p != 100 {
 		t.Errorf("GOGC %d after restore, want 100", p)
 	}
 
 	debug.SetGCPercent(-1)
-	restore = deferGC(16 << 20)
+	restore = deferGC(floor)
 	if p := gcPercent(); p != -1 {
 		t.Errorf("GOGC %d after deferGC with GOGC=off, want -1 (off)", p)
 	}
