@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/syncwave/syncwave/internal/sandbox"
+	"github.com/syncwave/syncwave/internal/sandbox/seal"
 	"github.com/syncwave/syncwave/lint"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plugin"
@@ -24,9 +26,12 @@ import (
 type host struct {
 	environ func() []string
 	getwd   func() (string, error)
+	// seal seals the process by the kernel (seal.Seal); in-process tests
+	// pass a fake, since a sealed test binary could not go on testing.
+	seal func(seal.Config) seal.Report
 }
 
-func processHost() host { return host{environ: os.Environ, getwd: os.Getwd} }
+func processHost() host { return host{environ: os.Environ, getwd: os.Getwd, seal: seal.Seal} }
 
 // inputs reads the plugin inputs from the host.
 func (h host) inputs() (plugin.Inputs, error) {
@@ -97,27 +102,60 @@ sidecar's credentials, then renders with the network refused.`,
 				}
 				return out.Write(&sandbox.LimitWriter{W: stdout, Limit: lim.output})
 			}
-			err = contained(c.Context(), lim, what, gen)
-			if !errors.Is(err, render.ErrMissingDependency) {
-				return err
-			}
-			// Argo CD's init step, only when there is something to fetch:
-			// plugin.yaml runs no init command, so an application with
-			// nothing to download costs one process start. The download
-			// runs outside the sandbox with init's own client; the
-			// rendering that follows has the network refused again.
+			// Argo CD's init step, before sealing: plugin.yaml runs no init
+			// command, so an application with nothing to download costs
+			// one process start (and no request). The download runs with
+			// init's own client; the rendering that follows runs sealed.
 			ctx := c.Context()
 			if lim.timeout > 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, lim.timeout)
 				defer cancel()
 			}
-			if err := fetchDependencies(ctx, stderr, envLookup(h.environ()), opts); err != nil {
-				return fmt.Errorf("%s: downloading the chart dependencies: %w", what, err)
+			ferr := fetchDependencies(ctx, stderr, envLookup(h.environ()), opts)
+			root, err := pipeline.RootDir(opts)
+			if err != nil {
+				return fmt.Errorf("%s: %w", what, err)
 			}
-			return contained(c.Context(), lim, what, gen)
+			report := reportOnce(h)
+			r, err := sealProcess(h, lim, stderr, seal.Config{Read: []string{root, in.ArgoCDCM}})
+			if err != nil {
+				return err
+			}
+			if report {
+				fmt.Fprintf(stderr, "syncwave %s: sandbox: %s\n", version, r)
+			}
+			err = contained(c.Context(), lim, what, gen)
+			if ferr != nil && errors.Is(err, render.ErrMissingDependency) {
+				// a chart that does not load fails the rendering with
+				// render's own message; a failed download is said here
+				return fmt.Errorf("%s: downloading the chart dependencies: %w", what, ferr)
+			}
+			return err
 		},
 	}
+}
+
+// reportMarker is the file, in the sidecar's TMPDIR, whose creation says
+// that the sandbox line was printed: the sidecar prints it once, with its
+// first generation, not with every one.
+const reportMarker = "syncwave-sandbox-reported"
+
+// reportOnce reports whether this generation prints the sandbox line: the
+// first one in a container whose environment names a TMPDIR (the image
+// sets TMPDIR=/tmp, its own emptyDir). Called before sealing, which
+// forbids creating the marker.
+func reportOnce(h host) bool {
+	dir := envLookup(h.environ())("TMPDIR")
+	if dir == "" {
+		return false
+	}
+	f, err := os.OpenFile(filepath.Join(dir, reportMarker), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return false
+	}
+	_ = f.Close()
+	return true
 }
 
 // envLookup is os.Getenv over an environment list (the last value wins).
@@ -196,6 +234,13 @@ other sources an empty list. The static announcement is in plugin.yaml.`,
 				return err
 			}
 			lim.timeout = in.Timeout
+			root, err := pipeline.RootDir(in.PipelineOptions())
+			if err != nil {
+				return err
+			}
+			if _, err := sealProcess(h, lim, stderr, seal.Config{Read: []string{root}}); err != nil {
+				return err
+			}
 			return contained(c.Context(), lim, "parameters "+appLabel(in), func(context.Context) error {
 				ann, warnings, err := plugin.Dynamic(in)
 				printWarnings(stderr, append(in.Warnings, warnings...))

@@ -22,9 +22,20 @@ import (
 // binary (git archive into a temporary directory, removed afterwards); this
 // is the only place syncwave runs a program, and only for this local
 // command: generate never does.
-func planDiff(ctx context.Context, opts pipeline.Options, rev string, stderr io.Writer) (*plan.Diff, error) {
+//
+// seal is called with the temporary directory once the revision is
+// extracted, before either tree is rendered.
+func planDiff(ctx context.Context, opts pipeline.Options, rev string, seal func(tmp string) error, stderr io.Writer) (*plan.Diff, error) {
 	argo, err := argocd.Parse(opts.ArgoCDVersion)
 	if err != nil {
+		return nil, err
+	}
+	baseOpts, cleanup, err := atRevision(ctx, opts, rev)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	if err := seal(baseOpts.RepoRoot); err != nil {
 		return nil, err
 	}
 	head, err := pipeline.Run(ctx, opts)
@@ -37,11 +48,6 @@ func planDiff(ctx context.Context, opts pipeline.Options, rev string, stderr io.
 		return nil, err
 	}
 
-	baseOpts, cleanup, err := atRevision(ctx, opts, rev)
-	if err != nil {
-		return nil, err
-	}
-	defer cleanup()
 	base, err := pipeline.Run(ctx, baseOpts)
 	for _, w := range base.Warnings {
 		fmt.Fprintf(stderr, "Warning: at %s: %s\n", rev, w)
@@ -107,7 +113,7 @@ func atRevision(ctx context.Context, opts pipeline.Options, rev string) (pipelin
 	if err != nil {
 		return opts, none, err
 	}
-	cleanup := func() { _ = os.RemoveAll(tmp) }
+	cleanup := func() { removeScratch(tmp) }
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
@@ -220,7 +226,7 @@ func extractTar(r io.Reader, dir string) error {
 	}
 }
 
-func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string, stdout, stderr io.Writer) error {
+func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string, seal func(tmp string) error, stdout, stderr io.Writer) error {
 	var write func(*plan.Diff, io.Writer) error
 	switch format {
 	case "table":
@@ -232,7 +238,7 @@ func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string,
 	default:
 		return usageError{fmt.Errorf("--output %q with --diff: expected table, json or mermaid", format)}
 	}
-	d, err := planDiff(ctx, opts, rev, stderr)
+	d, err := planDiff(ctx, opts, rev, seal, stderr)
 	if err != nil {
 		return err
 	}

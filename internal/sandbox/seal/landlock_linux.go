@@ -11,11 +11,12 @@ import (
 )
 
 // applyLandlock restricts every thread of the process to reading files and
-// listing directories under read (and the time zone databases): no write,
+// listing directories under read (and the time zone databases), and
+// removing entries under scratch: no write,
 // no execution anywhere; with ABI 4 no TCP connect or bind, with ABI 6 no
 // abstract unix socket or signal outside the process, with ABI 10 no UDP.
 // It returns the ABI applied, or 0 and why not.
-func applyLandlock(read []string) (int, error) {
+func applyLandlock(read, scratch []string) (int, error) {
 	abi, err := llsys.LandlockGetABIVersion()
 	if err != nil {
 		switch {
@@ -46,6 +47,9 @@ func applyLandlock(read []string) (int, error) {
 	var rules []landlock.Rule
 	if len(dirs) > 0 {
 		rules = append(rules, landlock.PathAccess(llsys.AccessFSReadFile|llsys.AccessFSReadDir, dirs...).IgnoreIfMissing())
+	}
+	if len(scratch) > 0 {
+		rules = append(rules, landlock.PathAccess(llsys.AccessFSReadFile|llsys.AccessFSReadDir|llsys.AccessFSRemoveFile|llsys.AccessFSRemoveDir, scratch...).IgnoreIfMissing())
 	}
 	if len(files) > 0 {
 		rules = append(rules, landlock.PathAccess(llsys.AccessFSReadFile, files...).IgnoreIfMissing())

@@ -50,6 +50,11 @@ type Config struct {
 	// may still be opened for reading. Nothing may be opened for writing,
 	// and nothing may be executed. A path that does not exist is skipped.
 	Read []string
+	// Scratch are private temporary directories the command made before
+	// sealing and removes when done: readable, and their entries may be
+	// removed (not created or written). The directory itself stays, as
+	// removing it needs a right on its parent.
+	Scratch []string
 }
 
 // Report says which layers a Seal applied.
@@ -140,16 +145,20 @@ const EnvSandbox = "SYNCWAVE_SANDBOX"
 func Seal(cfg Config) Report {
 	preload()
 	var r Report
-	var read []string
-	for _, p := range cfg.Read {
-		if p != "" {
-			read = append(read, p)
-		}
-	}
-	r.LandlockABI, r.LandlockErr = applyLandlock(read)
+	r.LandlockABI, r.LandlockErr = applyLandlock(nonEmpty(cfg.Read), nonEmpty(cfg.Scratch))
 	r.SeccompErr = applySeccomp()
 	r.Seccomp = r.SeccompErr == nil
 	return r
+}
+
+func nonEmpty(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // preload makes the loads that the Go runtime and the libraries make

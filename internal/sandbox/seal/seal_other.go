@@ -7,7 +7,7 @@ import (
 	"runtime"
 )
 
-func applyLandlock([]string) (int, error) {
+func applyLandlock(_, _ []string) (int, error) {
 	return 0, errors.New("Landlock is Linux only, not " + runtime.GOOS)
 }
 
