@@ -47,6 +47,10 @@ const (
 	// size limit of a rendering, set in the sidecar (read by the CLI).
 	EnvMaxMemory = "SYNCWAVE_MAX_MEMORY"
 	EnvMaxOutput = "SYNCWAVE_MAX_OUTPUT"
+	// EnvSandbox is how the kernel seal treats a missing layer: require
+	// (refuse to run), off (no seal, for debugging), else degrade with a
+	// warning (read by the CLI; internal/sandbox/seal).
+	EnvSandbox = "SYNCWAVE_SANDBOX"
 	// EnvRegistryConfig is the path of the OCI registry credentials file
 	// that `syncwave init` uses (render.EnvRegistryConfig).
 	EnvRegistryConfig = "SYNCWAVE_REGISTRY_CONFIG"
@@ -553,7 +557,7 @@ func paramVariables(env map[string]string) (map[string]Value, error) {
 // that environment may hold other tools' variables (the cmp-server passes
 // all of it).
 func unknownVariables(env map[string]string) (errs []error, warnings []string) {
-	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true, EnvMaxMemory: true, EnvMaxOutput: true, EnvRegistryConfig: true,
+	known := map[string]bool{EnvTimeout: true, EnvArgoCDCM: true, EnvMaxMemory: true, EnvMaxOutput: true, EnvSandbox: true, EnvRegistryConfig: true,
 		EnvRepositoryConfig: true, EnvRepoURL: true, EnvRepoUsername: true, EnvRepoPassword: true}
 	for _, p := range Parameters {
 		known[p.EnvName()] = true
@@ -575,8 +579,8 @@ func unknownVariables(env map[string]string) (errs []error, warnings []string) {
 		}
 		names := knownEnvNames()
 		if !strings.HasPrefix(upper, appEnvPrefix) {
-			// init's credentials: set in the sidecar only.
-			names = append(names, EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword)
+			// init's credentials and the sandbox: set in the sidecar only.
+			names = append(names, EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword, EnvSandbox)
 		}
 		err := fmt.Errorf("unknown variable %s%s; known: %s", k, hint, strings.Join(names, ", "))
 		if strings.HasPrefix(upper, appEnvPrefix) {

@@ -9,6 +9,8 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart"
 	chart4 "helm.sh/helm/v4/pkg/chart/v2"
+
+	"github.com/syncwave/syncwave/internal/sealproof"
 )
 
 // ErrSchemaRef is returned for a values.schema.json that refers to another
@@ -26,7 +28,7 @@ var ErrSchemaRef = errors.New("refers outside the schema (syncwave renders from 
 // line (a sealed process can neither connect nor open a file outside the
 // repository).
 func checkSchemaRefs(file string, data []byte) error {
-	if len(data) == 0 {
+	if len(data) == 0 || sealproof.Enabled {
 		return nil
 	}
 	var doc any

@@ -82,10 +82,10 @@ func (l *limits) resolve(environ []string) error {
 			}
 		}
 	}
-	if v := env[seal.EnvSandbox]; v != "" {
+	if v := env[plugin.EnvSandbox]; v != "" {
 		m, err := seal.ParseMode(v)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: %w", seal.EnvSandbox, v, err))
+			errs = append(errs, fmt.Errorf("%s=%q: %w", plugin.EnvSandbox, v, err))
 		}
 		l.sandbox = m
 	}
@@ -111,6 +111,9 @@ func removeScratch(dir string) {
 // repository is evaluated. A missing layer is a warning, or an error under
 // SYNCWAVE_SANDBOX=require; SYNCWAVE_SANDBOX=off skips sealing.
 func sealProcess(h host, l limits, stderr io.Writer, cfg seal.Config) (seal.Report, error) {
+	if h.environ != nil {
+		defer proveSeal(h.environ(), stderr)
+	}
 	if l.sandbox == seal.Off {
 		return seal.Report{Off: true}, nil
 	}
@@ -123,9 +126,9 @@ func sealProcess(h host, l limits, stderr io.Writer, cfg seal.Config) (seal.Repo
 	}
 	if m := r.Missing(); m != nil {
 		if l.sandbox == seal.Require {
-			return r, fmt.Errorf("%s=require: the kernel sandbox is missing %v; run where the kernel and the container runtime let the process use Landlock and seccomp (see the README's Security section), or unset %s to run with the layers there are", seal.EnvSandbox, m, seal.EnvSandbox)
+			return r, fmt.Errorf("%s=require: the kernel sandbox is missing %v; run where the kernel and the container runtime let the process use Landlock and seccomp (see the README's Security section), or unset %s to run with the layers there are", plugin.EnvSandbox, m, plugin.EnvSandbox)
 		}
-		printWarnings(stderr, []string{fmt.Sprintf("sandbox: missing %v; running with the other layers and syncwave's own refusals (%s=require refuses to run)", m, seal.EnvSandbox)})
+		printWarnings(stderr, []string{fmt.Sprintf("sandbox: missing %v; running with the other layers and syncwave's own refusals (%s=require refuses to run)", m, plugin.EnvSandbox)})
 	}
 	return r, nil
 }

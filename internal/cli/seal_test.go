@@ -158,7 +158,7 @@ func TestSandboxModes(t *testing.T) {
 			if tc.args == "version" && tc.code == 0 {
 				want := "\nsandbox: " + tc.report.String() + "\n"
 				if tc.mode == "off" {
-					want = "\nsandbox: off (SYNCWAVE_SANDBOX=off)\n"
+					want = "\nsandbox: off\n"
 				}
 				if !strings.HasSuffix(out, want) {
 					t.Errorf("version output %q does not end with %q", out, want)
@@ -185,5 +185,18 @@ func TestGenerateReportsSandboxOnce(t *testing.T) {
 	env = env[:2]
 	if _, errOut, _ := runWith(t, h, "generate"); errOut != "" {
 		t.Errorf("without TMPDIR: stderr %q", errOut)
+	}
+}
+
+// A tenant cannot switch the seal off: SYNCWAVE_SANDBOX is the sidecar's,
+// and an Application's plugin.env naming it is refused.
+func TestTenantCannotUnseal(t *testing.T) {
+	repo := gitRepo(t, nil)
+	f := &fakeSeal{report: bothLayers()}
+	env := []string{"ARGOCD_APP_NAME=shop", "ARGOCD_APP_SOURCE_PATH=app", "ARGOCD_ENV_SYNCWAVE_SANDBOX=off"}
+	h := host{environ: func() []string { return env }, getwd: func() (string, error) { return filepath.Join(repo, "app"), nil }, seal: f.seal}
+	out, errOut, code := runWith(t, h, "generate")
+	if code != 1 || out != "" || !strings.Contains(errOut, "unknown variable ARGOCD_ENV_SYNCWAVE_SANDBOX") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }

@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// Mode is how a command treats a missing layer (SYNCWAVE_SANDBOX).
+// Mode is how a command treats a missing layer (the CLI reads it from
+// SYNCWAVE_SANDBOX).
 type Mode int
 
 const (
@@ -91,7 +92,7 @@ func landlockRights(abi int) string {
 // version` prints it after "sandbox: ".
 func (r Report) String() string {
 	if r.Off {
-		return "off (" + EnvSandbox + "=off)"
+		return "off"
 	}
 	var parts []string
 	if r.LandlockABI > 0 {
@@ -135,9 +136,6 @@ func orUnknown(err error) error {
 	}
 	return err
 }
-
-// EnvSandbox is the variable that sets the Mode.
-const EnvSandbox = "SYNCWAVE_SANDBOX"
 
 // Seal applies both layers in best effort and reports what it applied.
 // Loads the Go runtime makes lazily from files that are not under cfg.Read
