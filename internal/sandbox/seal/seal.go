@@ -143,10 +143,21 @@ func orUnknown(err error) error {
 func Seal(cfg Config) Report {
 	preload()
 	var r Report
-	r.LandlockABI, r.LandlockErr = applyLandlock(nonEmpty(cfg.Read), nonEmpty(cfg.Scratch))
-	r.SeccompErr = applySeccomp()
+	r.LandlockABI, r.LandlockErr = noPanic2(func() (int, error) { return applyLandlock(nonEmpty(cfg.Read), nonEmpty(cfg.Scratch)) })
+	_, r.SeccompErr = noPanic2(func() (int, error) { return 0, applySeccomp() })
 	r.Seccomp = r.SeccompErr == nil
 	return r
+}
+
+// noPanic2 turns a panic of a layer (a library's "cannot happen") into
+// that layer's error: a layer is missing, the command does not crash.
+func noPanic2(f func() (int, error)) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			n, err = 0, fmt.Errorf("internal error: %v", r)
+		}
+	}()
+	return f()
 }
 
 func nonEmpty(paths []string) []string {
