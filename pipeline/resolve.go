@@ -54,10 +54,7 @@ func Resolve(opts Options) (*App, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("application path %s: not a directory", opts.Path)
 	}
-	rootDir := opts.RepoRoot
-	if rootDir == "" {
-		rootDir = gitWorkTree(abs)
-	}
+	rootDir := rootDir(opts.RepoRoot, abs)
 	root, err := render.OpenRoot(rootDir)
 	if err != nil {
 		return nil, err
@@ -90,6 +87,25 @@ func Resolve(opts Options) (*App, error) {
 	}
 	a.Sources = []Source{{Source: s, Index: -1, Dir: path.Join(a.Rel, s.Path())}}
 	return a, nil
+}
+
+// RootDir is the directory Resolve takes as the repository root:
+// opts.RepoRoot, else the git work tree holding opts.Path, else opts.Path.
+// It reads nothing but the file names on the way up (the CLI makes it the
+// one tree a sealed process may read).
+func RootDir(opts Options) (string, error) {
+	abs, err := filepath.Abs(opts.Path)
+	if err != nil {
+		return "", err
+	}
+	return rootDir(opts.RepoRoot, abs), nil
+}
+
+func rootDir(repoRoot, absPath string) string {
+	if repoRoot != "" {
+		return repoRoot
+	}
+	return gitWorkTree(absPath)
 }
 
 // Charts returns the Helm sources.

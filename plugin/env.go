@@ -47,6 +47,10 @@ const (
 	// size limit of a rendering, set in the sidecar (read by the CLI).
 	EnvMaxMemory = "SYNCWAVE_MAX_MEMORY"
 	EnvMaxOutput = "SYNCWAVE_MAX_OUTPUT"
+	// EnvSandbox is how the kernel seal treats a missing layer: require
+	// (refuse to run), off (no seal, for debugging), else degrade with a
+	// warning (read by the CLI; internal/sandbox/seal).
+	EnvSandbox = "SYNCWAVE_SANDBOX"
 	// EnvRegistryConfig is the path of the OCI registry credentials file
 	// that `syncwave init` uses (render.EnvRegistryConfig).
 	EnvRegistryConfig = "SYNCWAVE_REGISTRY_CONFIG"
@@ -69,7 +73,7 @@ const (
 // sidecarOnly are the variables the operator sets in the sidecar's
 // environment; an Application's plugin.env cannot set them.
 var sidecarOnly = []string{EnvTimeout, EnvArgoCDCM, EnvMaxMemory, EnvMaxOutput, EnvParallelism, EnvRegistryConfig, EnvRegistryCAFile,
-	EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword, EnvAllowHosts, EnvAllowNetworks}
+	EnvRepositoryConfig, EnvRepoURL, EnvRepoUsername, EnvRepoPassword, EnvAllowHosts, EnvAllowNetworks, EnvSandbox}
 
 // Inputs is everything one plugin command takes from Argo CD, already
 // merged by precedence. The zero value of a field means "not set", so the

@@ -116,6 +116,9 @@ func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]
 	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
 		return nil, fmt.Errorf("chart %s: dependencies: %w", name, err)
 	}
+	if err := checkSchemas3(c); err != nil {
+		return nil, fmt.Errorf("chart %s: %w", name, err)
+	}
 	ns := o.Namespace
 	if ns == "" {
 		ns = DefaultNamespace

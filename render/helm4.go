@@ -122,6 +122,9 @@ func helm4(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([
 	if err := chartutil4.ProcessDependencies(c, vals); err != nil {
 		return nil, fmt.Errorf("chart %s: dependencies: %w", name, err)
 	}
+	if err := checkSchemas4(c); err != nil {
+		return nil, fmt.Errorf("chart %s: %w", name, err)
+	}
 	ns := o.Namespace
 	if ns == "" {
 		ns = DefaultNamespace

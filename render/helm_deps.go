@@ -66,6 +66,9 @@ type FetchOptions struct {
 // saved. It is the only network access in syncwave.
 func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptions) ([]Downloaded, error) {
 	dir = path.Clean(dir)
+	if !declaresRemote(root, dir) {
+		return nil, nil
+	}
 	files, err := chartFiles(root, dir)
 	if err != nil {
 		return nil, fmt.Errorf("load chart: %w", err)
@@ -504,4 +507,30 @@ func writeInRoot(root *Root, rel string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), filepath.Join(real, path.Base(rel)))
+}
+
+// declaresRemote reports whether the chart's Chart.yaml may declare a
+// dependency to download: false only when it reads and declares none but
+// file:// ones, so that generate, which runs this before every sealed
+// rendering, does not load a chart without remote dependencies twice. A
+// Chart.yaml that does not read is left to the full load and its message.
+func declaresRemote(root *Root, dir string) bool {
+	data, err := root.ReadFile(path.Join(dir, "Chart.yaml"))
+	if err != nil {
+		return true
+	}
+	var meta struct {
+		Dependencies []struct {
+			Repository string `json:"repository"`
+		} `json:"dependencies"`
+	}
+	if err := yaml.Unmarshal(data, &meta); err != nil {
+		return true
+	}
+	for _, d := range meta.Dependencies {
+		if !strings.HasPrefix(d.Repository, "file://") {
+			return true
+		}
+	}
+	return false
 }

@@ -148,7 +148,7 @@ path. "syncwave completion SHELL" prints a shell completion script.`,
 		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: name}
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRender(stdout, stderr, h), newPlan(stdout, stderr, h), newSchema(stdout), newVersion(stdout), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr, h), newLint(stdout, stderr, h), newMigrate(stdout, stderr, h))
+	root.AddCommand(newRender(stdout, stderr, h), newPlan(stdout, stderr, h), newSchema(stdout), newVersion(stdout, stderr, h), newGenerate(stdout, stderr, h), newParameters(stdout, stderr, h), newInit(stdout, stderr, h), newLint(stdout, stderr, h), newMigrate(stdout, stderr, h))
 	// cobra's completion commands write where the root writes at this point.
 	root.SetOut(stdout)
 	root.InitDefaultCompletionCmd()

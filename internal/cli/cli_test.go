@@ -21,7 +21,7 @@ func run(t *testing.T, dir string, args ...string) (string, string, int) {
 		t.Chdir(dir)
 	}
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), args, &out, &errb)
+	code := mainWith(context.Background(), args, &out, &errb, testHost(nil))
 	return out.String(), errb.String(), code
 }
 

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/syncwave/syncwave/internal/sandbox"
+	"github.com/syncwave/syncwave/internal/sandbox/seal"
 	"github.com/syncwave/syncwave/plugin"
 )
 
@@ -29,6 +32,7 @@ const (
 type limits struct {
 	timeout        time.Duration
 	memory, output int64
+	sandbox        seal.Mode // SYNCWAVE_SANDBOX
 
 	// flag values, as given
 	timeoutFlag, memoryFlag, outputFlag string
@@ -99,7 +103,55 @@ func (l *limits) resolve(environ []string) error {
 			}
 		}
 	}
+	if v := env[plugin.EnvSandbox]; v != "" {
+		m, err := seal.ParseMode(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", plugin.EnvSandbox, v, err))
+		}
+		l.sandbox = m
+	}
 	return errors.Join(errs...)
+}
+
+// removeScratch removes a temporary directory of the command, also after
+// sealing (seal.Config.Scratch): os.RemoveAll opens the directory's parent,
+// which a sealed process may not, so each entry is removed from the
+// directory itself. The empty directory stays when the process is sealed.
+func removeScratch(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
+	_ = os.Remove(dir)
+}
+
+// sealProcess seals the process by the kernel (h.seal: Landlock and
+// seccomp, internal/sandbox/seal) with only cfg left readable: nothing
+// written, executed or connected to from here on. A command calls it once
+// its inputs are known and any download is done, before anything of the
+// repository is evaluated. A missing layer is a warning, or an error under
+// SYNCWAVE_SANDBOX=require; SYNCWAVE_SANDBOX=off skips sealing.
+func sealProcess(h host, l limits, stderr io.Writer, cfg seal.Config) (seal.Report, error) {
+	if h.environ != nil {
+		defer proveSeal(h.environ(), stderr)
+	}
+	if l.sandbox == seal.Off {
+		return seal.Report{Off: true}, nil
+	}
+	var r seal.Report
+	if h.seal != nil {
+		r = h.seal(cfg)
+	} else {
+		notHere := errors.New("no sealer in this process")
+		r = seal.Report{LandlockErr: notHere, SeccompErr: notHere}
+	}
+	if m := r.Missing(); m != nil {
+		if l.sandbox == seal.Require {
+			return r, fmt.Errorf("%s=require: the kernel sandbox is missing %v; run where the kernel and the container runtime let the process use Landlock and seccomp (see the README's Security section), or unset %s to run with the layers there are", plugin.EnvSandbox, m, plugin.EnvSandbox)
+		}
+		printWarnings(stderr, []string{fmt.Sprintf("sandbox: missing %v; running with the other layers and syncwave's own refusals (%s=require refuses to run)", m, plugin.EnvSandbox)})
+	}
+	return r, nil
 }
 
 // contained runs a rendering under the limits, with the network refused

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/syncwave/syncwave/internal/redact"
 	"github.com/syncwave/syncwave/internal/sandbox"
+	"github.com/syncwave/syncwave/internal/sandbox/seal"
 	"github.com/syncwave/syncwave/lint"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/plugin"
@@ -30,10 +32,13 @@ type host struct {
 	// secrets are the values no message may print (mainWith registers
 	// them; fetchDependencies too, as it loads them).
 	secrets *redact.Secrets
+	// seal seals the process by the kernel (seal.Seal); in-process tests
+	// pass a fake, since a sealed test binary could not go on testing.
+	seal func(seal.Config) seal.Report
 }
 
 func processHost() host {
-	h := host{environ: os.Environ, getwd: os.Getwd}
+	h := host{environ: os.Environ, getwd: os.Getwd, seal: seal.Seal}
 	if len(os.Args) > 0 {
 		h.program = os.Args[0]
 	}
@@ -115,37 +120,74 @@ and SYNCWAVE_ALLOW_NETWORKS (CIDRs) open more.`,
 				}
 				return out.Write(&sandbox.LimitWriter{W: stdout, Limit: lim.output})
 			}
-			// One deadline for the whole generation: a download and the
-			// rendering after it share it.
+			// One deadline for the whole generation: the download and the
+			// rendering after it share it. Argo CD's init step comes first,
+			// before sealing: plugin.yaml runs no init command, so an
+			// application with nothing to download costs one process start
+			// (and no request). The download is bounded (the same budget and
+			// deadline, the sidecar's connect policy); the rendering that
+			// follows runs sealed by the kernel.
 			ctx := c.Context()
 			if lim.timeout > 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, lim.timeout)
 				defer cancel()
 			}
-			err = contained(ctx, lim, what, gen)
-			if !errors.Is(err, render.ErrMissingDependency) {
-				return err
-			}
-			// Argo CD's init step, only when there is something to fetch:
-			// plugin.yaml runs no init command, so an application with
-			// nothing to download costs one process start. First the
-			// download, bounded (the same budget and deadline, the
-			// sidecar's connect policy); then the rendering, with the
-			// network refused again.
 			getenv := envLookup(h.environ())
 			policy, err := connectPolicy(getenv, true)
 			if err != nil {
 				return err
 			}
-			if err := downloading(ctx, lim, what, func(ctx context.Context) error {
+			ferr := downloading(ctx, lim, what, func(ctx context.Context) error {
 				return fetchDependencies(ctx, stderr, getenv, h.secrets, opts, policy, lim)
-			}); err != nil {
+			})
+			var me *sandbox.MemoryError
+			if ferr != nil && (ctx.Err() != nil || errors.As(ferr, &me)) {
+				return ferr // the deadline or the budget is spent
+			}
+			root, err := pipeline.RootDir(opts)
+			if err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			report := reportOnce(h)
+			r, err := sealProcess(h, lim, stderr, seal.Config{Read: []string{root, in.ArgoCDCM}})
+			if err != nil {
 				return err
 			}
-			return contained(ctx, lim, what, gen)
+			if report {
+				fmt.Fprintf(stderr, "syncwave %s: sandbox: %s\n", version, r)
+			}
+			err = contained(ctx, lim, what, gen)
+			if ferr != nil && errors.Is(err, render.ErrMissingDependency) {
+				// a chart that does not load fails the rendering with
+				// render's own message; a failed download is said here
+				return ferr
+			}
+			return err
 		},
 	}
+}
+
+// reportMarker is the file, in the sidecar's TMPDIR, whose creation says
+// that the sandbox line was printed: the sidecar prints it once, with its
+// first generation, not with every one.
+const reportMarker = "syncwave-sandbox-reported"
+
+// reportOnce reports whether this generation prints the sandbox line: the
+// first one in a container whose environment names a TMPDIR (the image
+// sets TMPDIR=/tmp, its own emptyDir). Called before sealing, which
+// forbids creating the marker.
+func reportOnce(h host) bool {
+	dir := envLookup(h.environ())("TMPDIR")
+	if dir == "" {
+		return false
+	}
+	f, err := os.OpenFile(filepath.Join(dir, reportMarker), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return false
+	}
+	_ = f.Close()
+	return true
 }
 
 // envLookup is os.Getenv over an environment list (the last value wins).
@@ -224,6 +266,13 @@ other sources an empty list. The static announcement is in plugin.yaml.`,
 				return err
 			}
 			lim.timeout = in.Timeout
+			root, err := pipeline.RootDir(in.PipelineOptions())
+			if err != nil {
+				return err
+			}
+			if _, err := sealProcess(h, lim, stderr, seal.Config{Read: []string{root}}); err != nil {
+				return err
+			}
 			return contained(c.Context(), lim, "parameters "+appLabel(in), func(context.Context) error {
 				ann, warnings, err := plugin.Dynamic(in)
 				printWarnings(stderr, append(in.Warnings, warnings...))

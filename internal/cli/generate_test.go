@@ -25,6 +25,7 @@ func runHost(t *testing.T, environ []string, wd string, args ...string) (string,
 	h := host{
 		environ: func() []string { return environ },
 		getwd:   func() (string, error) { return wd, nil },
+		seal:    (&fakeSeal{report: bothLayers()}).seal,
 	}
 	var out, errb bytes.Buffer
 	code := mainWith(context.Background(), args, &out, &errb, h)

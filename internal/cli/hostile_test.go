@@ -816,3 +816,54 @@ func TestHostileSecrets(t *testing.T) {
 		})
 	}
 }
+
+// Class 1 (a library's own client): a chart's values.schema.json whose
+// $ref points at an http URL or at a file outside the repository. Helm's
+// schema loader has a transport and a file loader of its own, so
+// DenyNetwork does not see it; syncwave refuses the reference before Helm
+// compiles the schema, with one message whether the file exists or not.
+// In-process (the kernel seal is faked here): this is the readable
+// first layer; sealproof_test.go proves the kernel layer on a built binary.
+func TestHostileSchemaRefInProcess(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		fmt.Fprint(w, `{"type": "object"}`)
+	}))
+	defer srv.Close()
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "config.json"), []byte(`{"auths": {"r": {"auth": "c2VjcmV0"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, ref string }{
+		{"http", srv.URL + "/x.json"},
+		{"metadata address", "http://169.254.169.254/latest/meta-data"},
+		{"file outside, existing", "file://" + outside + "/config.json"},
+		{"file outside, missing", "file://" + outside + "/none.json"},
+		{"relative to the schema", "../../config.json#/auths"},
+	} {
+		for _, args := range []string{"render .", "plan .", "lint .", "generate", "render --helm-version 3 ."} {
+			t.Run(tc.name+"/"+args, func(t *testing.T) {
+				repo := t.TempDir()
+				writeTree(t, repo, chartOf(cm("x"), "values.schema.json", `{"type": "object", "properties": {"a": {"$ref": "`+tc.ref+`"}}}`), strings.NewReplacer())
+				env := []string{"ARGOCD_APP_NAME=app", "ARGOCD_APP_SOURCE_PATH=."}
+				h := host{environ: func() []string { return env }, getwd: func() (string, error) { return repo, nil }, seal: (&fakeSeal{report: bothLayers()}).seal}
+				t.Chdir(repo)
+				out, errOut, code := runWith(t, h, strings.Fields(args)...)
+				if code != 1 || out != "" {
+					t.Errorf("exit %d, stdout %q", code, firstLine(out))
+				}
+				want := `c/values.schema.json: $ref "` + tc.ref + `" at /properties/a/$ref: refers outside the schema (syncwave renders from the repository alone`
+				if !strings.Contains(errOut, want) {
+					t.Errorf("stderr %q\ndoes not contain %q", errOut, want)
+				}
+				if strings.Contains(errOut, "auths") && !strings.Contains(tc.ref, "auths") || strings.Contains(errOut, "c2VjcmV0") {
+					t.Errorf("stderr reveals the outside file: %q", errOut)
+				}
+			})
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the local HTTP server received %d requests", n)
+	}
+}

@@ -121,6 +121,9 @@ by the cluster when --api-versions lists them.`,
 			if err != nil {
 				return err
 			}
+			if err := f.seal(h, stderr, opts); err != nil {
+				return err
+			}
 			return contained(c.Context(), f.limits, "lint "+opts.Path, func(ctx context.Context) error {
 				out, err := pipeline.Run(ctx, opts)
 				printWarnings(stderr, out.Warnings)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/internal/sandbox/seal"
 	"github.com/syncwave/syncwave/order"
 )
 
@@ -33,14 +34,29 @@ language server, add to the top of syncwave.yaml:
 	}
 }
 
-func newVersion(stdout io.Writer) *cobra.Command {
+func newVersion(stdout, stderr io.Writer, h host) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of syncwave and of the libraries it renders with",
 		Long: `Print the version of syncwave and its commit (set at build time), the Go
-version it was built with, and the versions of Helm and Kustomize it renders with.`,
+version it was built with, the versions of Helm and Kustomize it renders with,
+and the kernel sandbox the rendering commands run in on this machine: version
+seals its own process as they do (nothing left readable) and reports the
+layers that took, e.g.
+
+  sandbox: landlock ABI 7 (fs read-only, tcp, scoped: abstract unix, signals), seccomp (socket: unix only, no io_uring)
+
+With SYNCWAVE_SANDBOX=require it fails when a layer is missing.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
+			var l limits
+			if err := l.resolve(h.environ()); err != nil {
+				return err
+			}
+			r, err := sealProcess(h, l, stderr, seal.Config{})
+			if err != nil {
+				return err
+			}
 			c := commit
 			if c == "" {
 				c = "unknown"
@@ -54,6 +70,7 @@ version it was built with, and the versions of Helm and Kustomize it renders wit
 					}
 				}
 			}
+			fmt.Fprintf(stdout, "sandbox: %s\n", r)
 			return nil
 		},
 	}

@@ -86,7 +86,10 @@ Formats: table, json, mermaid.`,
 					return err
 				}
 				return contained(c.Context(), f.limits, "plan --diff "+diffRev+" "+opts.Path, func(ctx context.Context) error {
-					return runPlanDiff(ctx, opts, diffRev, format, reasons, lim, stdout, stderr)
+					// sealed once the revision is extracted, with its
+					// temporary directory readable
+					seal := func(tmp string) error { return f.seal(h, stderr, opts, tmp) }
+					return runPlanDiff(ctx, opts, diffRev, format, reasons, lim, seal, stdout, stderr)
 				})
 			}
 			if reasons {
@@ -118,6 +121,9 @@ Formats: table, json, mermaid.`,
 			}
 			argo, err := argocd.Parse(opts.ArgoCDVersion)
 			if err != nil {
+				return err
+			}
+			if err := f.seal(h, stderr, opts); err != nil {
 				return err
 			}
 			return contained(c.Context(), f.limits, "plan "+opts.Path, func(ctx context.Context) error {

@@ -15,13 +15,27 @@ import (
 )
 
 // planDiff computes the plan of opts in the working tree and at the git
-// revision rev, and compares them. The revision's tree is read with the git
-// binary (git archive into a temporary directory, removed afterwards); this
-// is the only place syncwave runs a program, and only for this local
-// command: generate never does.
-func planDiff(ctx context.Context, opts pipeline.Options, rev string, lim treeLimits, stderr io.Writer) (*plan.Diff, error) {
+// revision rev, and compares them. The revision's tree is read from git's
+// objects into a private temporary directory (materialise), removed
+// afterwards; this is the only place syncwave runs a program, and only for
+// this local command: generate never does.
+//
+// seal is called with the temporary directory once the revision is
+// extracted, before either tree is rendered.
+func planDiff(ctx context.Context, opts pipeline.Options, rev string, lim treeLimits, seal func(tmp string) error, stderr io.Writer) (*plan.Diff, error) {
 	argo, err := argocd.Parse(opts.ArgoCDVersion)
 	if err != nil {
+		return nil, err
+	}
+	baseOpts, cleanup, notes, err := atRevision(ctx, opts, rev, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "Warning: at %s: %s\n", rev, n)
+	}
+	if err := seal(baseOpts.RepoRoot); err != nil {
 		return nil, err
 	}
 	head, err := pipeline.Run(ctx, opts)
@@ -34,14 +48,6 @@ func planDiff(ctx context.Context, opts pipeline.Options, rev string, lim treeLi
 		return nil, err
 	}
 
-	baseOpts, cleanup, notes, err := atRevision(ctx, opts, rev, lim)
-	if err != nil {
-		return nil, err
-	}
-	defer cleanup()
-	for _, n := range notes {
-		fmt.Fprintf(stderr, "Warning: at %s: %s\n", rev, n)
-	}
 	base, err := pipeline.Run(ctx, baseOpts)
 	for _, w := range base.Warnings {
 		fmt.Fprintf(stderr, "Warning: at %s: %s\n", rev, w)
@@ -88,7 +94,7 @@ func atRevision(ctx context.Context, opts pipeline.Options, rev string, lim tree
 	if err != nil {
 		return opts, none, nil, err
 	}
-	cleanup := func() { _ = os.RemoveAll(tmp) }
+	cleanup := func() { removeScratch(tmp) }
 	notes, err := materialise(ctx, topDir, strings.TrimSpace(commit.String()), tmp, lim)
 	if err != nil {
 		cleanup()
@@ -135,7 +141,7 @@ func atRevision(ctx context.Context, opts pipeline.Options, rev string, lim tree
 	return out, cleanup, notes, nil
 }
 
-func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string, reasons bool, lim treeLimits, stdout, stderr io.Writer) error {
+func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string, reasons bool, lim treeLimits, seal func(tmp string) error, stdout, stderr io.Writer) error {
 	var write func(*plan.Diff, io.Writer) error
 	switch format {
 	case "table":
@@ -147,7 +153,7 @@ func runPlanDiff(ctx context.Context, opts pipeline.Options, rev, format string,
 	default:
 		return usageError{fmt.Errorf("--output %q with --diff: expected table, json or mermaid", format)}
 	}
-	d, err := planDiff(ctx, opts, rev, lim, stderr)
+	d, err := planDiff(ctx, opts, rev, lim, seal, stderr)
 	if err != nil {
 		return err
 	}

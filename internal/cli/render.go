@@ -10,6 +10,7 @@ import (
 
 	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/internal/sandbox"
+	"github.com/syncwave/syncwave/internal/sandbox/seal"
 	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/pipeline"
 	"github.com/syncwave/syncwave/render"
@@ -100,6 +101,18 @@ func (f *renderFlags) prepare(h host, args []string) (pipeline.Options, error) {
 	return f.runOptions(args)
 }
 
+// seal seals the process (sealProcess) with the repository root of opts
+// readable, and scratch (a temporary directory of the command) emptied
+// when done.
+func (f *renderFlags) seal(h host, stderr io.Writer, opts pipeline.Options, scratch ...string) error {
+	root, err := pipeline.RootDir(opts)
+	if err != nil {
+		return fmt.Errorf("application path %s: %w", opts.Path, err)
+	}
+	_, err = sealProcess(h, f.limits, stderr, seal.Config{Read: []string{root}, Scratch: scratch})
+	return err
+}
+
 // runOptions is options with --dependency-annotations checked and applied.
 func (f *renderFlags) runOptions(args []string) (pipeline.Options, error) {
 	o := f.options(args)
@@ -135,6 +148,9 @@ defaults to its SYNCWAVE_* variable, else 45s, 1Gi and 128Mi.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts, err := f.prepare(h, args)
 			if err != nil {
+				return err
+			}
+			if err := f.seal(h, stderr, opts); err != nil {
 				return err
 			}
 			return contained(c.Context(), f.limits, "render "+opts.Path, func(ctx context.Context) error {
