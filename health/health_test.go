@@ -118,3 +118,27 @@ func FuzzParseConfigMap(f *testing.F) {
 		}
 	})
 }
+
+// TestParseConfigMapRepeatedKey: Kubernetes reads a ConfigMap with
+// sigs.k8s.io/yaml, where a key given twice keeps its last value; so does
+// ParseConfigMap (yaml.v3 refused the file).
+func TestParseConfigMapRepeatedKey(t *testing.T) {
+	for name, tc := range map[string]struct {
+		doc  string
+		want int
+	}{
+		"last empties": {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations.health.apps_Foo: x\n  resource.customizations.health.apps_Foo: \"\"\n", 0},
+		"last sets":    {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations.health.apps_Foo: \"\"\n  resource.customizations.health.apps_Foo: x\n", 1},
+		"block key":    {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations: |\n    apps/Foo:\n      health.lua: x\n    apps/Foo:\n      health.lua: \"\"\n", 0},
+		"data twice":   {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations.health.apps_Foo: x\ndata:\n  resource.customizations.health.apps_Bar: x\n", 1},
+	} {
+		cm, err := ParseConfigMap("f.yaml", []byte(tc.doc))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if cm.Len() != tc.want {
+			t.Errorf("%s: %d checks, want %d", name, cm.Len(), tc.want)
+		}
+	}
+}

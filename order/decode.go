@@ -253,9 +253,9 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, line int) {
 			d.errorf(n.Line, path, "expected a mapping, found %s", describe(n))
 			return
 		}
-		var m map[string]any
-		if err := n.Decode(&m); err != nil {
-			d.errorf(n.Line, path, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		m, err := decodeValues(n, &d.budget)
+		if err != nil {
+			d.errorf(n.Line, path, "%s", err.Error())
 			return
 		}
 		v.Set(reflect.ValueOf(m))
