@@ -23,6 +23,7 @@ import (
 	"helm.sh/helm/v3/pkg/strvals"
 	"sigs.k8s.io/yaml"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 )
 
@@ -209,13 +210,13 @@ func releaseResources(name string, crds func() ([]*manifest.Resource, error), fi
 	}
 	var generic, hooks []*manifest.Resource
 	for _, r := range rs {
-		hook, ok := r.Annotations[helmHookAnnotation]
+		hook, ok := r.Annotations[argocd.AnnotationHelmHook]
 		if !ok {
 			generic = append(generic, r)
 			continue
 		}
-		if !knownHelmHooks(hook) {
-			warn(fmt.Sprintf("%s: %s left out: unknown %s %q (helm template leaves it out too)", r.Where(), r, helmHookAnnotation, hook))
+		if !argocd.KnownHelmHooks(hook) {
+			warn(fmt.Sprintf("%s: %s left out: unknown %s %q (helm template leaves it out too)", r.Where(), r, argocd.AnnotationHelmHook, hook))
 			continue
 		}
 		hooks = append(hooks, r)
@@ -229,24 +230,6 @@ func releaseResources(name string, crds func() ([]*manifest.Resource, error), fi
 	}
 	out = append(out, generic...)
 	return append(out, hooks...), nil
-}
-
-const helmHookAnnotation = "helm.sh/hook"
-
-// helmHookEvents are the events helm knows (releaseutil's table).
-var helmHookEvents = map[string]bool{
-	"pre-install": true, "post-install": true, "pre-delete": true, "post-delete": true,
-	"pre-upgrade": true, "post-upgrade": true, "pre-rollback": true, "post-rollback": true,
-	"test": true, "test-success": true,
-}
-
-func knownHelmHooks(v string) bool {
-	for _, h := range strings.Split(v, ",") {
-		if !helmHookEvents[strings.ToLower(strings.TrimSpace(h))] {
-			return false
-		}
-	}
-	return true
 }
 
 var installOrder = func() map[string]int {

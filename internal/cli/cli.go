@@ -113,9 +113,10 @@ func newRoot(stdout, stderr io.Writer, h host) *cobra.Command {
 		Short: "Order Argo CD syncs: compute sync waves and hooks from dependencies",
 		Long: `syncwave renders an application (a directory of manifests, a Helm chart, a
 Kustomize overlay, or several of them named in syncwave.yaml), assigns every
-resource its Argo CD sync phase, wave, hook and sync options from a
-declarative ordering file (syncwave.yaml) and prints the annotated stream
-that Argo CD's sync engine applies in that order.
+resource its Argo CD sync phase, wave, hook and sync options from the
+declarative ordering file (syncwave.yaml) when there is one and from the
+resources' own dependency annotations (depends-on, Helm's, kapp's), and
+prints the annotated stream that Argo CD's sync engine applies in that order.
 
 It runs locally (render, plan, lint, init) and as an Argo CD Config Management
 Plugin (a repo-server sidecar: generate, parameters), with the same code
