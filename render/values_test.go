@@ -23,7 +23,7 @@ func TestInlineValuesReadAsValuesFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromFile, err := helmValues(root, ".", HelmOptions{ValueFiles: []string{"values.yaml"}})
+	fromFile, err := valuesWith(helm3, root, ".", HelmOptions{ValueFiles: []string{"values.yaml"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestInlineValuesReadAsValuesFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inline, err := helmValues(root, ".", ho)
+	inline, err := valuesWith(helm3, root, ".", ho)
 	if err != nil {
 		t.Fatal(err)
 	}
