@@ -12,15 +12,6 @@ import (
 	"github.com/syncwave/syncwave/order"
 )
 
-// The Argo CD annotations syncwave reads and writes.
-const (
-	SyncWave         = argocd.AnnotationSyncWave
-	Hook             = argocd.AnnotationHook
-	HookDeletePolicy = argocd.AnnotationHookDeletePolicy
-	SyncOptions      = argocd.AnnotationSyncOptions
-	HelmHookWeight   = argocd.AnnotationHelmHookWeight
-)
-
 // Placement says why a resource got its ordering annotations.
 type Placement struct {
 	// Group is the name of the group that selected the resource ("" for none).
@@ -163,7 +154,7 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 			if n := d.node[i]; n >= 0 {
 				w := nodes[n]
 				if !w.Pinned {
-					r.SetAnnotation(SyncWave, strconv.Itoa(w.Wave))
+					r.SetAnnotation(argocd.AnnotationSyncWave, strconv.Itoa(w.Wave))
 				}
 				buf = appendReason(buf, w, "its own wave")
 				own, ends = append(own, i), append(ends, len(buf))
@@ -184,15 +175,15 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 func applyGroup(o *order.SyncOrder, g int, waves *order.Waves, r *manifest.Resource, reasons []string) Placement {
 	grp := &o.Groups[g]
 	w := waves.Groups[g]
-	r.SetAnnotation(SyncWave, strconv.Itoa(w.Wave))
-	if grp.Hook != order.HookNone {
-		r.SetAnnotation(Hook, string(grp.Hook))
+	r.SetAnnotation(argocd.AnnotationSyncWave, strconv.Itoa(w.Wave))
+	if grp.Hook != argocd.HookNone {
+		r.SetAnnotation(argocd.AnnotationHook, string(grp.Hook))
 		pol := grp.HookDeletePolicy
 		if len(pol) == 0 {
 			pol = o.Defaults.HookDeletePolicy
 		}
 		if len(pol) > 0 {
-			r.SetAnnotation(HookDeletePolicy, pol.String())
+			r.SetAnnotation(argocd.AnnotationHookDeletePolicy, pol.String())
 		}
 	}
 	if len(grp.SyncOptions) > 0 {
@@ -213,29 +204,29 @@ func applyGroup(o *order.SyncOrder, g int, waves *order.Waves, r *manifest.Resou
 // none, and existingAnnotations: override replaces them by the defaults.
 func applyDefaults(o *order.SyncOrder, def int, r *manifest.Resource) {
 	if o.Defaults.ExistingAnnotations == order.OverrideExisting {
-		r.DeleteAnnotation(Hook)
-		r.DeleteAnnotation(HookDeletePolicy)
-		if _, ok := r.Annotation(SyncWave); ok || def != 0 {
-			r.SetAnnotation(SyncWave, strconv.Itoa(def))
-		} else if _, ok := r.Annotation(HelmHookWeight); ok {
-			r.SetAnnotation(SyncWave, strconv.Itoa(def))
+		r.DeleteAnnotation(argocd.AnnotationHook)
+		r.DeleteAnnotation(argocd.AnnotationHookDeletePolicy)
+		if _, ok := r.Annotation(argocd.AnnotationSyncWave); ok || def != 0 {
+			r.SetAnnotation(argocd.AnnotationSyncWave, strconv.Itoa(def))
+		} else if _, ok := r.Annotation(argocd.AnnotationHelmHookWeight); ok {
+			r.SetAnnotation(argocd.AnnotationSyncWave, strconv.Itoa(def))
 		}
 		return
 	}
 	if def == 0 {
 		return
 	}
-	_, hasWave := r.Annotation(SyncWave)
-	_, hasWeight := r.Annotation(HelmHookWeight)
+	_, hasWave := r.Annotation(argocd.AnnotationSyncWave)
+	_, hasWeight := r.Annotation(argocd.AnnotationHelmHookWeight)
 	if !hasWave && !hasWeight {
-		r.SetAnnotation(SyncWave, strconv.Itoa(def))
+		r.SetAnnotation(argocd.AnnotationSyncWave, strconv.Itoa(def))
 	}
 }
 
 // addSyncOptions merges options into argocd.argoproj.io/sync-options: the
 // existing ones keep their order, new ones are appended, none repeated.
 func addSyncOptions(r *manifest.Resource, add []string) {
-	cur, _ := r.Annotation(SyncOptions)
+	cur, _ := r.Annotation(argocd.AnnotationSyncOptions)
 	var list []string
 	for _, s := range strings.Split(cur, ",") {
 		if s = strings.TrimSpace(s); s != "" && !slices.Contains(list, s) {
@@ -249,7 +240,7 @@ func addSyncOptions(r *manifest.Resource, add []string) {
 		}
 	}
 	if len(list) != n || strings.Join(list, ",") != cur {
-		r.SetAnnotation(SyncOptions, strings.Join(list, ","))
+		r.SetAnnotation(argocd.AnnotationSyncOptions, strings.Join(list, ","))
 	}
 }
 
@@ -268,35 +259,35 @@ func customResourceDefinitions(res []*manifest.Resource) map[string]bool {
 // ignore or fall back from.
 func checkAnnotations(r *manifest.Resource) []string {
 	var w []string
-	if v, ok := r.Annotation(SyncWave); ok {
+	if v, ok := r.Annotation(argocd.AnnotationSyncWave); ok {
 		if _, err := strconv.Atoi(v); err != nil {
 			fb := "0"
-			if hw, ok := r.Annotation(HelmHookWeight); ok {
+			if hw, ok := r.Annotation(argocd.AnnotationHelmHookWeight); ok {
 				if _, err := strconv.Atoi(hw); err == nil {
-					fb = hw + " (from " + HelmHookWeight + ")"
+					fb = hw + " (from " + argocd.AnnotationHelmHookWeight + ")"
 				}
 			}
-			w = append(w, fmt.Sprintf("%s (%s): %s %q is not an integer; Argo CD uses wave %s instead", r, r.Where(), SyncWave, v, fb))
+			w = append(w, fmt.Sprintf("%s (%s): %s %q is not an integer; Argo CD uses wave %s instead", r, r.Where(), argocd.AnnotationSyncWave, v, fb))
 		}
 	}
-	if v, ok := r.Annotation(Hook); ok {
+	if v, ok := r.Annotation(argocd.AnnotationHook); ok {
 		for _, h := range strings.Split(v, ",") {
-			if h = strings.TrimSpace(h); order.HookType(h).Validate() != nil || h == "" {
-				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a hook Argo CD knows (%s); Argo CD never applies it in a sync", r, r.Where(), Hook, h, strings.Join(argocd.HookTypes, ", ")))
+			if h = strings.TrimSpace(h); argocd.Hook(h).Validate() != nil || h == "" {
+				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a hook Argo CD knows (%s); Argo CD never applies it in a sync", r, r.Where(), argocd.AnnotationHook, h, joinStrings(argocd.HookTypes)))
 			}
 		}
 	}
-	if v, ok := r.Annotation(HookDeletePolicy); ok {
+	if v, ok := r.Annotation(argocd.AnnotationHookDeletePolicy); ok {
 		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); order.DeletePolicy(p).Validate() != nil {
-				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a delete policy Argo CD knows (%s)", r, r.Where(), HookDeletePolicy, p, strings.Join(argocd.DeletePolicies, ", ")))
+			if p = strings.TrimSpace(p); argocd.DeletePolicy(p).Validate() != nil {
+				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a delete policy Argo CD knows (%s)", r, r.Where(), argocd.AnnotationHookDeletePolicy, p, joinStrings(argocd.DeletePolicyValues)))
 			}
 		}
 	}
-	if v, ok := r.Annotation(SyncOptions); ok {
+	if v, ok := r.Annotation(argocd.AnnotationSyncOptions); ok {
 		for _, s := range strings.Split(v, ",") {
 			if s = strings.TrimSpace(s); s != "" && order.SyncOption(s).Validate() != nil {
-				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a resource sync option Argo CD knows", r, r.Where(), SyncOptions, s))
+				w = append(w, fmt.Sprintf("%s (%s): %s %q is not a resource sync option Argo CD knows", r, r.Where(), argocd.AnnotationSyncOptions, s))
 			}
 		}
 	}
@@ -351,4 +342,13 @@ func appendReason(b []byte, w order.GroupWave, pinned string) []byte {
 		b = appendRefs(b, w.Before)
 	}
 	return b
+}
+
+// joinStrings joins a typed vocabulary with ", ".
+func joinStrings[S ~string](xs []S) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = string(x)
+	}
+	return strings.Join(s, ", ")
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
 )
@@ -110,7 +111,7 @@ func TestSynthWaves(t *testing.T) {
 		if out.Placements[i].Group == "" {
 			t.Fatalf("%s not placed", r)
 		}
-		w, _ := r.Annotation(SyncWave)
+		w, _ := r.Annotation(argocd.AnnotationSyncWave)
 		wave[out.Placements[i].Group] = w
 	}
 	for _, g := range so.Groups {
@@ -217,7 +218,7 @@ func TestSynthDepsWaves(t *testing.T) {
 	wave := map[string]int{}
 	for _, r := range out.Resources {
 		var w int
-		s, _ := r.Annotation(SyncWave)
+		s, _ := r.Annotation(argocd.AnnotationSyncWave)
 		fmt.Sscan(s, &w)
 		wave["/namespaces/"+r.Namespace+"/ConfigMap/"+r.Name] = w
 	}
@@ -276,7 +277,7 @@ func BenchmarkApplyReferences10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if w, _ := out.Resources[3].Annotation(SyncWave); w != "1" {
+		if w, _ := out.Resources[3].Annotation(argocd.AnnotationSyncWave); w != "1" {
 			b.Fatalf("Deployment a0 in wave %q, want 1", w)
 		}
 	}

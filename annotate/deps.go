@@ -152,7 +152,7 @@ func (d *depGraph) scan(i int, r *manifest.Resource) {
 	var f uint8
 	for k, v := range r.Annotations {
 		switch {
-		case k == SyncWave || k == Hook || k == HookDeletePolicy || k == SyncOptions || k == HelmHookWeight || k == argocd.AnnotationHelmHook:
+		case k == argocd.AnnotationSyncWave || k == argocd.AnnotationHook || k == argocd.AnnotationHookDeletePolicy || k == argocd.AnnotationSyncOptions || k == argocd.AnnotationHelmHookWeight || k == argocd.AnnotationHelmHook:
 			f |= flagArgo
 		case k == DependsOn:
 			isDeps, depVal = true, v
@@ -187,7 +187,7 @@ func (d *depGraph) nodeOf(i int) int {
 		return d.node[i]
 	}
 	r := d.res[i]
-	n := order.Node{Name: r.String(), Phase: order.PhaseSync, Where: order.Origin{File: r.Source, Line: r.Line}}
+	n := order.Node{Name: r.String(), Phase: argocd.PhaseSync, Where: order.Origin{File: r.Source, Line: r.Line}}
 	if d.flags[i]&flagArgo == 0 {
 		// No hook, sync-wave or hook-weight: phase Sync, no pin.
 		d.node[i] = d.g.AddNode(n)
@@ -205,20 +205,18 @@ func (d *depGraph) nodeOf(i int) int {
 
 // phaseOf is the phase Argo CD runs an unselected resource in (its first
 // one, for a hook of several types).
-func (d *depGraph) phaseOf(r *manifest.Resource) order.Phase {
+func (d *depGraph) phaseOf(r *manifest.Resource) argocd.Phase {
 	if d.override {
-		return order.PhaseSync
+		return argocd.PhaseSync
 	}
-	types, _, isHook := argocd.HookTypesOf(r.Annotations)
+	h := argocd.Read(r.Annotations, argocd.Default)
 	switch {
-	case !isHook && len(types) == 1 && types[0] == argocd.HookSkip:
-		return order.PhaseSkip
-	case !isHook:
-		return order.PhaseSync
-	case len(types) == 0:
-		return order.PhaseSkip
+	case h.Skip || h.Ignored:
+		return argocd.PhaseSkip
+	case !h.Hook:
+		return argocd.PhaseSync
 	}
-	return order.HookType(types[0]).Phase()
+	return h.Types[0].Phase()
 }
 
 func origin(r *manifest.Resource, key string) order.Origin {
@@ -254,7 +252,7 @@ func (d *depGraph) warnf(r *manifest.Resource, key, format string, args ...any) 
 }
 
 // set returns the node of a set of resources, creating it.
-func (d *depGraph) set(key, noun string, phase order.Phase, where order.Origin) int {
+func (d *depGraph) set(key, noun string, phase argocd.Phase, where order.Origin) int {
 	if n, ok := d.sets[key]; ok {
 		return n
 	}
@@ -431,7 +429,7 @@ func (d *depGraph) helm(with []int) {
 			if !hasG {
 				key = dKey
 			}
-			d.warnf(r, key, "ignored on a Helm hook (Helm sequences hooks by helm.sh/hook-weight only)")
+			d.warnf(r, key, "ignored on a Helm hook (Helm sequences hooks by %s only)", argocd.AnnotationHelmHookWeight)
 			continue
 		}
 		own := ""

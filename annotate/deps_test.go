@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
 )
@@ -13,7 +14,7 @@ import (
 func wavesOfResources(res []*manifest.Resource) string {
 	var s []string
 	for _, r := range res {
-		w, ok := r.Annotation(SyncWave)
+		w, ok := r.Annotation(argocd.AnnotationSyncWave)
 		if !ok {
 			w = "-"
 		}
@@ -106,21 +107,21 @@ func TestDependencyAnnotations(t *testing.T) {
 			want: `error: app.yaml:10: metadata.annotations["config.kubernetes.io/depends-on"]: cycle: ConfigMap shop/b -> ConfigMap shop/a (app.yaml:10 metadata.annotations["config.kubernetes.io/depends-on"]) -> ConfigMap shop/b (app.yaml:2 metadata.annotations["config.kubernetes.io/depends-on"])`},
 		{name: "existing sync-wave is a pin; a dependency lands before it",
 			docs: []string{
-				obj("v1", "ConfigMap", "shop", "app", SyncWave, "-1", dep, "/namespaces/shop/Secret/s"),
+				obj("v1", "ConfigMap", "shop", "app", argocd.AnnotationSyncWave, "-1", dep, "/namespaces/shop/Secret/s"),
 				obj("v1", "Secret", "shop", "s"),
 			},
 			want: "ConfigMap/app=-1 Secret/s=-2", reason: "its own wave -1, after Secret shop/s (wave -2, config.kubernetes.io/depends-on)"},
 		{name: "pins that contradict a dependency",
 			docs: []string{
-				obj("v1", "ConfigMap", "shop", "app", SyncWave, "1", dep, "/namespaces/shop/Secret/s"),
-				obj("v1", "Secret", "shop", "s", SyncWave, "3"),
+				obj("v1", "ConfigMap", "shop", "app", argocd.AnnotationSyncWave, "1", dep, "/namespaces/shop/Secret/s"),
+				obj("v1", "Secret", "shop", "s", argocd.AnnotationSyncWave, "3"),
 			},
 			want: `error: app.yaml:2: metadata.annotations["config.kubernetes.io/depends-on"]: pinned waves contradict this edge: ConfigMap shop/app (wave 1) must come after Secret shop/s (wave 3)`},
 		{name: "override ignores existing waves",
 			order: "defaults: {existingAnnotations: override}\n",
 			docs: []string{
-				obj("v1", "ConfigMap", "shop", "app", SyncWave, "1", dep, "/namespaces/shop/Secret/s"),
-				obj("v1", "Secret", "shop", "s", SyncWave, "3"),
+				obj("v1", "ConfigMap", "shop", "app", argocd.AnnotationSyncWave, "1", dep, "/namespaces/shop/Secret/s"),
+				obj("v1", "Secret", "shop", "s", argocd.AnnotationSyncWave, "3"),
 			},
 			want: "ConfigMap/app=1 Secret/s=0"},
 		{name: "a grouped resource's dependency moves its group",
@@ -172,7 +173,7 @@ func TestDependencyAnnotations(t *testing.T) {
 			docs: []string{
 				obj("apps/v1", "Deployment", "shop", "app", HelmResourceGroup, "app", HelmDependsOnGroups, `["database", "cache"]`),
 				obj("apps/v1", "StatefulSet", "shop", "db", HelmResourceGroup, "database"),
-				obj("v1", "Service", "shop", "db", HelmResourceGroup, "database", SyncWave, "2"),
+				obj("v1", "Service", "shop", "db", HelmResourceGroup, "database", argocd.AnnotationSyncWave, "2"),
 				obj("apps/v1", "Deployment", "shop", "cache", HelmResourceGroup, "cache"),
 				obj("v1", "Service", "shop", "app", HelmResourceGroup, "app"),
 			},

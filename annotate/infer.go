@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/refs"
 )
@@ -135,7 +136,7 @@ func (d *depGraph) inferred(j, i int, ref refs.Ref) {
 
 // phaseOfIndex is the phase resource i is ordered in: its group's, else
 // its own.
-func (d *depGraph) phaseOfIndex(i int) order.Phase {
+func (d *depGraph) phaseOfIndex(i int) argocd.Phase {
 	if g := d.member[i]; g >= 0 {
 		return d.o.Groups[g].Phase()
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
 )
@@ -61,10 +62,10 @@ func TestInferredReferences(t *testing.T) {
 			docs: []string{pod("shop", "api", "{serviceAccountName: sa}"), obj("v1", "ServiceAccount", "shop", "sa")},
 			want: "Deployment/api=0 ServiceAccount/sa=0"},
 		{name: "a PreSync hook using a Sync object: no edge, no error", order: on,
-			docs: []string{pod("shop", "api", "{serviceAccountName: sa}", Hook, "PreSync"), obj("v1", "ServiceAccount", "shop", "sa")},
+			docs: []string{pod("shop", "api", "{serviceAccountName: sa}", argocd.AnnotationHook, "PreSync"), obj("v1", "ServiceAccount", "shop", "sa")},
 			want: "Deployment/api=- ServiceAccount/sa=-"},
 		{name: "pins that contradict a reference", order: on,
-			docs: []string{pod("shop", "api", "{serviceAccountName: sa}", SyncWave, "0"), obj("v1", "ServiceAccount", "shop", "sa", SyncWave, "2")},
+			docs: []string{pod("shop", "api", "{serviceAccountName: sa}", argocd.AnnotationSyncWave, "0"), obj("v1", "ServiceAccount", "shop", "sa", argocd.AnnotationSyncWave, "2")},
 			want: "error: app.yaml:2: spec.template.spec.serviceAccountName: pinned waves contradict this edge: Deployment shop/api (wave 0) must come after ServiceAccount shop/sa (wave 2)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

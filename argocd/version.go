@@ -1,7 +1,3 @@
-// Package argocd says which Argo CD release line syncwave models where
-// Argo CD's behaviour changed between lines: the sync-option vocabulary and
-// the delete hooks. Everything that did not change (phases, waves, the kind
-// order) lives with the rest of the vocabulary.
 package argocd
 
 import (
@@ -20,7 +16,8 @@ var (
 	V3_3  = Version{3, 3} // PreDelete hooks
 	V3_4  = Version{3, 4} // hook values are comma lists for delete hooks
 	V3_5  = Version{3, 5} // Helm 4
-	// Default is the current 3.x behaviour.
+	// Default is the current 3.x behaviour, the one default of every
+	// package (the health table included).
 	Default = V3_5
 )
 
@@ -60,6 +57,27 @@ func Parse(s string) (Version, error) {
 	return Version{major, minor}, nil
 }
 
+// Oldest and Newest are the lines syncwave models; a line between them is
+// read by the thresholds above (3.1 behaves as 3.0, 3.2 as 3.0).
+var (
+	Oldest = V2_14
+	Newest = V3_5
+)
+
+// Modelled is the line v is modelled as, and a note saying so when that is
+// not v itself: a line older than Oldest is modelled as Oldest, one newer
+// than Newest as Newest. The health table follows the same line.
+func (v Version) Modelled() (Version, string) {
+	v = v.OrDefault()
+	switch {
+	case !v.AtLeast(Oldest):
+		return Oldest, fmt.Sprintf("Argo CD %s is older than the lines syncwave models; it is modelled as Argo CD %s (sync options, hooks and health checks of %s)", v, Oldest, Oldest)
+	case v.AtLeast(Newest) && v != Newest:
+		return Newest, fmt.Sprintf("Argo CD %s is newer than the lines syncwave models; it is modelled as Argo CD %s (sync options, hooks and health checks of %s)", v, Newest, Newest)
+	}
+	return v, ""
+}
+
 // OrDefault is v, or Default for the zero Version.
 func (v Version) OrDefault() Version {
 	if v == (Version{}) {
@@ -90,12 +108,6 @@ var SyncOptionsSince3 = []string{"Prune=true", "Delete=true", "Replace=false"}
 // AppLevelSyncOptionsSince3 are the Application-level options 3.x added.
 var AppLevelSyncOptionsSince3 = []string{"ClientSideApplyMigration"}
 
-// Delete hook types.
-const (
-	PreDelete  = "PreDelete"
-	PostDelete = "PostDelete"
-)
-
 // DeleteHooks returns the delete hook types (PreDelete, PostDelete) a
 // resource runs as when its Application is deleted, from its
 // argocd.argoproj.io/hook and helm.sh/hook values, as the application
@@ -104,10 +116,10 @@ const (
 //     or "post-delete";
 //   - 3.3: PreDelete ("pre-delete") too, still exact values;
 //   - 3.4+: the value is a comma list containing the type (items trimmed).
-func DeleteHooks(v Version, argoValue, helmValue string, hasArgo, hasHelm bool) []string {
-	var out []string
-	for _, t := range []struct{ typ, helm string }{{PreDelete, "pre-delete"}, {PostDelete, "post-delete"}} {
-		if t.typ == PreDelete && !v.AtLeast(V3_3) {
+func DeleteHooks(v Version, argoValue, helmValue string, hasArgo, hasHelm bool) []Hook {
+	var out []Hook
+	for _, typ := range []Hook{HookPreDelete, HookPostDelete} {
+		if typ == HookPreDelete && !v.AtLeast(V3_3) {
 			continue
 		}
 		match := func(val, want string) bool {
@@ -121,8 +133,8 @@ func DeleteHooks(v Version, argoValue, helmValue string, hasArgo, hasHelm bool) 
 			}
 			return false
 		}
-		if hasArgo && match(argoValue, t.typ) || hasHelm && match(helmValue, t.helm) {
-			out = append(out, t.typ)
+		if hasArgo && match(argoValue, string(typ)) || hasHelm && match(helmValue, HelmHookFor[typ]) {
+			out = append(out, typ)
 		}
 	}
 	return out

@@ -44,18 +44,18 @@ func TestDeleteHooks(t *testing.T) {
 	for _, c := range []struct {
 		v    Version
 		a    ann
-		want []string
+		want []Hook
 	}{
-		{V2_14, ann{argo: "PostDelete", hasArgo: true}, []string{PostDelete}},
-		{V2_14, ann{helm: "post-delete", hasHelm: true}, []string{PostDelete}},
+		{V2_14, ann{argo: "PostDelete", hasArgo: true}, []Hook{HookPostDelete}},
+		{V2_14, ann{helm: "post-delete", hasHelm: true}, []Hook{HookPostDelete}},
 		{V2_14, ann{argo: "PreDelete", hasArgo: true}, nil},
 		{V2_14, ann{argo: "PostSync,PostDelete", hasArgo: true}, nil},
-		{V3_3, ann{argo: "PreDelete", hasArgo: true}, []string{PreDelete}},
-		{V3_3, ann{helm: "pre-delete", hasHelm: true}, []string{PreDelete}},
+		{V3_3, ann{argo: "PreDelete", hasArgo: true}, []Hook{HookPreDelete}},
+		{V3_3, ann{helm: "pre-delete", hasHelm: true}, []Hook{HookPreDelete}},
 		{V3_3, ann{argo: "PostSync,PostDelete", hasArgo: true}, nil},
-		{V3_4, ann{argo: "PostSync, PostDelete", hasArgo: true}, []string{PostDelete}},
-		{V3_4, ann{argo: "PreDelete,PostDelete", hasArgo: true}, []string{PreDelete, PostDelete}},
-		{V3_4, ann{helm: "post-install,post-delete", hasHelm: true}, []string{PostDelete}},
+		{V3_4, ann{argo: "PostSync, PostDelete", hasArgo: true}, []Hook{HookPostDelete}},
+		{V3_4, ann{argo: "PreDelete,PostDelete", hasArgo: true}, []Hook{HookPreDelete, HookPostDelete}},
+		{V3_4, ann{helm: "post-install,post-delete", hasHelm: true}, []Hook{HookPostDelete}},
 		{V3_5, ann{argo: "postdelete", hasArgo: true}, nil},
 	} {
 		got := DeleteHooks(c.v, c.a.argo, c.a.helm, c.a.hasArgo, c.a.hasHelm)

@@ -25,21 +25,50 @@ func TestWave(t *testing.T) {
 	}
 }
 
-func TestHookTypesOf(t *testing.T) {
+func TestReadHookTypes(t *testing.T) {
 	for _, tc := range []struct {
 		ann  map[string]string
 		want string
 	}{
-		{nil, "[] false false"},
-		{map[string]string{AnnotationHook: "PostSync, PreSync"}, "[PostSync PreSync] false true"},
-		{map[string]string{AnnotationHook: "Skip"}, "[Skip] false false"},
-		{map[string]string{AnnotationHook: "bogus", AnnotationHelmHook: "pre-install,post-upgrade"}, "[PreSync PostSync] true true"},
-		{map[string]string{AnnotationHelmHook: "crd-install"}, "[] false false"},
-		{map[string]string{AnnotationHelmHook: "test"}, "[] false true"},
+		{nil, "[] false false [Sync]"},
+		{map[string]string{AnnotationHook: "PostSync, PreSync"}, "[PostSync PreSync] false true [PreSync PostSync]"},
+		{map[string]string{AnnotationHook: "Skip"}, "[Skip] false false []"},
+		{map[string]string{AnnotationHook: "bogus", AnnotationHelmHook: "pre-install,post-upgrade"}, "[PreSync PostSync] true true [PreSync PostSync]"},
+		{map[string]string{AnnotationHelmHook: "crd-install"}, "[] false false [Sync]"},
+		{map[string]string{AnnotationHelmHook: "test"}, "[] false true []"},
 	} {
-		types, helm, hook := HookTypesOf(tc.ann)
-		if got := fmt.Sprint(types, " ", helm, " ", hook); got != tc.want {
-			t.Errorf("HookTypesOf(%v) = %s, want %s", tc.ann, got, tc.want)
+		r := Read(tc.ann, Version{})
+		if got := fmt.Sprint(r.Types, " ", r.FromHelm, " ", r.Hook, " ", r.Phases); got != tc.want {
+			t.Errorf("Read(%v) = %s, want %s", tc.ann, got, tc.want)
+		}
+	}
+}
+
+func TestReadDeletePolicies(t *testing.T) {
+	r := Read(map[string]string{AnnotationHook: "PreSync", AnnotationHookDeletePolicy: "HookFailed, bogus", AnnotationHelmDeletePolicy: "hook-succeeded,hook-failed"}, Version{})
+	if got := r.DeletePolicies.String(); got != "HookFailed,HookSucceeded" {
+		t.Errorf("DeletePolicies = %s", got)
+	}
+	if got := Read(map[string]string{AnnotationHook: "Sync"}, Version{}).DeletePolicies.String(); got != "BeforeHookCreation" {
+		t.Errorf("default DeletePolicies = %s", got)
+	}
+	if got := Read(nil, Version{}).DeletePolicies; got != nil {
+		t.Errorf("non-hook DeletePolicies = %v", got)
+	}
+}
+
+func TestModelled(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		note     bool
+	}{{"2.9", "2.14", true}, {"2.14", "2.14", false}, {"3.2", "3.2", false}, {"3.5", "3.5", false}, {"3.6", "3.5", true}} {
+		v, err := Parse(tc.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, note := v.Modelled()
+		if m.String() != tc.want || (note != "") != tc.note {
+			t.Errorf("%s.Modelled() = %s, %q", tc.in, m, note)
 		}
 	}
 }

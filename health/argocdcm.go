@@ -3,14 +3,15 @@ package health
 import (
 	"errors"
 	"fmt"
-	"github.com/syncwave/syncwave/internal/sandbox"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/yaml"
+
+	"github.com/syncwave/syncwave/internal/sandbox"
 )
 
 // ConfigMap is the health part of an argocd-cm ConfigMap: the group/kinds
@@ -86,11 +87,15 @@ func readConfigMapDir(dir string) (*ConfigMap, error) {
 // map keyed "group/Kind" whose entries may hold health.lua) and the split
 // keys resource.customizations.health.<group>_<kind> (or .<kind> for the
 // core group, .all for every kind). Keys may hold "*" wildcards.
+//
+// The file is read as Kubernetes and Argo CD read a ConfigMap, with
+// sigs.k8s.io/yaml: YAML 1.1 scalars, and a key given twice keeps its last
+// value.
 func ParseConfigMap(file string, data []byte) (*ConfigMap, error) {
 	var doc struct {
-		APIVersion string            `yaml:"apiVersion"`
-		Kind       string            `yaml:"kind"`
-		Data       map[string]string `yaml:"data"`
+		APIVersion string            `json:"apiVersion"`
+		Kind       string            `json:"kind"`
+		Data       map[string]string `json:"data"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("argocd-cm %s: %w", file, pathErr(err))
@@ -106,7 +111,7 @@ func fromData(file string, data map[string]string) (*ConfigMap, error) {
 	cm := &ConfigMap{checks: map[string]string{}}
 	if block := doc.Data[customizationsKey]; block != "" {
 		var overrides map[string]struct {
-			HealthLua string `yaml:"health.lua"`
+			HealthLua string `json:"health.lua"`
 		}
 		if err := yaml.Unmarshal([]byte(block), &overrides); err != nil {
 			return nil, fmt.Errorf("argocd-cm %s: data.%s: %w", file, customizationsKey, err)

@@ -14,7 +14,8 @@
 // The tables are generated from Argo CD's own source (group/kind names only;
 // no script is copied): the 2.14 table from the Argo CD version the test
 // module pins, checked by test/health against that version's code; the 3.x
-// table from Argo CD's git tags. Regenerate with go generate.
+// table from Argo CD's git tags. Regenerate with go generate. For picks the
+// table of an argocd.Version, the one version (and default) of every package.
 package health
 
 //go:generate go run ../hack/genhealth -gomod ../test -line 2.14 -o zz_argocd_2_14.go

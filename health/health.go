@@ -2,13 +2,14 @@ package health
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/gobwas/glob"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // GroupKind names a kind of resource. In a Lua entry of the 3.x table a "*"
@@ -64,39 +65,27 @@ func init() {
 // Lines are the Argo CD lines syncwave knows, oldest first.
 var Lines = []*Table{argocd2_14, argocd3}
 
-// Default is the table of the Argo CD version syncwave is tested against.
-var Default = argocd2_14
-
-var versionRE = regexp.MustCompile(`^v?(\d+)(?:\.(\d+|x))?(?:\.\d+)?(?:[-+].*)?$`)
-
-// ForVersion returns the table for an Argo CD version: "" is Default;
-// "2.14", "v2.14.21" select the 2.14 table; "3", "3.x" the whole 3.x table;
-// "3.2" or "v3.2.5" the 3.x table without the scripts added after 3.2.
-func ForVersion(v string) (*Table, error) {
-	if v == "" {
-		return Default, nil
+// For returns the health knowledge of Argo CD line v (zero:
+// argocd.Default), the line v.Modelled() models it as: a 2.x line reads the
+// 2.14 table, a 3.x line the 3.x table without the scripts added after its
+// minor.
+func For(v argocd.Version) *Table {
+	m, _ := v.Modelled()
+	if m.Major == 2 {
+		return argocd2_14
 	}
-	m := versionRE.FindStringSubmatch(strings.TrimSpace(v))
-	if m == nil {
-		return nil, fmt.Errorf("Argo CD version %q: expected a version such as 2.14, 3.x or v3.2.1", v)
+	if t, ok := byMinor.Load(m.Minor); ok {
+		return t.(*Table)
 	}
-	switch m[1] {
-	case "2":
-		if m[2] == "14" {
-			return argocd2_14, nil
-		}
-	case "3":
-		if m[2] == "" || m[2] == "x" {
-			return argocd3, nil
-		}
-		minor, _ := strconv.Atoi(m[2])
-		t := *argocd3
-		t.limited, t.minor = true, minor
-		t.judged = new(sync.Map)
-		return &t, nil
-	}
-	return nil, fmt.Errorf("Argo CD version %q: syncwave knows the health checks of Argo CD 2.14 and 3.x", v)
+	t := *argocd3
+	t.limited, t.minor = true, m.Minor
+	t.judged = new(sync.Map)
+	got, _ := byMinor.LoadOrStore(m.Minor, &t)
+	return got.(*Table)
 }
+
+// byMinor holds the 3.x tables For returned, so that each keeps its cache.
+var byMinor sync.Map // int -> *Table
 
 // How says how Argo CD judges a resource's health.
 type How string

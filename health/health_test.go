@@ -3,6 +3,8 @@ package health
 import (
 	"strings"
 	"testing"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 func TestJudge(t *testing.T) {
@@ -30,14 +32,7 @@ data:
 	if cm.Len() != 3 {
 		t.Errorf("Len %d, want 3", cm.Len())
 	}
-	v3, err := ForVersion("3.x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v30, err := ForVersion("v3.0.4")
-	if err != nil {
-		t.Fatal(err)
-	}
+	v3, v30, v214 := For(argocd.V3_5), For(argocd.V3_0), For(argocd.V2_14)
 	for _, tc := range []struct {
 		table       *Table
 		group, kind string
@@ -45,19 +40,19 @@ data:
 		how         How
 		detail      string
 	}{
-		{Default, "apps", "Deployment", nil, BuiltIn, "built-in check: until rolled out"},
-		{Default, "", "ConfigMap", nil, None, "no health check: ready once applied"},
-		{Default, "argoproj.io", "Application", nil, None, "since Argo CD 1.8"},
-		{Default, "argoproj.io", "Application", cm, User, "resource.customizations.health.argoproj.io_Application"},
-		{Default, "example.com", "Widget", cm, User, "resource.customizations example.com/Widget"},
-		{Default, "example.com", "NoHealth", cm, None, "ready once applied"},
-		{Default, "x.acme.io", "Thing", cm, User, "*.acme.io_*"},
-		{Default, "cert-manager.io", "Certificate", nil, Lua, "Lua check of Argo CD 2.14"},
-		{Default, "apiextensions.k8s.io", "CustomResourceDefinition", nil, None, "ready once applied"},
+		{v214, "apps", "Deployment", nil, BuiltIn, "built-in check: until rolled out"},
+		{v214, "", "ConfigMap", nil, None, "no health check: ready once applied"},
+		{v214, "argoproj.io", "Application", nil, None, "since Argo CD 1.8"},
+		{v214, "argoproj.io", "Application", cm, User, "resource.customizations.health.argoproj.io_Application"},
+		{v214, "example.com", "Widget", cm, User, "resource.customizations example.com/Widget"},
+		{v214, "example.com", "NoHealth", cm, None, "ready once applied"},
+		{v214, "x.acme.io", "Thing", cm, User, "*.acme.io_*"},
+		{v214, "cert-manager.io", "Certificate", nil, Lua, "Lua check of Argo CD 2.14"},
+		{v214, "apiextensions.k8s.io", "CustomResourceDefinition", nil, None, "ready once applied"},
 		{v3, "apiextensions.k8s.io", "CustomResourceDefinition", nil, Lua, "until Established"},
 		{v3, "s3.aws.upbound.io", "Bucket", nil, Lua, "*.upbound.io/*"},
 		{v30, "s3.aws.upbound.io", "Bucket", nil, None, "ready once applied"},
-		{Default, "s3.aws.upbound.io", "Bucket", nil, None, "ready once applied"},
+		{v214, "s3.aws.upbound.io", "Bucket", nil, None, "ready once applied"},
 	} {
 		j := tc.table.Judge(tc.group, tc.kind, tc.cm)
 		if j.How != tc.how || !strings.Contains(j.Detail, tc.detail) {
@@ -66,31 +61,25 @@ data:
 	}
 }
 
-func TestForVersion(t *testing.T) {
-	for v, want := range map[string]string{"": "2.14", "2.14": "2.14", "v2.14.21": "2.14", "3": "3.x", "3.x": "3.x", "v3.2.1": "3.x"} {
-		tb, err := ForVersion(v)
-		if err != nil || tb.Line != want {
-			t.Errorf("ForVersion(%q) = %v, %v; want %s", v, tb, err, want)
+// TestFor: the health table follows the one Argo CD version, its default
+// included (the zero Version is argocd.Default, 3.5, not 2.14).
+func TestFor(t *testing.T) {
+	for _, c := range []struct {
+		v    argocd.Version
+		want string
+	}{{argocd.Version{}, "3.x"}, {argocd.V2_14, "2.14"}, {argocd.Version{Major: 2, Minor: 9}, "2.14"}, {argocd.V3_0, "3.x"}, {argocd.Version{Major: 3, Minor: 9}, "3.x"}} {
+		if got := For(c.v).Line; got != c.want {
+			t.Errorf("For(%v) = %s, want %s", c.v, got, c.want)
 		}
 	}
-	for _, v := range []string{"2.13", "1.8", "4.0", "latest"} {
-		if _, err := ForVersion(v); err == nil {
-			t.Errorf("ForVersion(%q): no error", v)
-		}
+	if For(argocd.Version{}) != For(argocd.Default) {
+		t.Error("For(zero) is not For(argocd.Default)")
 	}
-	_, l30 := mustVersion(t, "3.0").Count()
-	_, l3 := mustVersion(t, "3.x").Count()
+	_, l30 := For(argocd.V3_0).Count()
+	_, l3 := For(argocd.V3_5).Count()
 	if l30 >= l3 {
-		t.Errorf("3.0 has %d scripts, 3.x %d: expected fewer in 3.0", l30, l3)
+		t.Errorf("3.0 has %d scripts, 3.5 %d: expected fewer in 3.0", l30, l3)
 	}
-}
-
-func mustVersion(t *testing.T, v string) *Table {
-	tb, err := ForVersion(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tb
 }
 
 func TestParseConfigMapErrors(t *testing.T) {
@@ -114,7 +103,31 @@ func FuzzParseConfigMap(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cm, err := ParseConfigMap("f", b)
 		if err == nil {
-			Default.Judge("a", "B", cm)
+			For(argocd.Default).Judge("a", "B", cm)
 		}
 	})
+}
+
+// TestParseConfigMapRepeatedKey: Kubernetes reads a ConfigMap with
+// sigs.k8s.io/yaml, where a key given twice keeps its last value; so does
+// ParseConfigMap (yaml.v3 refused the file).
+func TestParseConfigMapRepeatedKey(t *testing.T) {
+	for name, tc := range map[string]struct {
+		doc  string
+		want int
+	}{
+		"last empties": {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations.health.apps_Foo: x\n  resource.customizations.health.apps_Foo: \"\"\n", 0},
+		"last sets":    {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations.health.apps_Foo: \"\"\n  resource.customizations.health.apps_Foo: x\n", 1},
+		"block key":    {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations: |\n    apps/Foo:\n      health.lua: x\n    apps/Foo:\n      health.lua: \"\"\n", 0},
+		"data twice":   {"apiVersion: v1\nkind: ConfigMap\ndata:\n  resource.customizations.health.apps_Foo: x\ndata:\n  resource.customizations.health.apps_Bar: x\n", 1},
+	} {
+		cm, err := ParseConfigMap("f.yaml", []byte(tc.doc))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if cm.Len() != tc.want {
+			t.Errorf("%s: %d checks, want %d", name, cm.Len(), tc.want)
+		}
+	}
 }

@@ -64,8 +64,10 @@ type Input struct {
 	Plan *plan.Plan
 	// Objects are the full rendered objects of the plan's resources.
 	Objects map[*manifest.Resource]map[string]any
-	// Health is the Argo CD line's health knowledge; ConfigMap the user's
-	// checks (nil for none).
+	// ArgoCD is the Argo CD line modelled (zero: argocd.Default); Health
+	// is its health knowledge (nil: health.For(ArgoCD)); ConfigMap the
+	// user's checks (nil for none).
+	ArgoCD    argocd.Version
 	Health    *health.Table
 	ConfigMap *health.ConfigMap
 	// APIVersions are the API versions the cluster serves (KUBE_API_VERSIONS,
@@ -181,7 +183,7 @@ var Rules = []Rule{
 	{"gate-without-health", Warning, "a custom resource or Application without a health check is ordered before something (a group after its group, or a later sync-wave in its phase): nothing waits for it to be ready"},
 	{"reference-planned-later", Error, "a pod template uses a ServiceAccount, ConfigMap, Secret or PersistentVolumeClaim planned in a later wave or phase (a RoleBinding whose Role or ServiceAccount comes later: warning)"},
 	{"hook-identity", Error, "a hook's ServiceAccount, RBAC or referenced objects are created in a later phase or wave"},
-	{"named-hook-runs-once", Warning, "a hook with a fixed name and without " + argocd.BeforeHookCreation + ": Argo CD does not create it again while the old one exists"},
+	{"named-hook-runs-once", Warning, "a hook with a fixed name and without " + string(argocd.BeforeHookCreation) + ": Argo CD does not create it again while the old one exists"},
 	{"crd-after-cr", Warning, "a CRD is planned after a custom resource of its kind: Argo CD moves it in front, out of its group"},
 	{"cr-without-crd", Error, "a custom resource whose CRD is neither in the output nor served by the cluster, without " + argocd.SkipDryRunOnMissingResource},
 	{"wave-cost", Info, "the number of waves and the minimum time their delays add to every sync"},
@@ -191,7 +193,7 @@ var Rules = []Rule{
 // application-wide ones last.
 func Run(in Input) []Finding {
 	if in.Health == nil {
-		in.Health = health.Default
+		in.Health = health.For(in.ArgoCD)
 	}
 	if in.Plan.Waits == nil {
 		in.Plan.ComputeWaits(in.Health, in.ConfigMap)

@@ -77,7 +77,7 @@ func (c *ctx) later(j, i int) bool {
 }
 
 func place(s plan.Step) string {
-	if s.Hook && s.Phase == plan.Sync {
+	if s.Hook && s.Phase == argocd.PhaseSync {
 		return fmt.Sprintf("Sync wave %d (a Sync hook)", s.Wave)
 	}
 	return fmt.Sprintf("%s wave %d", s.Phase, s.Wave)
@@ -279,7 +279,7 @@ func (c *ctx) namedHooks() []Finding {
 			continue
 		}
 		done[s.Resource] = true
-		if s.Name == "" || slices.Contains(argocd.CSV(s.HookDeletePolicy), argocd.BeforeHookCreation) {
+		if s.Name == "" || slices.Contains(argocd.ParseDeletePolicies(s.HookDeletePolicy), argocd.BeforeHookCreation) {
 			continue
 		}
 		if obj := c.in.Objects[s.Resource]; obj != nil {
@@ -290,12 +290,12 @@ func (c *ctx) namedHooks() []Finding {
 			}
 		}
 		why := "the one from the first sync stays, so later syncs find it already there and never run it again"
-		if slices.Contains(argocd.CSV(s.HookDeletePolicy), argocd.HookSucceeded) {
+		if slices.Contains(argocd.ParseDeletePolicies(s.HookDeletePolicy), argocd.HookSucceeded) {
 			why = "it is deleted only when it succeeds: after one failed run it stays, and later syncs find it already there and never run it again"
 		}
 		out = append(out, c.finding("named-hook-runs-once", Warning, i,
 			fmt.Sprintf("hook %s has a fixed name and delete policy %s: %s", s.Name, s.HookDeletePolicy, why),
-			"add "+argocd.BeforeHookCreation+" to its delete policy ("+argocd.AnnotationHookDeletePolicy+", or hookDeletePolicy in syncwave.yaml), or give it metadata.generateName instead of a name"))
+			"add "+string(argocd.BeforeHookCreation)+" to its delete policy ("+argocd.AnnotationHookDeletePolicy+", or hookDeletePolicy in syncwave.yaml), or give it metadata.generateName instead of a name"))
 	}
 	return out
 }
@@ -322,7 +322,7 @@ func (c *ctx) crds() []Finding {
 	}
 	for i, s := range c.steps {
 		if s.Kind == "CustomResourceDefinition" && s.Moved {
-			wave := s.Resource.Annotations[plan.AnnotationSyncWave]
+			wave := s.Resource.Annotations[argocd.AnnotationSyncWave]
 			if wave == "" {
 				wave = "0"
 			}
@@ -374,7 +374,7 @@ func (c *ctx) served(apiVersion, kind string) bool {
 func (c *ctx) waveCost() []Finding {
 	n := 0
 	for i, s := range c.steps {
-		if s.Phase == plan.SyncFail {
+		if s.Phase == argocd.PhaseSyncFail {
 			continue
 		}
 		if i == 0 || s.Phase != c.steps[i-1].Phase || s.Wave != c.steps[i-1].Wave {

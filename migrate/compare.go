@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"fmt"
+	"github.com/syncwave/syncwave/argocd"
 	"sort"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 // its phase (waves are only an order: -5, 0, 7 sync like 0, 1, 2) and its
 // hook delete policy.
 type place struct {
-	phase  plan.Phase
+	phase  argocd.Phase
 	hook   bool
 	rank   int
 	wave   int
@@ -39,14 +40,14 @@ func stepID(s plan.Step) string {
 // places maps every step of p to its place; a resource with several steps
 // (a hook of several types) gets "#2", "#3" on its later ones.
 func places(p *plan.Plan) map[string]place {
-	waves := map[plan.Phase]map[int]bool{}
+	waves := map[argocd.Phase]map[int]bool{}
 	for _, s := range p.Steps {
 		if waves[s.Phase] == nil {
 			waves[s.Phase] = map[int]bool{}
 		}
 		waves[s.Phase][s.Wave] = true
 	}
-	rank := map[plan.Phase]map[int]int{}
+	rank := map[argocd.Phase]map[int]int{}
 	for ph, ws := range waves {
 		var list []int
 		for w := range ws {

@@ -49,15 +49,15 @@ type Result struct {
 // member is a resource whose ordering moves into a group.
 type member struct {
 	r      *manifest.Resource
-	phase  order.Phase
-	hook   order.HookType
+	phase  argocd.Phase
+	hook   argocd.Hook
 	wave   int
 	policy string
 }
 
 // key is what the members of one group share.
 func (m member) key() string {
-	return fmt.Sprintf("%d/%s/%d/%s", m.phase, m.hook, m.wave, m.policy)
+	return fmt.Sprintf("%s/%s/%d/%s", m.phase, m.hook, m.wave, m.policy)
 }
 
 // hasOrdering reports whether r carries any of StripKeys.
@@ -82,8 +82,8 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 	}
 	// free[phase] are the waves of the steps no group will hold: they are
 	// fixed, and the groups must keep their places around them.
-	free := map[order.Phase]map[int]bool{}
-	addFree := func(ph order.Phase, w int) {
+	free := map[argocd.Phase]map[int]bool{}
+	addFree := func(ph argocd.Phase, w int) {
 		if free[ph] == nil {
 			free[ph] = map[int]bool{}
 		}
@@ -113,8 +113,8 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 		}
 		m := member{r: r, phase: phaseOf(s), wave: s.Wave}
 		if s.Hook {
-			m.hook = order.HookType(s.Phase)
-			if s.HookDeletePolicy != argocd.BeforeHookCreation {
+			m.hook = argocd.Hook(s.Phase)
+			if s.HookDeletePolicy != string(argocd.BeforeHookCreation) {
 				m.policy = s.HookDeletePolicy
 			}
 		} else if v, ok := r.Annotations[argocd.AnnotationHookDeletePolicy]; ok {
@@ -127,7 +127,7 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 		}
 		members = append(members, m)
 	}
-	if free[order.PhaseSync][0] {
+	if free[argocd.PhaseSync][0] {
 		// Unannotated resources sync in wave 0 already, and the groups
 		// around them are pinned anyway: a resource whose annotations
 		// only say "Sync, wave 0" needs no group, only its annotation goes.
@@ -135,7 +135,7 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 		// ordered by edges alone.)
 		kept := members[:0]
 		for _, m := range members {
-			if m.hook == order.HookNone && m.phase == order.PhaseSync && m.wave == 0 && !hasKey(m.r, argocd.AnnotationHelmHookWeight) {
+			if m.hook == argocd.HookNone && m.phase == argocd.PhaseSync && m.wave == 0 && !hasKey(m.r, argocd.AnnotationHelmHookWeight) {
 				res.Carried = append(res.Carried, m.r)
 				continue
 			}
@@ -149,9 +149,9 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 			continue
 		}
 		seen[r] = true
-		if types := argocd.CSV(r.Annotations[argocd.AnnotationHook]); len(types) == 1 && types[0] == argocd.HookSkip {
+		if types := argocd.CSV(r.Annotations[argocd.AnnotationHook]); len(types) == 1 && types[0] == string(argocd.HookSkip) {
 			// never applied: its wave means nothing
-			members = append(members, member{r: r, phase: order.PhaseSkip, hook: order.HookSkip})
+			members = append(members, member{r: r, phase: argocd.PhaseSkip, hook: argocd.HookSkip})
 			continue
 		}
 		res.Notes = append(res.Notes, fmt.Sprintf("%s (%s): excluded from the sync (%s); its annotations stay", r, r.Where(), x.Reason))
@@ -159,14 +159,14 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 
 	byKey := map[string]*Group{}
 	var groups []*Group
-	phases := map[*Group]order.Phase{}
+	phases := map[*Group]argocd.Phase{}
 	for _, m := range members {
 		g, ok := byKey[m.key()]
 		if !ok {
 			g = &Group{FromWave: m.wave}
 			g.Hook = m.hook
 			if m.policy != "" {
-				g.HookDeletePolicy = order.ParseDeletePolicies(m.policy)
+				g.HookDeletePolicy = argocd.ParseDeletePolicies(m.policy)
 			}
 			byKey[m.key()] = g
 			groups = append(groups, g)
@@ -212,8 +212,8 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 		res.Carried = carried
 	}
 	// edges and pins, phase by phase
-	byPhase := map[order.Phase][]*Group{}
-	var phaseList []order.Phase
+	byPhase := map[argocd.Phase][]*Group{}
+	var phaseList []argocd.Phase
 	for _, g := range groups {
 		ph := phases[g]
 		if _, ok := byPhase[ph]; !ok {
@@ -222,7 +222,7 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 		byPhase[ph] = append(byPhase[ph], g)
 	}
 	for _, ph := range phaseList {
-		if ph == order.PhaseSkip {
+		if ph == argocd.PhaseSkip {
 			continue
 		}
 		link(byPhase[ph], free[ph])
@@ -231,7 +231,7 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 	sort.SliceStable(groups, func(i, j int) bool {
 		pi, pj := phases[groups[i]], phases[groups[j]]
 		if pi != pj {
-			return pi < pj
+			return pi.Order() < pj.Order()
 		}
 		return groups[i].FromWave < groups[j].FromWave
 	})
@@ -240,8 +240,8 @@ func Migrate(p *plan.Plan, all []*manifest.Resource) (*Result, error) {
 }
 
 // phaseOf is the ordering file's phase of a step.
-func phaseOf(s plan.Step) order.Phase {
-	return order.HookType(s.Phase).Phase()
+func phaseOf(s plan.Step) argocd.Phase {
+	return s.Phase
 }
 
 // link orders the groups of one phase: each distinct wave comes after the

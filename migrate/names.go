@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"fmt"
+	"github.com/syncwave/syncwave/argocd"
 	"strings"
 
 	"github.com/syncwave/syncwave/manifest"
@@ -21,7 +22,7 @@ func name(groups []*Group, all []*manifest.Resource) {
 	for _, g := range groups {
 		base := baseName(g)
 		cands := []string{base}
-		if g.Hook != order.HookNone {
+		if g.Hook != argocd.HookNone {
 			cands = append(cands, base+"-"+strings.ToLower(string(g.Hook)))
 		}
 		cands = append(cands, base+"-wave-"+waveWord(g.FromWave))
@@ -70,7 +71,7 @@ func baseName(g *Group) string {
 		return strings.ToLower(kind)
 	}
 	ph := "sync"
-	if g.Hook != order.HookNone {
+	if g.Hook != argocd.HookNone {
 		ph = strings.ToLower(string(g.Hook))
 	}
 	return ph + "-wave-" + waveWord(g.FromWave)

@@ -2,6 +2,7 @@ package order
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // Decode strictly decodes an ordering file, applies Default and runs
@@ -218,6 +221,12 @@ func simpleKey(k string) bool {
 	return true
 }
 
+// textTypes are the field types written as one string in the ordering
+// file and read by their UnmarshalText, with what the string must be.
+var textTypes = map[reflect.Type]string{
+	reflect.TypeFor[argocd.DeletePolicies](): "a comma-separated string",
+}
+
 var (
 	unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 	anyMapType      = reflect.TypeFor[map[string]any]()
@@ -240,6 +249,16 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, line int) {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return // null leaves the zero value
 	}
+	if what, ok := textTypes[v.Type()]; ok {
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+			d.errorf(n.Line, path, "expected %s, found %s", what, describe(n))
+			return
+		}
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
+			d.errorf(n.Line, path, "%s", err.Error())
+		}
+		return
+	}
 	if v.CanAddr() && v.Addr().Type().Implements(unmarshalerType) {
 		if err := v.Addr().Interface().(yaml.Unmarshaler).UnmarshalYAML(n); err != nil {
 			d.errorf(n.Line, path, "%s", err.Error())
@@ -253,9 +272,9 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, line int) {
 			d.errorf(n.Line, path, "expected a mapping, found %s", describe(n))
 			return
 		}
-		var m map[string]any
-		if err := n.Decode(&m); err != nil {
-			d.errorf(n.Line, path, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		m, err := decodeValues(n, &d.budget)
+		if err != nil {
+			d.errorf(n.Line, path, "%s", err.Error())
 			return
 		}
 		v.Set(reflect.ValueOf(m))

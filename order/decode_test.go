@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -105,7 +106,7 @@ sources:
 		t.Fatal(err)
 	}
 	h := o.Sources[0].Helm
-	if h.Values["replicas"] != 3 || h.Values["image"].(map[string]any)["tag"] != "1.2" {
+	if h.Values["replicas"] != float64(3) || h.Values["image"].(map[string]any)["tag"] != "1.2" {
 		t.Errorf("values = %#v", h.Values)
 	}
 	if len(h.Parameters) != 2 || !h.Parameters[1].ForceString || h.KubeVersion != "1.29" || !h.SkipCRDs || !h.IgnoreMissingValueFiles {
@@ -169,5 +170,39 @@ func TestAliasBomb(t *testing.T) {
 	}
 	if _, err := Decode("x.yaml", []byte(b.String())); err == nil {
 		t.Fatal("no error")
+	}
+}
+
+// TestDecodeHelmValuesAsHelm: inline helm.values are read as Helm reads a
+// values file (YAML 1.1 scalars, JSON numbers), not as the YAML 1.2 of the
+// rest of the file; an anchor outside the subtree still expands.
+func TestDecodeHelmValuesAsHelm(t *testing.T) {
+	o, err := Decode("x.yaml", []byte(`apiVersion: syncwave.io/v1alpha1
+kind: SyncOrder
+defaults: {}
+sources:
+  - helm:
+      values:
+        enabled: yes
+        off: no
+        quoted: "yes"
+        mode: 0755
+        shared: &s {on: On}
+        again: *s
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := o.Sources[0].Helm.Values
+	want := map[string]any{
+		"enabled": true, "false": false, "quoted": "yes", "mode": float64(0755),
+		"shared": map[string]any{"true": true}, "again": map[string]any{"true": true},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("values = %#v\nwant %#v", got, want)
+	}
+	_, err = Decode("x.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\nsources:\n  - helm:\n      values:\n        a: 1\n        a: 2\n"))
+	if err == nil || !strings.Contains(err.Error(), `line 7: mapping key "a" already defined at line 6`) {
+		t.Errorf("duplicate key: %v", err)
 	}
 }

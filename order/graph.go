@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // Node is one node of an ordering graph: a group of syncwave.yaml, a
@@ -20,7 +22,7 @@ type Node struct {
 	// Noun is Label with what it is: `group "db"`, `Helm resource group
 	// "db"`.
 	Noun  string
-	Phase Phase
+	Phase argocd.Phase
 	// Pin fixes the node's wave; nil lets the graph choose it.
 	Pin *int
 	// Set marks a node that stands for a set of resources: it is never
@@ -256,7 +258,7 @@ type solver struct {
 // checkPhases reports an edge that the phases contradict.
 func (s *solver) checkPhases(e Edge) *FieldError {
 	pf, pt := s.nodes[e.From].Phase, s.nodes[e.To].Phase
-	if pf == pt || (pf.Ordered() && pt.Ordered() && pf < pt) {
+	if pf == pt || (pf.Ordered() && pt.Ordered() && pf.Order() < pt.Order()) {
 		return nil
 	}
 	from, to := s.nodes[e.From].Label, s.nodes[e.To].Label

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // APIVersion and Kind identify an ordering file.
@@ -58,9 +60,9 @@ func (e ExistingAnnotations) Validate() error {
 type Defaults struct {
 	// Wave is the wave of an unpinned group with no bound, and the wave
 	// written on unselected resources that have none. Default 0.
-	Wave                *int                `yaml:"wave,omitempty" json:"wave,omitempty"`
-	HookDeletePolicy    DeletePolicies      `yaml:"hookDeletePolicy,omitempty" json:"hookDeletePolicy,omitempty"`
-	ExistingAnnotations ExistingAnnotations `yaml:"existingAnnotations,omitempty" json:"existingAnnotations,omitempty"`
+	Wave                *int                  `yaml:"wave,omitempty" json:"wave,omitempty"`
+	HookDeletePolicy    argocd.DeletePolicies `yaml:"hookDeletePolicy,omitempty" json:"hookDeletePolicy,omitempty"`
+	ExistingAnnotations ExistingAnnotations   `yaml:"existingAnnotations,omitempty" json:"existingAnnotations,omitempty"`
 }
 
 // DefaultWave returns Defaults.Wave, or 0 when it is not set.
@@ -76,18 +78,18 @@ type Group struct {
 	Name   string     `yaml:"name" json:"name"`
 	Select []Selector `yaml:"select,omitempty" json:"select,omitempty"`
 	// Wave pins the group's wave; nil lets ComputeWaves choose it.
-	Wave             *int           `yaml:"wave,omitempty" json:"wave,omitempty"`
-	After            []string       `yaml:"after,omitempty" json:"after,omitempty"`
-	Before           []string       `yaml:"before,omitempty" json:"before,omitempty"`
-	Hook             HookType       `yaml:"hook,omitempty" json:"hook,omitempty"`
-	HookDeletePolicy DeletePolicies `yaml:"hookDeletePolicy,omitempty" json:"hookDeletePolicy,omitempty"`
-	SyncOptions      []SyncOption   `yaml:"syncOptions,omitempty" json:"syncOptions,omitempty"`
+	Wave             *int                  `yaml:"wave,omitempty" json:"wave,omitempty"`
+	After            []string              `yaml:"after,omitempty" json:"after,omitempty"`
+	Before           []string              `yaml:"before,omitempty" json:"before,omitempty"`
+	Hook             argocd.Hook           `yaml:"hook,omitempty" json:"hook,omitempty"`
+	HookDeletePolicy argocd.DeletePolicies `yaml:"hookDeletePolicy,omitempty" json:"hookDeletePolicy,omitempty"`
+	SyncOptions      []SyncOption          `yaml:"syncOptions,omitempty" json:"syncOptions,omitempty"`
 	// Optional groups may select no resource.
 	Optional bool `yaml:"optional,omitempty" json:"optional,omitempty"`
 }
 
 // Phase is the sync phase of the group's resources.
-func (g *Group) Phase() Phase { return g.Hook.Phase() }
+func (g *Group) Phase() argocd.Phase { return g.Hook.Phase() }
 
 // File is the file name given to Decode ("" for an order built in code).
 func (o *SyncOrder) File() string { return o.file }

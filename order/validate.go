@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // Default fills in defaults: existingAnnotations keep, defaults.wave 0,
@@ -23,7 +25,7 @@ func (o *SyncOrder) Default() {
 	}
 	for i := range o.Groups {
 		g := &o.Groups[i]
-		if g.Hook != HookNone && g.Hook != HookSkip && len(g.HookDeletePolicy) == 0 && len(o.Defaults.HookDeletePolicy) > 0 {
+		if g.Hook != argocd.HookNone && g.Hook != argocd.HookSkip && len(g.HookDeletePolicy) == 0 && len(o.Defaults.HookDeletePolicy) > 0 {
 			g.HookDeletePolicy = slices.Clone(o.Defaults.HookDeletePolicy)
 		}
 	}
@@ -65,7 +67,7 @@ func (o *SyncOrder) validate() []*FieldError {
 	if o.Defaults.ExistingAnnotations != "" {
 		add("defaults.existingAnnotations", o.Defaults.ExistingAnnotations.Validate())
 	}
-	add("defaults.hookDeletePolicy", o.Defaults.HookDeletePolicy.Validate())
+	add("defaults.hookDeletePolicy", validateDeletePolicies(o.Defaults.HookDeletePolicy))
 	switch o.Lint.FailOn {
 	case "", "error", "warning":
 	default:
@@ -93,12 +95,12 @@ func (o *SyncOrder) validate() []*FieldError {
 		for j := range g.Select {
 			add(fmt.Sprintf("%s.select[%d]", gp, j), g.Select[j].Compile())
 		}
-		add(gp+".hook", g.Hook.Validate())
+		add(gp+".hook", validateHook(g.Hook))
 		if len(g.HookDeletePolicy) > 0 {
-			if g.Hook == HookNone {
+			if g.Hook == argocd.HookNone {
 				addf(gp+".hookDeletePolicy", "hookDeletePolicy without hook: Argo CD applies delete policies only to hooks; set hook or remove hookDeletePolicy")
 			}
-			add(gp+".hookDeletePolicy", g.HookDeletePolicy.Validate())
+			add(gp+".hookDeletePolicy", validateDeletePolicies(g.HookDeletePolicy))
 		}
 		for j, opt := range g.SyncOptions {
 			p := fmt.Sprintf("%s.syncOptions[%d]", gp, j)

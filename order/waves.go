@@ -3,6 +3,8 @@ package order
 import (
 	"fmt"
 	"strings"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // Ordering is a graph (graph.go): groups, and resources or sets of
@@ -54,7 +56,7 @@ type GroupRef struct {
 // GroupWave is the computed phase and wave of one group.
 type GroupWave struct {
 	Name   string
-	Phase  Phase
+	Phase  argocd.Phase
 	Wave   int
 	Pinned bool
 	Bound  Bound

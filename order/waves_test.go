@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // orderOf builds an order from lines "name [wave=N] [hook=H] [after=a,b] [before=c]".
@@ -22,7 +24,7 @@ func orderOf(t testing.TB, defWave int, lines ...string) *SyncOrder {
 				fmt.Sscan(v, &n)
 				g.Wave = &n
 			case "hook":
-				g.Hook = HookType(v)
+				g.Hook = argocd.Hook(v)
 			case "after":
 				g.After = strings.Split(v, ",")
 			case "before":
@@ -247,7 +249,7 @@ func TestComputeWavesProperties(t *testing.T) {
 
 func TestComputeWavesRandomPinsAndPhases(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	hooks := []HookType{HookNone, HookNone, HookPreSync, HookPostSync, HookSync}
+	hooks := []argocd.Hook{argocd.HookNone, argocd.HookNone, argocd.HookPreSync, argocd.HookPostSync, argocd.HookSync}
 	ok, failed := 0, 0
 	for range 500 {
 		n := 1 + r.IntN(30)
@@ -283,7 +285,7 @@ func checkEdges(t *testing.T, o *SyncOrder, w *Waves) {
 	check := func(a, b int) { // a before b
 		pa, pb := w.Groups[a].Phase, w.Groups[b].Phase
 		if pa != pb {
-			if pa > pb {
+			if pa.Order() > pb.Order() {
 				t.Fatalf("%s (%s) before %s (%s)", o.Groups[a].Name, pa, o.Groups[b].Name, pb)
 			}
 			return

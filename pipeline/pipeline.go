@@ -105,6 +105,9 @@ func run(ctx context.Context, opts Options, out *Output) error {
 	}
 	out.Order = so
 	warn := func(s string) { out.Warnings = append(out.Warnings, s) }
+	if _, note := argo.Modelled(); note != "" {
+		warn(note)
+	}
 	var skip []string
 	if orderRel != "" {
 		skip = append(skip, orderRel)

@@ -15,10 +15,10 @@ import (
 // (comma lists) and controller/state.go:549-565 (a delete hook with a sync
 // phase stays in the sync).
 func TestDeleteHooksByArgoCDVersion(t *testing.T) {
-	res := decode(t, obj("Job", "both", AnnotationHook, "PostSync,PostDelete")+
-		obj("Job", "pre", AnnotationHook, "PreDelete")+
-		obj("Job", "post", AnnotationHook, "PostDelete")+
-		obj("Job", "pair", AnnotationHook, "PreDelete,PostDelete"))
+	res := decode(t, obj("Job", "both", argocd.AnnotationHook, "PostSync,PostDelete")+
+		obj("Job", "pre", argocd.AnnotationHook, "PreDelete")+
+		obj("Job", "post", argocd.AnnotationHook, "PostDelete")+
+		obj("Job", "pair", argocd.AnnotationHook, "PreDelete,PostDelete"))
 	for _, c := range []struct {
 		v        argocd.Version
 		steps    string

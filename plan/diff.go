@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // Change kinds of a Diff entry.
@@ -19,13 +21,13 @@ const (
 
 // Position is where a step stands in one of the two plans.
 type Position struct {
-	Phase            Phase    `json:"phase"`
-	Wave             int      `json:"wave"`
-	Hook             bool     `json:"hook"`
-	Group            string   `json:"group"`
-	Reason           string   `json:"reason"`
-	HookDeletePolicy string   `json:"hookDeletePolicy"`
-	SyncOptions      []string `json:"syncOptions"`
+	Phase            argocd.Phase `json:"phase"`
+	Wave             int          `json:"wave"`
+	Hook             bool         `json:"hook"`
+	Group            string       `json:"group"`
+	Reason           string       `json:"reason"`
+	HookDeletePolicy string       `json:"hookDeletePolicy"`
+	SyncOptions      []string     `json:"syncOptions"`
 }
 
 // DiffEntry is one resource step whose place or explanation differs.
@@ -176,7 +178,7 @@ func (p *Position) label() string {
 		return "-"
 	}
 	l := string(p.Phase)
-	if p.Hook && p.Phase == Sync {
+	if p.Hook && p.Phase == argocd.PhaseSync {
 		l = "Sync hook"
 	}
 	return fmt.Sprintf("%s %d", l, p.Wave)

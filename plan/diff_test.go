@@ -4,21 +4,23 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 func TestCompareWith(t *testing.T) {
 	base := &Plan{Steps: []Step{
-		{Phase: PreSync, Wave: 0, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
-		{Phase: PostSync, Wave: 0, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
-		{Phase: Sync, Wave: 1, APIVersion: "apps/v1", Kind: "Deployment", Namespace: "a", Name: "web", Group: "web", Reason: "after db (wave 0)"},
-		{Phase: Sync, Wave: 0, APIVersion: "v1", Kind: "Secret", Name: "gone", SyncOptions: []string{"Prune=false"}},
-		{Phase: Sync, Wave: 0, APIVersion: "v1", Kind: "ConfigMap", Name: "skipped"},
+		{Phase: argocd.PhasePreSync, Wave: 0, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
+		{Phase: argocd.PhasePostSync, Wave: 0, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
+		{Phase: argocd.PhaseSync, Wave: 1, APIVersion: "apps/v1", Kind: "Deployment", Namespace: "a", Name: "web", Group: "web", Reason: "after db (wave 0)"},
+		{Phase: argocd.PhaseSync, Wave: 0, APIVersion: "v1", Kind: "Secret", Name: "gone", SyncOptions: []string{"Prune=false"}},
+		{Phase: argocd.PhaseSync, Wave: 0, APIVersion: "v1", Kind: "ConfigMap", Name: "skipped"},
 	}}
 	head := &Plan{Steps: []Step{
-		{Phase: PreSync, Wave: 0, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
-		{Phase: PostSync, Wave: 2, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
-		{Phase: Sync, Wave: 1, APIVersion: "apps/v1beta1", Kind: "Deployment", Namespace: "a", Name: "web", Group: "front", Reason: "after db (wave 0)"},
-		{Phase: Sync, Wave: 0, APIVersion: "v1", Kind: "Secret", Name: "new"},
+		{Phase: argocd.PhasePreSync, Wave: 0, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
+		{Phase: argocd.PhasePostSync, Wave: 2, APIVersion: "batch/v1", Kind: "Job", Name: "both", Hook: true, Reason: "hook"},
+		{Phase: argocd.PhaseSync, Wave: 1, APIVersion: "apps/v1beta1", Kind: "Deployment", Namespace: "a", Name: "web", Group: "front", Reason: "after db (wave 0)"},
+		{Phase: argocd.PhaseSync, Wave: 0, APIVersion: "v1", Kind: "Secret", Name: "new"},
 	}, Excluded: []Excluded{{APIVersion: "v1", Kind: "ConfigMap", Name: "skipped", Reason: "Skip hook"}}}
 	d := CompareWith(base, head, "old", "new")
 	var got []string

@@ -5,6 +5,7 @@
 // The model is computed from the resources exactly as syncwave prints them:
 // it reads the same annotations the engine reads (argocd.argoproj.io/hook,
 // sync-wave, hook-delete-policy, sync-options and the Helm hook annotations)
+// through argocd.Read, and the engine's kind order and scopes from argocd,
 // and reproduces the engine's sort (phase, wave, kind order, name) and its two
 // adjustments (a Namespace in front of the first resource in it, a CRD in
 // front of the first custom resource of its kind). Resources the engine never

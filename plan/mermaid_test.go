@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // TestMermaidParses runs Mermaid's own parser (the mermaid npm package under
@@ -46,9 +48,9 @@ func TestMermaidParses(t *testing.T) {
 
 	files, _ := filepath.Glob("testdata/*/plan.mmd")
 	hostile := &Plan{Steps: []Step{
-		{Phase: PreSync, Wave: -1, Kind: `Odd"Kind`, Namespace: "a#b", Name: "<x>&`y`", Hook: true, Tie: 1},
-		{Phase: Sync, Wave: 0, Kind: "ConfigMap", Name: "end; click x call alert()"},
-		{Phase: SyncFail, Wave: 0, Kind: "Job", Name: "subgraph end", Hook: true},
+		{Phase: argocd.PhasePreSync, Wave: -1, Kind: `Odd"Kind`, Namespace: "a#b", Name: "<x>&`y`", Hook: true, Tie: 1},
+		{Phase: argocd.PhaseSync, Wave: 0, Kind: "ConfigMap", Name: "end; click x call alert()"},
+		{Phase: argocd.PhaseSyncFail, Wave: 0, Kind: "Job", Name: "subgraph end", Hook: true},
 	}, Excluded: []Excluded{{Kind: "Pod", Namespace: "ns", Name: `quote"d`}}}
 	var b bytes.Buffer
 	if err := hostile.WriteMermaid(&b); err != nil {

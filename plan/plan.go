@@ -26,8 +26,7 @@ type Options struct {
 	// So those objects count as "in" it when a Namespace is moved in front of
 	// the first resource in it.
 	Namespace string
-	// ArgoCD is the Argo CD line whose delete hooks are modelled (zero:
-	// the current 3.x, argocd.Default).
+	// ArgoCD is the Argo CD line whose hooks are read (zero: argocd.Default).
 	ArgoCD argocd.Version
 }
 
@@ -45,13 +44,13 @@ type Plan struct {
 
 // Step is one task of the engine.
 type Step struct {
-	Phase      Phase  `json:"phase"`
-	Wave       int    `json:"wave"`
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Namespace  string `json:"namespace"`
-	Name       string `json:"name"`
-	Hook       bool   `json:"hook"`
+	Phase      argocd.Phase `json:"phase"`
+	Wave       int          `json:"wave"`
+	APIVersion string       `json:"apiVersion"`
+	Kind       string       `json:"kind"`
+	Namespace  string       `json:"namespace"`
+	Name       string       `json:"name"`
+	Hook       bool         `json:"hook"`
 	// HookDeletePolicy is the comma list of the hook's delete policies
 	// (Argo CD's and Helm's merged, BeforeHookCreation by default); "" for a
 	// resource that is not a hook.
@@ -95,14 +94,14 @@ func Compute(res []*manifest.Resource, origins []Origin) *Plan {
 // origins may be nil or shorter than res (missing entries are zero).
 func ComputeWith(res []*manifest.Resource, origins []Origin, opt Options) *Plan {
 	p := &Plan{Steps: []Step{}, Excluded: []Excluded{}}
-	sc := newScopes(res)
+	sc := argocd.NewScopes(res)
 	// The controller's DeduplicateTargetObjects: the key's namespace is ""
 	// for cluster-scoped kinds, else the object's or the destination's; the
 	// last object of a key wins.
 	keyNS := make([]string, len(res))
 	last := map[string]int{}
 	for i, r := range res {
-		if !sc.cluster(r) {
+		if !sc.Cluster(r) {
 			keyNS[i] = r.Namespace
 			if keyNS[i] == "" {
 				keyNS[i] = opt.Namespace
@@ -126,9 +125,9 @@ func ComputeWith(res []*manifest.Resource, origins []Origin, opt Options) *Plan 
 			})
 			continue
 		}
-		h := readHook(r, opt.ArgoCD)
-		if h.skip || h.ignored {
-			reason := h.excludedReason(r)
+		h := argocd.Read(r.Annotations, opt.ArgoCD)
+		if h.Skip || h.Ignored {
+			reason := h.ExcludedReason()
 			if o.Reason != "" {
 				reason = o.Reason + "; " + reason
 			}
@@ -138,9 +137,8 @@ func ComputeWith(res []*manifest.Resource, origins []Origin, opt Options) *Plan 
 			})
 			continue
 		}
-		wave, waveWhy := readWave(r)
-		for _, ph := range h.phases {
-			t := &task{res: r, index: i, origin: o, hook: h, phase: ph, wave: wave, waveWhy: waveWhy}
+		for _, ph := range h.Phases {
+			t := &task{res: r, index: i, origin: o, hook: h, phase: ph, wave: h.Wave}
 			t.ns = keyNS[i]
 			if t.ns == "" {
 				t.ns = opt.Namespace
@@ -164,10 +162,9 @@ type task struct {
 	res     *manifest.Resource
 	index   int // position in the input, the last tie-breaker
 	origin  Origin
-	hook    hookInfo
-	phase   Phase
+	hook    argocd.Reading
+	phase   argocd.Phase
 	wave    int
-	waveWhy string
 	ns      string // namespace as the engine sees it (destination filled in)
 	tie     int
 	movedBy *task // the task it was moved in front of
@@ -175,41 +172,15 @@ type task struct {
 	own     string // its own phase and wave before the move
 }
 
-// kinds is gitops-engine's kindOrder (pkg/sync/sync_tasks.go, from Helm's
-// kind_sorter). Each kind gets index-len(kinds), so every listed kind is
-// negative and every other kind is 0: unknown kinds sort after all listed
-// ones and tie with one another.
-var kinds = []string{
-	"Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
-	"PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap",
-	"StorageClass", "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition",
-	"ClusterRole", "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList",
-	"Role", "RoleList", "RoleBinding", "RoleBindingList", "Service", "DaemonSet", "Pod",
-	"ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
-	"StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService",
-}
-
-var kindOrder = func() map[string]int {
-	m := make(map[string]int, len(kinds))
-	for i, k := range kinds {
-		m[k] = i - len(kinds)
-	}
-	return m
-}()
-
-// KindOrder is the engine's rank of a kind: negative for the kinds of its
-// table (Namespace first), 0 for every other kind.
-func KindOrder(kind string) int { return kindOrder[kind] }
-
 // engineLess is the engine's syncTasks.Less: phase, wave, kind order, name.
 func engineLess(a, b *task) bool {
-	if d := a.phase.order() - b.phase.order(); d != 0 {
+	if d := a.phase.Order() - b.phase.Order(); d != 0 {
 		return d < 0
 	}
 	if a.wave != b.wave {
 		return a.wave < b.wave
 	}
-	if d := kindOrder[a.res.Kind] - kindOrder[b.res.Kind]; d != 0 {
+	if d := argocd.KindOrder(a.res.Kind) - argocd.KindOrder(b.res.Kind); d != 0 {
 		return d < 0
 	}
 	return a.res.Name < b.res.Name
@@ -271,8 +242,6 @@ func crdDep(t *task) (string, bool) {
 
 func crdRef(t *task) (string, bool) { return t.res.Group() + "/" + t.res.Kind, true }
 
-func isCRD(r *manifest.Resource) bool { return argocd.IsCRD(r) }
-
 // adjustDeps is the engine's syncTasks.adjustDeps: walking the sorted list,
 // a dependency found after the first task that needs it is moved in front of
 // that task and takes its phase and wave.
@@ -322,8 +291,8 @@ func (t *task) step() Step {
 	s := Step{
 		Phase: t.phase, Wave: t.wave,
 		APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name,
-		Hook:        t.hook.hook,
-		SyncOptions: csv(r.Annotations[AnnotationSyncOptions]),
+		Hook:        t.hook.Hook,
+		SyncOptions: argocd.CSV(r.Annotations[argocd.AnnotationSyncOptions]),
 		Source:      r.Where(),
 		Group:       t.origin.Group,
 		Tie:         t.tie,
@@ -333,12 +302,8 @@ func (t *task) step() Step {
 	if s.SyncOptions == nil {
 		s.SyncOptions = []string{}
 	}
-	if t.hook.hook {
-		var ps []string
-		for _, p := range deletePolicies(r) {
-			ps = append(ps, string(p))
-		}
-		s.HookDeletePolicy = strings.Join(ps, ",")
+	if t.hook.Hook {
+		s.HookDeletePolicy = t.hook.DeletePolicies.String()
 	}
 	s.Reason = t.reason()
 	return s
@@ -346,7 +311,7 @@ func (t *task) step() Step {
 
 func (t *task) reason() string {
 	var parts []string
-	if t.phase == SyncFail {
+	if t.phase == argocd.PhaseSyncFail {
 		parts = append(parts, "runs only if the sync fails")
 	}
 	var own []string
@@ -356,67 +321,33 @@ func (t *task) reason() string {
 			r = "group " + t.origin.Group
 		}
 		own = append(own, r)
-		if len(t.hook.argoOK) > 0 && len(t.hook.helm) > 0 {
-			own = append(own, fmt.Sprintf("its Argo CD hook hides Helm hook %s", strings.Join(t.hook.helm, ",")))
+		if t.hook.HelmHidden() {
+			own = append(own, fmt.Sprintf("its Argo CD hook hides Helm hook %s", strings.Join(t.hook.Helm, ",")))
 		}
 	} else {
-		own = append(own, t.phaseWhy()...)
-		own = append(own, t.waveWhy)
+		own = append(own, t.hook.PhaseWhy(t.phase)...)
+		own = append(own, t.hook.WaveWhy)
 	}
 	if t.movedBy != nil {
 		what := "Namespace moved in front of the first resource in it, "
-		if isCRD(t.res) {
+		if argocd.IsCRD(t.res) {
 			what = "CRD moved in front of its first custom resource "
 		}
 		parts = append(parts, fmt.Sprintf("%s%s (its own place: %s, %s)", what, describe(t.movedBy), t.own, strings.Join(own, ", ")))
 	} else {
 		parts = append(parts, own...)
 	}
-	if len(t.hook.deleteHooks) > 0 {
-		parts = append(parts, fmt.Sprintf("also runs as %s hook when the Application is deleted (Argo CD 3.4+)", strings.Join(t.hook.deleteHooks, " and ")))
+	if len(t.hook.DeleteHooks) > 0 {
+		hooks := make([]string, len(t.hook.DeleteHooks))
+		for i, h := range t.hook.DeleteHooks {
+			hooks[i] = string(h)
+		}
+		parts = append(parts, fmt.Sprintf("also runs as %s hook when the Application is deleted (Argo CD 3.4+)", strings.Join(hooks, " and ")))
 	}
 	if t.tie != 0 {
 		parts = append(parts, "ties with another task on phase, wave, kind order and name: Argo CD applies them in no fixed order")
 	}
 	return strings.Join(parts, ", ")
-}
-
-// phaseWhy explains the phase of a task no group placed.
-func (t *task) phaseWhy() []string {
-	h := t.hook
-	if !h.hook {
-		if len(h.argo) > 0 {
-			// Skip combined with nothing valid is excluded; a non-hook with
-			// an Argo hook annotation cannot happen.
-			return nil
-		}
-		if v, ok := t.res.Annotations[AnnotationHelmHook]; ok && v == "crd-install" {
-			return []string{"Helm hook crd-install is a normal resource"}
-		}
-		return nil
-	}
-	var out []string
-	if h.helmUsed {
-		if _, ok := t.res.Annotations[AnnotationHook]; ok {
-			out = append(out, fmt.Sprintf("%s %q has no valid type, so Helm's hook decides", AnnotationHook, t.res.Annotations[AnnotationHook]))
-		}
-		var from []string
-		for _, v := range h.helm {
-			if Phase(argocd.HelmHookPhases[v]) == t.phase {
-				from = append(from, v)
-			}
-		}
-		out = append(out, fmt.Sprintf("Helm hook %s → %s", strings.Join(from, ","), t.phase))
-		return out
-	}
-	out = append(out, "hook "+string(t.phase))
-	if contains(h.argoOK, "Skip") {
-		out = append(out, "Skip ignored (combined with another type)")
-	}
-	if len(h.helm) > 0 {
-		out = append(out, fmt.Sprintf("helm.sh/hook %s ignored (an Argo CD hook is set)", strings.Join(h.helm, ",")))
-	}
-	return out
 }
 
 func describe(t *task) string {

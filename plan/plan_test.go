@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syncwave/syncwave/argocd"
 	goldenfile "github.com/syncwave/syncwave/internal/golden"
 	"github.com/syncwave/syncwave/manifest"
 )
@@ -141,28 +142,28 @@ func TestHookDetection(t *testing.T) {
 		hook     bool
 	}{
 		{"plain", nil, "Sync", false, false},
-		{"argo PreSync", []string{AnnotationHook, "PreSync"}, "PreSync", false, true},
-		{"comma list trimmed", []string{AnnotationHook, " PostSync , PreSync "}, "PreSync PostSync", false, true},
-		{"case-sensitive", []string{AnnotationHook, "presync"}, "", true, true},
-		{"skip alone", []string{AnnotationHook, "Skip"}, "", true, false},
-		{"skip twice", []string{AnnotationHook, "Skip,Skip"}, "", true, false},
-		{"skip with junk", []string{AnnotationHook, "Skip,Junk"}, "", true, false},
-		{"skip combined", []string{AnnotationHook, "Skip,PreSync"}, "PreSync", false, true},
-		{"skip hides helm", []string{AnnotationHook, "Skip", AnnotationHelmHook, "pre-install"}, "", true, false},
-		{"empty argo", []string{AnnotationHook, ""}, "", true, true},
-		{"invalid argo, helm decides", []string{AnnotationHook, "Bogus", AnnotationHelmHook, "post-install"}, "PostSync", false, true},
-		{"argo hides helm", []string{AnnotationHook, "Sync", AnnotationHelmHook, "pre-install"}, "Sync", false, true},
-		{"helm pre", []string{AnnotationHelmHook, "pre-install,pre-upgrade"}, "PreSync", false, true},
-		{"helm both", []string{AnnotationHelmHook, "pre-upgrade,post-upgrade"}, "PreSync PostSync", false, true},
-		{"helm crd-install", []string{AnnotationHelmHook, "crd-install"}, "Sync", false, false},
-		{"helm crd-install spaced", []string{AnnotationHelmHook, " crd-install"}, "", true, true},
-		{"helm crd-install combined", []string{AnnotationHelmHook, "crd-install,pre-install"}, "PreSync", false, true},
-		{"helm test", []string{AnnotationHelmHook, "test"}, "", true, true},
-		{"helm rollback", []string{AnnotationHelmHook, "pre-rollback"}, "", true, true},
-		{"helm post-delete", []string{AnnotationHelmHook, "post-delete"}, "", true, true},
-		{"argo PostDelete", []string{AnnotationHook, "PostDelete"}, "", true, true},
-		{"argo PreDelete", []string{AnnotationHook, "PreDelete"}, "", true, true},
-		{"syncfail", []string{AnnotationHook, "SyncFail"}, "SyncFail", false, true},
+		{"argo PreSync", []string{argocd.AnnotationHook, "PreSync"}, "PreSync", false, true},
+		{"comma list trimmed", []string{argocd.AnnotationHook, " PostSync , PreSync "}, "PreSync PostSync", false, true},
+		{"case-sensitive", []string{argocd.AnnotationHook, "presync"}, "", true, true},
+		{"skip alone", []string{argocd.AnnotationHook, "Skip"}, "", true, false},
+		{"skip twice", []string{argocd.AnnotationHook, "Skip,Skip"}, "", true, false},
+		{"skip with junk", []string{argocd.AnnotationHook, "Skip,Junk"}, "", true, false},
+		{"skip combined", []string{argocd.AnnotationHook, "Skip,PreSync"}, "PreSync", false, true},
+		{"skip hides helm", []string{argocd.AnnotationHook, "Skip", argocd.AnnotationHelmHook, "pre-install"}, "", true, false},
+		{"empty argo", []string{argocd.AnnotationHook, ""}, "", true, true},
+		{"invalid argo, helm decides", []string{argocd.AnnotationHook, "Bogus", argocd.AnnotationHelmHook, "post-install"}, "PostSync", false, true},
+		{"argo hides helm", []string{argocd.AnnotationHook, "Sync", argocd.AnnotationHelmHook, "pre-install"}, "Sync", false, true},
+		{"helm pre", []string{argocd.AnnotationHelmHook, "pre-install,pre-upgrade"}, "PreSync", false, true},
+		{"helm both", []string{argocd.AnnotationHelmHook, "pre-upgrade,post-upgrade"}, "PreSync PostSync", false, true},
+		{"helm crd-install", []string{argocd.AnnotationHelmHook, "crd-install"}, "Sync", false, false},
+		{"helm crd-install spaced", []string{argocd.AnnotationHelmHook, " crd-install"}, "", true, true},
+		{"helm crd-install combined", []string{argocd.AnnotationHelmHook, "crd-install,pre-install"}, "PreSync", false, true},
+		{"helm test", []string{argocd.AnnotationHelmHook, "test"}, "", true, true},
+		{"helm rollback", []string{argocd.AnnotationHelmHook, "pre-rollback"}, "", true, true},
+		{"helm post-delete", []string{argocd.AnnotationHelmHook, "post-delete"}, "", true, true},
+		{"argo PostDelete", []string{argocd.AnnotationHook, "PostDelete"}, "", true, true},
+		{"argo PreDelete", []string{argocd.AnnotationHook, "PreDelete"}, "", true, true},
+		{"syncfail", []string{argocd.AnnotationHook, "SyncFail"}, "SyncFail", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,13 +197,13 @@ func TestWave(t *testing.T) {
 		why  string
 	}{
 		{nil, 0, "default wave 0"},
-		{[]string{AnnotationSyncWave, "3"}, 3, "existing annotation sync-wave 3"},
-		{[]string{AnnotationSyncWave, "-3"}, -3, "existing annotation sync-wave -3"},
-		{[]string{AnnotationSyncWave, "+2"}, 2, "existing annotation sync-wave 2"},
-		{[]string{AnnotationSyncWave, "1.0"}, 0, `invalid sync-wave "1.0": Argo CD falls back to wave 0`},
-		{[]string{AnnotationSyncWave, " 1", AnnotationHelmHookWeight, "4"}, 4, `invalid sync-wave " 1": Argo CD falls back to hook-weight 4`},
-		{[]string{AnnotationHelmHookWeight, "-5"}, -5, "hook-weight -5"},
-		{[]string{AnnotationHelmHookWeight, "x"}, 0, `invalid hook-weight "x": Argo CD uses wave 0`},
+		{[]string{argocd.AnnotationSyncWave, "3"}, 3, "existing annotation sync-wave 3"},
+		{[]string{argocd.AnnotationSyncWave, "-3"}, -3, "existing annotation sync-wave -3"},
+		{[]string{argocd.AnnotationSyncWave, "+2"}, 2, "existing annotation sync-wave 2"},
+		{[]string{argocd.AnnotationSyncWave, "1.0"}, 0, `invalid sync-wave "1.0": Argo CD falls back to wave 0`},
+		{[]string{argocd.AnnotationSyncWave, " 1", argocd.AnnotationHelmHookWeight, "4"}, 4, `invalid sync-wave " 1": Argo CD falls back to hook-weight 4`},
+		{[]string{argocd.AnnotationHelmHookWeight, "-5"}, -5, "hook-weight -5"},
+		{[]string{argocd.AnnotationHelmHookWeight, "x"}, 0, `invalid hook-weight "x": Argo CD uses wave 0`},
 	}
 	for _, tt := range tests {
 		p := Compute(decode(t, obj("ConfigMap", "c", tt.ann...)), nil)
@@ -215,9 +216,9 @@ func TestWave(t *testing.T) {
 
 func TestDeletePolicy(t *testing.T) {
 	p := Compute(decode(t,
-		obj("Job", "a", AnnotationHook, "PreSync")+
-			obj("Job", "b", AnnotationHook, "PreSync", AnnotationHookDeletePolicy, "HookSucceeded", AnnotationHelmDeletePolicy, "hook-failed,hook-succeeded")+
-			obj("Job", "c", AnnotationHookDeletePolicy, "HookSucceeded")), nil)
+		obj("Job", "a", argocd.AnnotationHook, "PreSync")+
+			obj("Job", "b", argocd.AnnotationHook, "PreSync", argocd.AnnotationHookDeletePolicy, "HookSucceeded", argocd.AnnotationHelmDeletePolicy, "hook-failed,hook-succeeded")+
+			obj("Job", "c", argocd.AnnotationHookDeletePolicy, "HookSucceeded")), nil)
 	got := []string{p.Steps[0].HookDeletePolicy, p.Steps[1].HookDeletePolicy, p.Steps[2].HookDeletePolicy}
 	want := []string{"BeforeHookCreation", "HookSucceeded,HookFailed", ""}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
@@ -226,10 +227,10 @@ func TestDeletePolicy(t *testing.T) {
 }
 
 func TestSortAndAdjust(t *testing.T) {
-	in := obj("Widget", "w", AnnotationSyncWave, "-1") + // a custom resource before its CRD
+	in := obj("Widget", "w", argocd.AnnotationSyncWave, "-1") + // a custom resource before its CRD
 		"---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\n" +
 		"spec: {group: example.com, names: {kind: Widget}}\n"
-	in += obj("Zebra", "a") + obj("Deployment", "z") + obj("Apple", "b") + obj("Namespace", "app", AnnotationSyncWave, "9")
+	in += obj("Zebra", "a") + obj("Deployment", "z") + obj("Apple", "b") + obj("Namespace", "app", argocd.AnnotationSyncWave, "9")
 	in += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: app}\n"
 	p := Compute(decode(t, in), nil)
 	want := `Sync/-1 CustomResourceDefinition widgets.example.com
@@ -267,7 +268,7 @@ func TestTies(t *testing.T) {
 func TestDestinationNamespace(t *testing.T) {
 	// The engine puts objects without a namespace into the destination
 	// namespace, cluster-scoped ones included, before moving Namespaces.
-	in := obj("ClusterRole", "r") + obj("Namespace", "dest", AnnotationSyncWave, "1")
+	in := obj("ClusterRole", "r") + obj("Namespace", "dest", argocd.AnnotationSyncWave, "1")
 	if got := order(Compute(decode(t, in), nil)); got != "Sync/0 ClusterRole r\nSync/1 Namespace dest\n" {
 		t.Errorf("without destination:\n%s", got)
 	}
@@ -277,7 +278,7 @@ func TestDestinationNamespace(t *testing.T) {
 }
 
 func TestOriginHidesHelmHook(t *testing.T) {
-	res := decode(t, obj("Job", "j", AnnotationHook, "PostSync", AnnotationHelmHook, "pre-install", AnnotationSyncWave, "2"))
+	res := decode(t, obj("Job", "j", argocd.AnnotationHook, "PostSync", argocd.AnnotationHelmHook, "pre-install", argocd.AnnotationSyncWave, "2"))
 	p := Compute(res, []Origin{{Group: "g", Reason: "after x (wave 1)"}})
 	if r := p.Steps[0].Reason; !strings.Contains(r, "after x (wave 1)") || !strings.Contains(r, "hides Helm hook pre-install") {
 		t.Errorf("reason %q", r)

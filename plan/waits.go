@@ -5,19 +5,17 @@ import (
 	"io"
 	"strings"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/health"
 )
-
-// Order is the engine's rank of a phase: PreSync < Sync < PostSync < SyncFail.
-func (p Phase) Order() int { return p.order() }
 
 // Gate is one wave boundary: the engine starts the next wave only when every
 // member of this one that has a health check is healthy (a hook: complete).
 // Members without a check count as ready once applied.
 type Gate struct {
-	Phase     Phase        `json:"phase"`
+	Phase     argocd.Phase `json:"phase"`
 	Wave      int          `json:"wave"`
-	NextPhase Phase        `json:"nextPhase"`
+	NextPhase argocd.Phase `json:"nextPhase"`
 	NextWave  int          `json:"nextWave"`
 	Members   []GateMember `json:"members"`
 
@@ -66,7 +64,7 @@ func (p *Plan) ComputeWaits(t *health.Table, cm *health.ConfigMap) {
 	waves := p.waves()
 	prev := -1
 	for i, ws := range waves {
-		if ws[0].Phase == SyncFail {
+		if ws[0].Phase == argocd.PhaseSyncFail {
 			continue
 		}
 		if prev >= 0 {

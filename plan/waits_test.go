@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/health"
 	"github.com/syncwave/syncwave/manifest"
 )
@@ -42,15 +43,12 @@ metadata:
 	if err != nil {
 		t.Fatal(err)
 	}
-	v3, err := health.ForVersion("3.x")
-	if err != nil {
-		t.Fatal(err)
-	}
+	v3 := health.For(argocd.V3_5)
 	for _, tc := range []struct {
 		table *health.Table
 		want  []string // per gate: "next: waiting/members"
 	}{
-		{health.Default, []string{"Sync 0: 0/2", "PostSync 0: 1/1"}},
+		{health.For(argocd.V2_14), []string{"Sync 0: 0/2", "PostSync 0: 1/1"}},
 		{v3, []string{"Sync 0: 1/2", "PostSync 0: 1/1"}},
 	} {
 		p := Compute(res, nil)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/syncwave/syncwave/argocd"
 )
 
 // waves groups consecutive steps of one phase and wave: the engine applies
@@ -38,7 +40,7 @@ func nsName(ns, name string) string {
 }
 
 func phaseLabel(s Step) string {
-	if s.Hook && s.Phase == Sync {
+	if s.Hook && s.Phase == argocd.PhaseSync {
 		return "Sync hook"
 	}
 	return string(s.Phase)
@@ -171,7 +173,7 @@ func stepLabel(s Step) string {
 
 func waveLabel(s Step) string {
 	l := fmt.Sprintf("%s wave %d", s.Phase, s.Wave)
-	if s.Phase == SyncFail {
+	if s.Phase == argocd.PhaseSyncFail {
 		l += " (only if the sync fails)"
 	}
 	return l
@@ -197,9 +199,9 @@ func (p *Plan) WriteMermaid(w io.Writer) error {
 		}
 		fmt.Fprintln(bw, "  end")
 		switch {
-		case ws[0].Phase == SyncFail && lastOK != "":
+		case ws[0].Phase == argocd.PhaseSyncFail && lastOK != "":
 			links = append(links, fmt.Sprintf("  %s -. on failure .-> %s", lastOK, id))
-		case ws[0].Phase == SyncFail:
+		case ws[0].Phase == argocd.PhaseSyncFail:
 		default:
 			if lastOK != "" {
 				arrow := "-->"
@@ -254,9 +256,9 @@ func (p *Plan) WriteDot(w io.Writer) error {
 		}
 		fmt.Fprintln(bw, "  }")
 		switch {
-		case ws[0].Phase == SyncFail && lastOK >= 0:
+		case ws[0].Phase == argocd.PhaseSyncFail && lastOK >= 0:
 			links = append(links, fmt.Sprintf("  s%d -> s%d [ltail=cluster_w%d, lhead=cluster_w%d, style=dashed, label=\"on failure\"];", first[lastOK], first[i], lastOK, i))
-		case ws[0].Phase == SyncFail:
+		case ws[0].Phase == argocd.PhaseSyncFail:
 		default:
 			if lastOK >= 0 {
 				label := ""

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -17,12 +16,14 @@ import (
 	"unsafe"
 
 	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	"helm.sh/helm/v3/pkg/strvals"
 	"sigs.k8s.io/yaml"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 )
 
@@ -69,7 +70,7 @@ type HelmOptions struct {
 }
 
 // Helm renders a chart in-process, as `helm template --include-crds` of
-// o.HelmVersion (Helm 4 by default, helm4.go; Helm 3 here) does, without a
+// o.HelmVersion (Helm 4 by default; the steps are renderChart) does, without a
 // cluster (lookup returns empty) and without the network: every
 // dependency must be vendored under charts/ or be a local file:// chart.
 //
@@ -80,66 +81,56 @@ type HelmOptions struct {
 // its template path, e.g. "mychart/templates/deployment.yaml".
 func Helm(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]*manifest.Resource, error) {
 	if helmVersionOf(o) == Helm4 {
-		return helm4(ctx, root, o, warn)
+		return renderChart(ctx, helm4, root, o, warn)
 	}
-	dir := path.Clean(o.Path)
-	c, err := loadChart(root, dir, 0)
+	return renderChart(ctx, helm3, root, o, warn)
+}
+
+// helm3 is the Helm v3 SDK behind renderChart: `helm template` of Argo CD
+// up to 3.4.
+var helm3 = &helmSDK[*chart.Chart, *chartutil.Capabilities]{
+	release:   helm3Release,
+	loadFiles: loader.LoadFiles,
+	metadata:  func(c *chart.Chart) any { return c.Metadata },
+	// Helm 3 renders an apiVersion v3 chart as a v2 one.
+	checkChart:          func(string, string) error { return nil },
+	validateReleaseName: chartutil.ValidateReleaseName,
+	values:              valueFuncs{readValues3, mergeMaps, strvals.ParseInto, strvals.ParseIntoString},
+	checkSchemas:        checkSchemas3,
+	capabilities:        capabilities3,
+	processDependencies: func(c *chart.Chart, v map[string]any) error { return chartutil.ProcessDependenciesWithMerge(c, v) },
+	renderValues: func(c *chart.Chart, vals map[string]any, o releaseOptions, caps *chartutil.Capabilities) (any, func() (map[string]string, error), error) {
+		rv, err := chartutil.ToRenderValuesWithSchemaValidation(c, vals, chartutil.ReleaseOptions{Name: o.name, Namespace: o.namespace, Revision: 1, IsInstall: true}, caps, true) // validated by chartRender
+		return rv["Values"], func() (map[string]string, error) { return engine.Engine{}.Render(c, rv) }, err
+	},
+	validateSchema: chartutil.ValidateAgainstSchema,
+	crds: func(c *chart.Chart) []renderedFile {
+		return crdFiles(c.CRDObjects(), func(o chart.CRD) (string, []byte) { return o.Filename, o.File.Data })
+	},
+}
+
+// readValues3 reads the first YAML document, as Helm 3 does.
+func readValues3(data []byte) (map[string]any, error) {
+	m := map[string]any{}
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return nil, errors.New(yamlMessage(err))
+	}
+	return m, nil
+}
+
+// capabilities3 are helm template's client-only capabilities with our
+// Kubernetes version default.
+func capabilities3(o HelmOptions) (*chartutil.Capabilities, string, error) {
+	kv := kubeVersionOf(o, DefaultKubeVersion)
+	v, err := chartutil.ParseKubeVersion(kv)
 	if err != nil {
-		return nil, fmt.Errorf("load chart: %w", err)
+		return nil, "", badKubeVersion(kv)
 	}
-	name := c.Name()
-	if missing := missingDependencies(c); len(missing) > 0 {
-		return nil, fmt.Errorf("chart %s: %w: %s; run `syncwave init %s` to download them (render never uses the network)", name, ErrMissingDependency, strings.Join(missing, ", "), dir)
-	}
-	switch c.Metadata.Type {
-	case "", "application":
-	default:
-		return nil, fmt.Errorf("chart %s: %s charts are not installable", name, c.Metadata.Type)
-	}
-	if err := chartutil.ValidateReleaseName(o.ReleaseName); err != nil {
-		return nil, fmt.Errorf("release name %q: %w", o.ReleaseName, err)
-	}
-	vals, err := helmValues(root, dir, o)
-	if err != nil {
-		return nil, err
-	}
-	caps, err := capabilities(o)
-	if err != nil {
-		return nil, err
-	}
-	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
-		return nil, fmt.Errorf("chart %s: its kubeVersion %q does not include Kubernetes %s (set kubeVersion in the helm source, or --kube-version)", name, c.Metadata.KubeVersion, caps.KubeVersion.String())
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
-		return nil, fmt.Errorf("chart %s: dependencies: %w", name, err)
-	}
-	if err := checkSchemas3(c); err != nil {
-		return nil, fmt.Errorf("chart %s: %w", name, err)
-	}
-	ns := o.Namespace
-	if ns == "" {
-		ns = DefaultNamespace
-	}
-	rv, err := chartutil.ToRenderValuesWithSchemaValidation(c, vals, chartutil.ReleaseOptions{
-		Name: o.ReleaseName, Namespace: ns, Revision: 1, IsInstall: true,
-	}, caps, true) // validated below, alongside the rendering
-	if err != nil {
-		return nil, fmt.Errorf("chart %s: values: %w", name, err)
-	}
-	r := chartRender{
-		name: name, values: rv["Values"], mode: helm3Release,
-		validate: func(m map[string]any) error { return chartutil.ValidateAgainstSchema(c, m) },
-		engine:   func() (map[string]string, error) { return engine.Engine{}.Render(c, rv) },
-	}
-	if !o.SkipCRDs {
-		for _, crd := range c.CRDObjects() {
-			r.crds = append(r.crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
-		}
-	}
-	return r.run(ctx, warn)
+	caps := chartutil.DefaultCapabilities.Copy()
+	caps.KubeVersion = *v
+	caps.APIVersions = append(append(chartutil.VersionSet(nil), caps.APIVersions...), extraAPIVersions(o)...)
+	caps.HelmVersion.Version = helmSDKVersion()
+	return caps, caps.KubeVersion.String(), nil
 }
 
 // decodeAsync decodes files on another goroutine, so that a chart's crds/
@@ -212,13 +203,13 @@ func releaseResources(name string, crds func() ([]*manifest.Resource, error), fi
 	}
 	var generic, hooks []*manifest.Resource
 	for _, r := range rs {
-		hook, ok := r.Annotations[helmHookAnnotation]
+		hook, ok := r.Annotations[argocd.AnnotationHelmHook]
 		if !ok {
 			generic = append(generic, r)
 			continue
 		}
-		if !knownHelmHooks(hook) {
-			warn(fmt.Sprintf("%s: %s left out: unknown %s %q (helm template leaves it out too)", r.Where(), r, helmHookAnnotation, hook))
+		if !argocd.KnownHelmHooks(hook) {
+			warn(fmt.Sprintf("%s: %s left out: unknown %s %q (helm template leaves it out too)", r.Where(), r, argocd.AnnotationHelmHook, hook))
 			continue
 		}
 		hooks = append(hooks, r)
@@ -232,24 +223,6 @@ func releaseResources(name string, crds func() ([]*manifest.Resource, error), fi
 	}
 	out = append(out, generic...)
 	return append(out, hooks...), nil
-}
-
-const helmHookAnnotation = "helm.sh/hook"
-
-// helmHookEvents are the events helm knows (releaseutil's table).
-var helmHookEvents = map[string]bool{
-	"pre-install": true, "post-install": true, "pre-delete": true, "post-delete": true,
-	"pre-upgrade": true, "post-upgrade": true, "pre-rollback": true, "post-rollback": true,
-	"test": true, "test-success": true,
-}
-
-func knownHelmHooks(v string) bool {
-	for _, h := range strings.Split(v, ",") {
-		if !helmHookEvents[strings.ToLower(strings.TrimSpace(h))] {
-			return false
-		}
-	}
-	return true
 }
 
 var installOrder = func() map[string]int {
@@ -423,60 +396,6 @@ func skipRegexpSpace(s string, i int) int {
 	return i
 }
 
-// helmValues merges the values as helm's values.Options.MergeValues does:
-// value files, then the inline values, then --set, then --set-string.
-func helmValues(root *Root, dir string, o HelmOptions) (map[string]any, error) {
-	base := map[string]any{}
-	for _, f := range o.ValueFiles {
-		rel, err := valueFilePath(root, dir, f)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				if o.IgnoreMissingValueFiles {
-					continue
-				}
-				return nil, fmt.Errorf("value file %s: %w (paths are relative to the chart directory %s; set ignoreMissingValueFiles to skip missing files)", f, err, dir)
-			}
-			return nil, fmt.Errorf("value file %s: %w", f, err)
-		}
-		data, err := root.ReadFile(rel)
-		if err != nil {
-			return nil, fmt.Errorf("value file %s (%s): %w", f, rel, err)
-		}
-		m := map[string]any{}
-		if err := yaml.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("value file %s: not a YAML mapping: %s", f, yamlMessage(err))
-		}
-		base = mergeMaps(base, m)
-	}
-	for i, v := range o.Values {
-		m := map[string]any{}
-		if err := yaml.Unmarshal(v, &m); err != nil {
-			return nil, fmt.Errorf("values[%d]: not a YAML mapping: %s", i, yamlMessage(err))
-		}
-		base = mergeMaps(base, m)
-	}
-	for _, s := range o.Set {
-		if err := strvals.ParseInto(s, base); err != nil {
-			return nil, fmt.Errorf("parameter --set %s: %v", setKey(s), err)
-		}
-	}
-	for _, s := range o.SetString {
-		if err := strvals.ParseIntoString(s, base); err != nil {
-			return nil, fmt.Errorf("parameter --set-string %s: %v", setKey(s), err)
-		}
-	}
-	return base, nil
-}
-
-// setKey is the key part of a --set argument, for messages that must not
-// show values.
-func setKey(s string) string {
-	if i := strings.IndexByte(s, '='); i >= 0 {
-		return strings.TrimSpace(s[:i])
-	}
-	return s
-}
-
 // yamlMessage drops sigs.k8s.io/yaml's wrapping prefixes.
 func yamlMessage(err error) string {
 	msg := err.Error()
@@ -538,29 +457,6 @@ func mergeMaps(a, b map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-// capabilities are helm template's client-only capabilities with our
-// Kubernetes version default.
-func capabilities(o HelmOptions) (*chartutil.Capabilities, error) {
-	kv := o.KubeVersion
-	if kv == "" {
-		kv = DefaultKubeVersion
-	}
-	v, err := chartutil.ParseKubeVersion(kv)
-	if err != nil {
-		return nil, fmt.Errorf("kube version %q: expected MAJOR.MINOR or MAJOR.MINOR.PATCH, with or without a leading v", kv)
-	}
-	caps := chartutil.DefaultCapabilities.Copy()
-	caps.KubeVersion = *v
-	caps.APIVersions = append(chartutil.VersionSet(nil), caps.APIVersions...)
-	for _, a := range o.APIVersions {
-		if a = strings.TrimSpace(a); a != "" {
-			caps.APIVersions = append(caps.APIVersions, a)
-		}
-	}
-	caps.HelmVersion.Version = helmSDKVersion()
-	return caps, nil
 }
 
 var helmSDKVersion = sync.OnceValue(func() string {

@@ -1,25 +1,23 @@
 package render
 
-// Helm 4 rendering: the same pipeline as helm.go (load through the root,
-// values, capabilities, dependencies, engine, decode, helm's order), with
-// the Helm v4 SDK's packages, so that a chart renders as Argo CD 3.5+'s
-// `helm template` (the Helm 4 binary) renders it. The differences from Helm
-// 3 that users can see are asserted one by one in helm4_test.go.
+// Helm 4 rendering: the Helm v4 SDK's adapter to renderChart (helm_sdk.go),
+// so that a chart renders as Argo CD 3.5+'s `helm template` (the Helm 4
+// binary) renders it, and what Helm 4 does differently after rendering
+// (SplitHelm4, the last manifest trimmed, its install order). The
+// differences from Helm 3 that users can see are asserted one by one in
+// helm_modes_test.go.
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"unicode"
 
 	"github.com/Masterminds/semver/v3"
+	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v4/pkg/chart/common"
 	commonutil "helm.sh/helm/v4/pkg/chart/common/util"
 	"helm.sh/helm/v4/pkg/chart/loader/archive"
@@ -83,69 +81,45 @@ func checkChartAPIVersion(name, apiVersion string) error {
 	return fmt.Errorf("chart %s: Chart.yaml apiVersion %q is not supported by Helm 4 (it renders apiVersion v1 and v2 charts; v3 is its experimental chart API); use apiVersion v2", name, apiVersion)
 }
 
-// helm4 is Helm with Helm 4 semantics; see Helm.
-func helm4(ctx context.Context, root *Root, o HelmOptions, warn func(string)) ([]*manifest.Resource, error) {
-	dir := path.Clean(o.Path)
-	c, err := loadChart4(root, dir, 0)
+// helm4 is the Helm v4 SDK behind renderChart: `helm template` of Argo CD
+// 3.5+ (the Helm 4 binary).
+var helm4 = &helmSDK[*chart4.Chart, *common.Capabilities]{
+	release:             helm4Release,
+	loadFiles:           loadFiles4,
+	metadata:            func(c *chart4.Chart) any { return c.Metadata },
+	checkChart:          checkChartAPIVersion,
+	validateReleaseName: chartutil4.ValidateReleaseName,
+	values:              valueFuncs{readValues4, loader4.MergeMaps, strvals4.ParseInto, strvals4.ParseIntoString},
+	checkSchemas:        checkSchemas4,
+	capabilities:        capabilities4,
+	processDependencies: func(c *chart4.Chart, v map[string]any) error { return chartutil4.ProcessDependencies(c, v) },
+	renderValues: func(c *chart4.Chart, vals map[string]any, o releaseOptions, caps *common.Capabilities) (any, func() (map[string]string, error), error) {
+		rv, err := commonutil.ToRenderValuesWithSchemaValidation(c, vals, common.ReleaseOptions{Name: o.name, Namespace: o.namespace, Revision: 1, IsInstall: true}, caps, true) // validated by chartRender
+		return rv["Values"], func() (map[string]string, error) { return engine4.Engine{}.Render(c, rv) }, err
+	},
+	validateSchema: func(c *chart4.Chart, m map[string]any) error { return commonutil.ValidateAgainstSchema(c, m) },
+	crds: func(c *chart4.Chart) []renderedFile {
+		return crdFiles(c.CRDObjects(), func(o chart4.CRD) (string, []byte) { return o.Filename, o.File.Data })
+	},
+}
+
+// loadFiles4 is Helm 4's chart loader over the files chartFiles read.
+func loadFiles4(files []*loader.BufferedFile) (*chart4.Chart, error) {
+	bf := make([]*archive.BufferedFile, len(files))
+	for i, f := range files {
+		bf[i] = &archive.BufferedFile{Name: f.Name, Data: f.Data}
+	}
+	return loader4.LoadFiles(bf)
+}
+
+// readValues4 reads every YAML document of a value file (or inline values)
+// and merges them in order, as Helm 4 does (Helm 3 reads the first only).
+func readValues4(data []byte) (map[string]any, error) {
+	m, err := loader4.LoadValues(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("load chart: %w", err)
+		return nil, errors.New(yamlMessage4(err))
 	}
-	name := c.Name()
-	if err := checkChartAPIVersion(name, c.Metadata.APIVersion); err != nil {
-		return nil, err
-	}
-	if missing := missingDependencies4(c); len(missing) > 0 {
-		return nil, fmt.Errorf("chart %s: %w: %s; run `syncwave init %s` to download them (render never uses the network)", name, ErrMissingDependency, strings.Join(missing, ", "), dir)
-	}
-	switch c.Metadata.Type {
-	case "", "application":
-	default:
-		return nil, fmt.Errorf("chart %s: %s charts are not installable", name, c.Metadata.Type)
-	}
-	if err := chartutil4.ValidateReleaseName(o.ReleaseName); err != nil {
-		return nil, fmt.Errorf("release name %q: %w", o.ReleaseName, err)
-	}
-	vals, err := helmValues4(root, dir, o)
-	if err != nil {
-		return nil, err
-	}
-	caps, err := capabilities4(o)
-	if err != nil {
-		return nil, err
-	}
-	if c.Metadata.KubeVersion != "" && !chartutil4.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
-		return nil, fmt.Errorf("chart %s: its kubeVersion %q does not include Kubernetes %s (set kubeVersion in the helm source, or --kube-version)", name, c.Metadata.KubeVersion, caps.KubeVersion.String())
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := chartutil4.ProcessDependencies(c, vals); err != nil {
-		return nil, fmt.Errorf("chart %s: dependencies: %w", name, err)
-	}
-	if err := checkSchemas4(c); err != nil {
-		return nil, fmt.Errorf("chart %s: %w", name, err)
-	}
-	ns := o.Namespace
-	if ns == "" {
-		ns = DefaultNamespace
-	}
-	rv, err := commonutil.ToRenderValuesWithSchemaValidation(c, vals, common.ReleaseOptions{
-		Name: o.ReleaseName, Namespace: ns, Revision: 1, IsInstall: true,
-	}, caps, true) // validated below, alongside the rendering
-	if err != nil {
-		return nil, fmt.Errorf("chart %s: values: %w", name, err)
-	}
-	r := chartRender{
-		name: name, values: rv["Values"], mode: helm4Release,
-		validate: func(m map[string]any) error { return commonutil.ValidateAgainstSchema(c, m) },
-		engine:   func() (map[string]string, error) { return engine4.Engine{}.Render(c, rv) },
-	}
-	if !o.SkipCRDs {
-		for _, crd := range c.CRDObjects() {
-			r.crds = append(r.crds, renderedFile{filepath.ToSlash(crd.Filename), crd.File.Data})
-		}
-	}
-	return r.run(ctx, warn)
+	return m, nil
 }
 
 // helm4Release: Helm 4 keeps a template's trailing blank lines (SplitHelm4)
@@ -248,52 +222,6 @@ func trimLastManifest(generic []*manifest.Resource, docs []sourcedDoc) error {
 	return nil
 }
 
-// helmValues4 merges the values as Helm 4's values.Options.MergeValues
-// does: each value file (and each inline values document) may hold several
-// YAML documents, merged in order (Helm 3 reads the first only).
-func helmValues4(root *Root, dir string, o HelmOptions) (map[string]any, error) {
-	base := map[string]any{}
-	for _, f := range o.ValueFiles {
-		rel, err := valueFilePath(root, dir, f)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				if o.IgnoreMissingValueFiles {
-					continue
-				}
-				return nil, fmt.Errorf("value file %s: %w (paths are relative to the chart directory %s; set ignoreMissingValueFiles to skip missing files)", f, err, dir)
-			}
-			return nil, fmt.Errorf("value file %s: %w", f, err)
-		}
-		data, err := root.ReadFile(rel)
-		if err != nil {
-			return nil, fmt.Errorf("value file %s (%s): %w", f, rel, err)
-		}
-		m, err := loader4.LoadValues(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("value file %s: not a YAML mapping: %s", f, yamlMessage4(err))
-		}
-		base = loader4.MergeMaps(base, m)
-	}
-	for i, v := range o.Values {
-		m, err := loader4.LoadValues(bytes.NewReader(v))
-		if err != nil {
-			return nil, fmt.Errorf("values[%d]: not a YAML mapping: %s", i, yamlMessage4(err))
-		}
-		base = loader4.MergeMaps(base, m)
-	}
-	for _, s := range o.Set {
-		if err := strvals4.ParseInto(s, base); err != nil {
-			return nil, fmt.Errorf("parameter --set %s: %v", setKey(s), err)
-		}
-	}
-	for _, s := range o.SetString {
-		if err := strvals4.ParseIntoString(s, base); err != nil {
-			return nil, fmt.Errorf("parameter --set-string %s: %v", setKey(s), err)
-		}
-	}
-	return base, nil
-}
-
 func yamlMessage4(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "cannot unmarshal yaml document: ")
 	msg = strings.TrimPrefix(msg, "error reading yaml document: ")
@@ -303,26 +231,18 @@ func yamlMessage4(err error) string {
 // capabilities4 are `helm template` v4's client-only capabilities: the
 // pinned CLI's default Kubernetes version, the API versions of the client-go
 // scheme plus the extra ones.
-func capabilities4(o HelmOptions) (*common.Capabilities, error) {
-	kv := o.KubeVersion
-	if kv == "" {
-		kv = DefaultKubeVersion4
-	}
+func capabilities4(o HelmOptions) (*common.Capabilities, string, error) {
+	kv := kubeVersionOf(o, DefaultKubeVersion4)
 	v, err := common.ParseKubeVersion(kv)
 	if err != nil {
-		return nil, fmt.Errorf("kube version %q: expected MAJOR.MINOR or MAJOR.MINOR.PATCH, with or without a leading v", kv)
+		return nil, "", badKubeVersion(kv)
 	}
 	caps := common.DefaultCapabilities.Copy()
 	caps.KubeVersion = *v
-	caps.APIVersions = append(common.VersionSet(nil), defaultAPIVersions4...)
-	for _, a := range o.APIVersions {
-		if a = strings.TrimSpace(a); a != "" {
-			caps.APIVersions = append(caps.APIVersions, a)
-		}
-	}
+	caps.APIVersions = append(append(common.VersionSet(nil), defaultAPIVersions4...), extraAPIVersions(o)...)
 	caps.HelmVersion.Version = helm4SDKVersion()
 	caps.HelmVersion.KubeClientVersion = kubeClientVersion4
-	return caps, nil
+	return caps, caps.KubeVersion.String(), nil
 }
 
 // defaultAPIVersions4 is .Capabilities.APIVersions of `helm template`
@@ -383,96 +303,3 @@ const (
 	sdkVersion3 = "v3.22.0"
 	sdkVersion4 = "v4.2.1"
 )
-
-// loadChart4 is loadChart with Helm 4's chart loader.
-func loadChart4(root *Root, dir string, depth int) (*chart4.Chart, error) {
-	files, err := chartFiles(root, dir)
-	if err != nil {
-		return nil, err
-	}
-	bf := make([]*archive.BufferedFile, len(files))
-	for i, f := range files {
-		bf[i] = &archive.BufferedFile{Name: f.Name, Data: f.Data}
-	}
-	c, err := loader4.LoadFiles(bf)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range c.Metadata.Dependencies {
-		if d == nil || !strings.HasPrefix(d.Repository, "file://") || hasDependency4(c, d.Name) {
-			continue
-		}
-		depDir, err := localDependencyDir(dir, d.Name, d.Repository, depth)
-		if err != nil {
-			return nil, err
-		}
-		sub, err := loadChart4(root, depDir, depth+1)
-		if err != nil {
-			return nil, fmt.Errorf("dependency %s (%s): %w", d.Name, d.Repository, err)
-		}
-		if err := checkLocalDependency(d.Name, d.Repository, d.Version, sub.Name(), sub.Metadata.Version); err != nil {
-			return nil, err
-		}
-		c.AddDependency(sub)
-	}
-	return c, nil
-}
-
-// localDependencyDir is the root-relative directory of a file://
-// dependency of the chart in dir.
-func localDependencyDir(dir, name, repo string, depth int) (string, error) {
-	if depth >= maxLocalDependencyDepth {
-		return "", fmt.Errorf("dependency %s: more than %d nested file:// dependencies (a cycle?)", name, maxLocalDependencyDepth)
-	}
-	ref := strings.TrimPrefix(repo, "file://")
-	if filepath.IsAbs(ref) || path.IsAbs(ref) {
-		return "", fmt.Errorf("dependency %s: repository %s: absolute file:// paths are not supported; use a path relative to the chart", name, repo)
-	}
-	depDir := path.Join(dir, filepath.ToSlash(ref))
-	if depDir == ".." || strings.HasPrefix(depDir, "../") {
-		return "", fmt.Errorf("dependency %s: repository %s: %w", name, repo, ErrEscape)
-	}
-	return depDir, nil
-}
-
-// checkLocalDependency checks a loaded file:// dependency's name and
-// version against its declaration, as `helm dependency build` does.
-func checkLocalDependency(name, repo, constraint, gotName, gotVersion string) error {
-	if gotName != name {
-		return fmt.Errorf("dependency %s: the chart at %s is named %q", name, repo, gotName)
-	}
-	if constraint == "" {
-		return nil
-	}
-	cons, err := semver.NewConstraint(constraint)
-	if err != nil {
-		return fmt.Errorf("dependency %s: version %q is not a valid constraint: %v", name, constraint, err)
-	}
-	v, err := semver.NewVersion(gotVersion)
-	if err != nil {
-		return fmt.Errorf("dependency %s: chart version %q is not valid semver: %v", name, gotVersion, err)
-	}
-	if !cons.Check(v) {
-		return fmt.Errorf("dependency %s: the chart at %s has version %s, which does not satisfy %q", name, repo, gotVersion, constraint)
-	}
-	return nil
-}
-
-func hasDependency4(c *chart4.Chart, name string) bool {
-	for _, d := range c.Dependencies() {
-		if d.Name() == name {
-			return true
-		}
-	}
-	return false
-}
-
-func missingDependencies4(c *chart4.Chart) []string {
-	var missing []string
-	for _, d := range c.Metadata.Dependencies {
-		if d != nil && !hasDependency4(c, d.Name) {
-			missing = append(missing, d.Name)
-		}
-	}
-	return missing
-}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/ignore"
 
@@ -25,28 +24,8 @@ const maxLocalDependencyDepth = 10
 // init` downloads those.
 var ErrMissingDependency = errors.New("dependency declared in Chart.yaml but missing in charts/")
 
-// loadChart loads the chart in the root-relative directory dir the way
-// helm's loader.LoadDir does (.helmignore, sorted walk, UTF-8 BOM stripped),
-// but through the repository root: a symlink whose target leaves the root is
-// an error, symlinked directories are followed only inside it, and nothing
-// outside the root is ever read. Local file:// dependencies that are not
-// vendored are loaded from their directory, as `helm dependency build`
-// would package them.
-func loadChart(root *Root, dir string, depth int) (*chart.Chart, error) {
-	files, err := chartFiles(root, dir)
-	if err != nil {
-		return nil, err
-	}
-	c, err := loader.LoadFiles(files)
-	if err != nil {
-		return nil, err
-	}
-	if err := addLocalDependencies(root, dir, c, depth); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
+// chartFiles reads the files of the chart in the root-relative directory
+// dir as helm's loader.LoadDir does, through the root (see loadChartWith).
 func chartFiles(root *Root, dir string) ([]*loader.BufferedFile, error) {
 	real, err := root.Resolve(dir)
 	if err != nil {
@@ -179,49 +158,3 @@ func (i entryInfo) Mode() fs.FileMode  { return i.typ }
 func (i entryInfo) ModTime() time.Time { return time.Time{} }
 func (i entryInfo) IsDir() bool        { return i.typ.IsDir() }
 func (i entryInfo) Sys() any           { return nil }
-
-// addLocalDependencies loads each declared file:// dependency that is not
-// vendored under charts/ from its directory (relative to the chart, inside
-// the repository root), checking its version against the constraint as
-// `helm dependency build` does.
-func addLocalDependencies(root *Root, dir string, c *chart.Chart, depth int) error {
-	for _, d := range c.Metadata.Dependencies {
-		if d == nil || !strings.HasPrefix(d.Repository, "file://") || hasDependency(c, d.Name) {
-			continue
-		}
-		depDir, err := localDependencyDir(dir, d.Name, d.Repository, depth)
-		if err != nil {
-			return err
-		}
-		sub, err := loadChart(root, depDir, depth+1)
-		if err != nil {
-			return fmt.Errorf("dependency %s (%s): %w", d.Name, d.Repository, err)
-		}
-		if err := checkLocalDependency(d.Name, d.Repository, d.Version, sub.Name(), sub.Metadata.Version); err != nil {
-			return err
-		}
-		c.AddDependency(sub)
-	}
-	return nil
-}
-
-func hasDependency(c *chart.Chart, name string) bool {
-	for _, d := range c.Dependencies() {
-		if d.Name() == name {
-			return true
-		}
-	}
-	return false
-}
-
-// missingDependencies lists the declared dependencies absent from charts/,
-// as helm's action.CheckDependencies does.
-func missingDependencies(c *chart.Chart) []string {
-	var missing []string
-	for _, d := range c.Metadata.Dependencies {
-		if d != nil && !hasDependency(c, d.Name) {
-			missing = append(missing, d.Name)
-		}
-	}
-	return missing
-}

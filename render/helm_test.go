@@ -181,7 +181,7 @@ func TestCapabilities(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", DefaultKubeVersion}, {"1.29", "v1.29"}, {"1.29.3", "v1.29.3"}, {"v1.29.3", "v1.29.3"},
 	} {
-		caps, err := capabilities(HelmOptions{KubeVersion: tc.in, APIVersions: []string{"a.io/v1", " b.io/v1/K "}})
+		caps, _, err := capabilities3(HelmOptions{KubeVersion: tc.in, APIVersions: []string{"a.io/v1", " b.io/v1/K "}})
 		if err != nil {
 			t.Fatalf("%q: %v", tc.in, err)
 		}
@@ -192,7 +192,7 @@ func TestCapabilities(t *testing.T) {
 			t.Errorf("api versions %v", caps.APIVersions)
 		}
 	}
-	if _, err := capabilities(HelmOptions{KubeVersion: "latest"}); err == nil {
+	if _, _, err := capabilities3(HelmOptions{KubeVersion: "latest"}); err == nil {
 		t.Error("kube version latest accepted")
 	}
 }
@@ -239,7 +239,7 @@ func TestHelmValuesOrder(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("w: b\nm: {k2: b}\n"), 0o644))
 	root, err := OpenRoot(dir)
 	must(t, err)
-	vals, err := helmValues(root, ".", HelmOptions{
+	vals, err := valuesWith(helm3, root, ".", HelmOptions{
 		ValueFiles: []string{"a.yaml", "b.yaml"},
 		Values:     [][]byte{[]byte("z: inline\n")},
 		Set:        []string{"x=set", "num=2"},

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/syncwave/syncwave/argocd"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,7 +98,7 @@ func TestInstallAppHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j := health.Default.Judge("argoproj.io", "Application", parsed); !j.Waits() {
+	if j := health.For(argocd.Default).Judge("argoproj.io", "Application", parsed); !j.Waits() {
 		t.Errorf("with the component, an Application has no health check: %v", j)
 	}
 

@@ -179,6 +179,8 @@ func TestCommandLines(t *testing.T) {
 		{args: "render --helm-version 5 " + ex, code: 2, stderr: `--helm-version: helm version "5": expected 3 or 4`, stdoutNone: true},
 		{args: "plan --argocd-version 4.0 " + ex, code: 2, stderr: `--argocd-version: argo cd version "4.0": expected 2.x or 3.x`, stdoutNone: true},
 		{args: "plan --argocd-version 2.14 " + ex, code: 0, stdout: "PHASE"},
+		{args: "plan --argocd-version 2.9 " + ex, code: 0, stdout: "PHASE", stderr: "Argo CD 2.9 is older than the lines syncwave models; it is modelled as Argo CD 2.14"},
+		{args: "lint --argocd-version 3.9 " + ex, code: 0, stderr: "Argo CD 3.9 is newer than the lines syncwave models; it is modelled as Argo CD 3.5"},
 		{args: "render --helm-version 3 " + ex, code: 0, stdout: "apiVersion: v1\n"},
 		{args: "schema extra", code: 2, stderr: "unknown command \"extra\"", stdoutNone: true},
 	} {

@@ -29,17 +29,8 @@ type findingsError struct{ msg string }
 
 func (e findingsError) Error() string { return e.msg }
 
-// healthTable is the Argo CD line whose health checks plan and lint use.
-// Seam for the Argo CD version setting (issue 14): select it with
-// health.ForVersion(version) here.
 // healthTable is Argo CD's health knowledge for the line v models.
-func healthTable(v argocd.Version) *health.Table {
-	t, err := health.ForVersion(v.String())
-	if err != nil {
-		return health.Default
-	}
-	return t
-}
+func healthTable(v argocd.Version) *health.Table { return health.For(v) }
 
 // readArgoCDCM reads --argocd-cm ("" for none).
 func readArgoCDCM(file string) (*health.ConfigMap, error) {

@@ -57,7 +57,7 @@ func (f *renderFlags) register(c *cobra.Command) {
 	fl.StringSliceVar(&f.apiVersions, "api-versions", nil, "API versions for .Capabilities.APIVersions when the source sets none: group/version or group/version/Kind (repeatable or comma list)")
 	fl.StringVar(&f.appName, "app-name", "", "Argo CD application name, as ARGOCD_APP_NAME (may be <namespace>_<name>)")
 	f.limits.register(c)
-	fl.StringVar(&f.argoCD, "argocd-version", "", "Argo CD line to match where its behaviour changed: 2.14, 3.0 ... 3.5 (sync-option vocabulary; delete hooks in plan) (default: the current 3.x)")
+	fl.StringVar(&f.argoCD, "argocd-version", "", "Argo CD line to match where its behaviour changed: 2.14, 3.0 ... 3.5 (sync-option vocabulary; delete hooks in plan; the health table of plan and lint); another line is modelled as the nearest of these, with a warning (default: "+argocd.Default.String()+")")
 	fl.StringVar(&f.helmVersion, "helm-version", "", "render charts with Helm 3 or Helm 4 semantics (3, 4, v3, v4): Argo CD up to 3.4 runs Helm 3, 3.5+ Helm 4; wins over a helm source's version (default 4)")
 }
 
@@ -133,8 +133,8 @@ func newRender(stdout, stderr io.Writer, h host) *cobra.Command {
 		Short: "Render PATH, apply the ordering and print the annotated YAML stream",
 		Long: `Render the application at PATH (default .), assign every resource its Argo CD
 sync phase, wave, hook, delete policy and sync options from the ordering file
-(when there is one) and the dependency annotations on the resources, and print
-the YAML stream to stdout.
+(when there is one) and the resources' dependency annotations (see
+--dependency-annotations), and print the YAML stream to stdout.
 
 Output is all or nothing: on any error nothing is printed on stdout, the
 error goes to stderr and the exit code is 1 (2 for a usage error).

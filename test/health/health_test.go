@@ -15,15 +15,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 
+	"github.com/syncwave/syncwave/argocd"
 	swhealth "github.com/syncwave/syncwave/health"
 )
 
 func table(t *testing.T) *swhealth.Table {
-	tb, err := swhealth.ForVersion("2.14")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tb
+	t.Helper()
+	return swhealth.For(argocd.V2_14)
 }
 
 // TestLuaScripts walks the scripts Argo CD embeds (the files its controller

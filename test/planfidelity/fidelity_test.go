@@ -340,7 +340,7 @@ func list(ts []engineTask) string {
 
 // tieKey is what the engine's sort compares: phase, wave, kind order, name.
 func tieKey(t engineTask) string {
-	return fmt.Sprintf("%s/%d/%d/%s", t.Phase, t.Wave, plan.KindOrder(t.Kind), t.Name)
+	return fmt.Sprintf("%s/%d/%d/%s", t.Phase, t.Wave, argocd.KindOrder(t.Kind), t.Name)
 }
 
 // normalise makes the order of tasks the engine sorts unstably comparable.

@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/order"
 )
 
@@ -62,14 +63,14 @@ var sharedDefs = map[string]schema{
 
 // typeSchemas: named types whose schema is not their Go kind's.
 func typeSchemas() map[reflect.Type]schema {
-	policy := "(" + strings.Join(strs(order.DeletePolicyValues), "|") + ")"
+	policy := "(" + strings.Join(strs(argocd.DeletePolicyValues), "|") + ")"
 	return map[reflect.Type]schema{
-		reflect.TypeFor[order.HookType]():            {"enum": anys(strs(order.HookTypes))},
+		reflect.TypeFor[argocd.Hook]():               {"enum": anys(strs(argocd.HookTypes))},
 		reflect.TypeFor[order.SyncOption]():          {"enum": anys(strs(order.SyncOptionValues))},
 		reflect.TypeFor[order.ExistingAnnotations](): {"enum": anys([]string{string(order.KeepExisting), string(order.OverrideExisting)})},
-		reflect.TypeFor[order.DeletePolicies](): {
+		reflect.TypeFor[argocd.DeletePolicies](): {
 			"type":        "string",
-			"description": "Comma-separated: " + strings.Join(strs(order.DeletePolicyValues), ", ") + ".",
+			"description": "Comma-separated: " + strings.Join(strs(argocd.DeletePolicyValues), ", ") + ".",
 			"pattern":     "^ *" + policy + " *(, *" + policy + " *)*$",
 		},
 	}
