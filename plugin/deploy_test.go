@@ -114,7 +114,7 @@ func TestPluginYAML(t *testing.T) {
 				t.Errorf("%s: %s has no collectionType (the UI needs it)", file, a.Name)
 			}
 		}
-		if want := []string{"order-file", "order", "values-files", "values", "helm-parameters", "release-name", "allow-empty", "dependency-annotations", "helm-version", "argocd-version"}; !reflect.DeepEqual(names, want) {
+		if want := []string{"order-file", "order", "values-files", "values", "helm-parameters", "release-name", "allow-empty", "dependency-annotations", "helm-version", "argocd-version", "plan-record"}; !reflect.DeepEqual(names, want) {
 			t.Errorf("%s: parameters %q, want %q", file, names, want)
 		}
 	}
