@@ -22,7 +22,8 @@ const healthColor: {[s: string]: string} = {
 function HealthCell(props: {st: StepState}) {
   const h = props.st.health;
   if (!h) {
-    return <span style={{color: '#6d7f8b'}}>no check</span>;
+    const live = props.st.result !== '' || props.st.sync !== '';
+    return <span style={{color: '#6d7f8b'}}>{live ? 'no health check' : 'not live yet'}</span>;
   }
   return (
     <span data-health={h.status}>
@@ -53,7 +54,7 @@ function Now(props: {view: View; since: number; now: number}) {
     <div style={css.now} data-testid='now'>
       <div>
         <b>Running: {waveTitle(w)}</b>, waiting {waited(props.now, since)}
-        {since > start ? ' (since this view saw it start)' : ' (since the sync started)'}
+        {since > start ? ` (since this view saw it running; the sync started ${waited(props.now, start)} ago)` : ' (since the sync started)'}
       </div>
       {allHealthy ? (
         <div data-testid='no-holder'>
