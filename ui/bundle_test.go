@@ -136,3 +136,16 @@ func TestKindTable(t *testing.T) {
 		t.Errorf("plan's table has other kinds than model.ts's %d", len(kinds))
 	}
 }
+
+// TestCommittedBundle: the bundle the install component and the image ship
+// is the one the sources build (make ui rewrites it).
+func TestCommittedBundle(t *testing.T) {
+	file := filepath.Join("..", "examples", "install", "ui", FileName)
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, bundle(t)) {
+		t.Errorf("%s is stale: run make ui", file)
+	}
+}
