@@ -192,6 +192,12 @@ func lintInPlugin(stderr io.Writer, out *pipeline.Output, opts pipeline.Options,
 // SYNCWAVE_ARGOCD_CM included), and returns the record document that carries
 // it (plan.Record).
 func planRecord(stderr io.Writer, out *pipeline.Output, opts pipeline.Options, in plugin.Inputs) ([]byte, error) {
+	if in.Namespace == "" {
+		// The record is namespaced and carries no namespace of its own:
+		// without a destination namespace Argo CD could not apply it.
+		printWarnings(stderr, []string{"plan record skipped: the Application has no destination namespace (ARGOCD_APP_NAMESPACE)"})
+		return nil, nil
+	}
 	argo, err := argocd.Parse(opts.ArgoCDVersion)
 	if err != nil {
 		return nil, err

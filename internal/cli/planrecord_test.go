@@ -113,6 +113,13 @@ func TestGeneratePlanRecord(t *testing.T) {
 		t.Errorf("another revision of the same tree printed another record (exit %d)", code)
 	}
 
+	// No destination namespace: no record, a warning, the resources alone.
+	noNS := appSource{name: "shop", path: app.path}
+	out, errOut, code := runHost(t, v.environ(noNS, "SYNCWAVE_PLAN_RECORD=true"), wd, "generate")
+	if code != 0 || out != plain || !strings.Contains(errOut, "plan record skipped") {
+		t.Errorf("no namespace: exit %d, same resources %v, stderr %q", code, out == plain, errOut)
+	}
+
 	// A bad value is an error naming the parameter.
 	_, errOut, code = runHost(t, v.environ(app, "SYNCWAVE_PLAN_RECORD=yes"), wd, "generate")
 	if code == 0 || !strings.Contains(errOut, `"plan-record"`) {
