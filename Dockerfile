@@ -5,7 +5,7 @@
 #
 # The syncwave sidecar image for Argo CD's repo-server (Config Management
 # Plugin). The final image holds only the static syncwave binary, CA
-# certificates and plugin.yaml; Argo CD's own argocd-cmp-server is copied into
+# certificates, plugin.yaml and the UI extension's bundle; Argo CD's own argocd-cmp-server is copied into
 # /var/run/argocd by the repo-server's copyutil init container and is the
 # entrypoint (see examples/install/).
 #
@@ -31,6 +31,7 @@ FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/syncwave /usr/local/bin/syncwave
 COPY plugin.yaml /home/argocd/cmp-server/config/plugin.yaml
+COPY examples/install/ui/extension-syncwave.js /home/argocd/ui/resources/extension-syncwave.js
 ENV PATH=/usr/local/bin \
     TMPDIR=/tmp
 USER 999:999

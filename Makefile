@@ -55,6 +55,15 @@ e2e:
 image:
 	$(GO) run ./hack/image -o $(BIN)/image -version "$(VERSION)" -commit "$(COMMIT)"
 
+## ui: the Argo CD UI extension "Sync plan" (ui/extension, TypeScript) bundled
+## with esbuild's Go API (hack/ui, no Node): $(BIN)/ui/extension-syncwave.tar
+## holds resources/extension-syncwave.js, the layout of Argo CD's extension
+## installer; the bundle alone is examples/install/ui/extension-syncwave.js
+## (committed: the install component and the image use it; ui tests it is fresh).
+.PHONY: ui
+ui:
+	$(GO) run ./hack/ui -src ui/extension -o $(BIN)/ui/extension-syncwave.tar -js examples/install/ui/extension-syncwave.js
+
 ## demo: render the seed example
 demo: build
 	$(BIN)/syncwave render examples/sync-hook-wave

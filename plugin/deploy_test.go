@@ -115,7 +115,7 @@ func TestPluginYAML(t *testing.T) {
 				t.Errorf("%s: %s has no collectionType (the UI needs it)", file, a.Name)
 			}
 		}
-		if want := []string{"order-file", "order", "values-files", "values", "helm-parameters", "release-name", "allow-empty", "dependency-annotations", "helm-version", "argocd-version"}; !reflect.DeepEqual(names, want) {
+		if want := []string{"order-file", "order", "values-files", "values", "helm-parameters", "release-name", "allow-empty", "dependency-annotations", "helm-version", "argocd-version", "plan-record"}; !reflect.DeepEqual(names, want) {
 			t.Errorf("%s: parameters %q, want %q", file, names, want)
 		}
 	}
@@ -204,6 +204,7 @@ func TestDockerfile(t *testing.T) {
 		"COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt",
 		"COPY --from=build /out/syncwave " + BinaryPath,
 		"COPY plugin.yaml " + ConfigPath,
+		"COPY examples/install/ui/extension-syncwave.js /home/argocd/ui/resources/extension-syncwave.js",
 		"USER 999:999",
 		`ENTRYPOINT ["/var/run/argocd/argocd-cmp-server"]`,
 	}
@@ -219,7 +220,7 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("final stage runs %q: it must only copy files in", l)
 		}
 		if strings.HasPrefix(l, "COPY ") && !slices.Contains(want, l) {
-			t.Errorf("final stage copies more than the binary, CA certificates and plugin.yaml: %q", l)
+			t.Errorf("final stage copies more than the binary, CA certificates, plugin.yaml and the UI bundle: %q", l)
 		}
 	}
 }

@@ -96,6 +96,8 @@ type Inputs struct {
 	// AllowEmptySet says allow-empty was given (by a parameter or a
 	// variable), so that it overrides the ordering file's allowEmpty.
 	AllowEmptySet bool
+	// PlanRecord asks generate to add the plan record (plan.Record).
+	PlanRecord bool
 	// Dependencies is dependency-annotations, nil when not given.
 	Dependencies *order.Dependencies
 	// HelmVersion is "3" or "4" (or v3, v4); "" leaves it to the ordering
@@ -218,6 +220,9 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamAllowEmpty, in.Origins[ParamAllowEmpty], err)
 	}
 	in.AllowEmpty = b
+	if in.PlanRecord, err = parseBool(values[ParamPlanRecord].String); err != nil {
+		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamPlanRecord, in.Origins[ParamPlanRecord], err)
+	}
 	in.ArgoCDVersion = values[ParamArgoCDVersion].String
 	if _, err := argocd.Parse(in.ArgoCDVersion); err != nil {
 		return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamArgoCDVersion, in.Origins[ParamArgoCDVersion], err)
@@ -362,6 +367,10 @@ func ParseParameters(data []byte) (map[string]Value, error) {
 // become 10,000 lines there.
 const maxListed = 10
 
+// maxErrors is how many distinct errors summarise lists: each message about
+// a variable carries the list of known ones, so a screenful is eight.
+const maxErrors = 8
+
 // unknownParameters is one error for every unknown parameter name, the
 // first maxListed of them listed.
 func unknownParameters(names []string, suffix string) error {
@@ -380,7 +389,7 @@ func listSome(names []string) string {
 }
 
 // summarise joins errors, the identical ones once with a count, and at
-// most maxListed of them, then a count of the rest.
+// most maxErrors of them, then a count of the rest.
 func summarise(errs []error) error {
 	if len(errs) == 0 {
 		return nil
@@ -394,8 +403,8 @@ func summarise(errs []error) error {
 	}
 	var out []error
 	for i, e := range distinct {
-		if i == maxListed {
-			out = append(out, fmt.Errorf("… and %d more errors", len(distinct)-maxListed))
+		if i == maxErrors {
+			out = append(out, fmt.Errorf("… and %d more errors", len(distinct)-maxErrors))
 			break
 		}
 		if n := count[e.Error()]; n > 1 {

@@ -386,7 +386,7 @@ func TestFromEnvParamVariables(t *testing.T) {
 			},
 		},
 		{name: "map through PARAM_*", env: []string{"PARAM_HELM_PARAMETERS_IMAGE_TAG=v1"}, err: `PARAM_HELM_PARAMETERS_IMAGE_TAG: map parameter "helm-parameters" cannot be read from PARAM_* variables`},
-		{name: "unknown PARAM_*", env: []string{"PARAM_BOGUS=1"}, err: "PARAM_BOGUS: unknown parameter (known: order-file, order, values-files, values, helm-parameters, release-name, allow-empty, dependency-annotations, helm-version, argocd-version)"},
+		{name: "unknown PARAM_*", env: []string{"PARAM_BOGUS=1"}, err: "PARAM_BOGUS: unknown parameter (known: order-file, order, values-files, values, helm-parameters, release-name, allow-empty, dependency-annotations, helm-version, argocd-version, plan-record)"},
 		{name: "PARAM_* string for an array", env: []string{"PARAM_VALUES_FILES=a.yaml"}, err: `PARAM_VALUES_FILES: parameter "values-files" expected an array (array: [...]), found a string`},
 		{name: "PARAM_* array for a string", env: []string{"PARAM_RELEASE_NAME_0=a"}, err: `PARAM_RELEASE_NAME_0: parameter "release-name" expected a string (string: ...), found an array`},
 		{name: "malformed JSON", env: []string{`ARGOCD_APP_PARAMETERS=[{"name": "order"`}, err: "ARGOCD_APP_PARAMETERS: malformed JSON, expected a list of {name, string|array|map}"},

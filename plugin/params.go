@@ -70,6 +70,7 @@ const (
 	ParamDependencies   = "dependency-annotations"
 	ParamHelmVersion    = "helm-version"
 	ParamArgoCDVersion  = "argocd-version"
+	ParamPlanRecord     = "plan-record"
 )
 
 // Parameters is the table of plugin parameters. The static announcement in
@@ -144,6 +145,14 @@ var Parameters = []Parameter{
 		Title:      "Argo CD version",
 		Tooltip:    "The Argo CD line syncwave matches where Argo CD's behaviour changed (the sync-option vocabulary of the ordering file): 2.14, 3.0 ... 3.5. Default: the current 3.x.",
 		Collection: String,
+	},
+	{
+		Name:       ParamPlanRecord,
+		Title:      "Plan record",
+		Tooltip:    "Add one ConfigMap, <app>-syncwave-plan, holding the sync plan (steps, reasons, what each wave waits for) for the Sync plan view of Argo CD's UI. It is synced in the first wave of the Sync phase and gates nothing; only it changes when only a reason changes.",
+		Collection: String,
+		ItemType:   "boolean",
+		Default:    Value{String: "false"},
 	},
 }
 

@@ -139,6 +139,11 @@ func checkImage(t *testing.T, img v1.Image, arch string) {
 			if string(data) != string(want) {
 				t.Errorf("%s: plugin.yaml in the image differs from the repository's", arch)
 			}
+		case uiBundle:
+			want, _ := os.ReadFile(filepath.Join(repoRoot, "examples", "install", "ui", "extension-syncwave.js"))
+			if len(want) == 0 || string(data) != string(want) {
+				t.Errorf("%s: the UI bundle in the image differs from the repository's", arch)
+			}
 		case caFile:
 			if !strings.Contains(string(data), "BEGIN CERTIFICATE") {
 				t.Errorf("%s: no certificates in %s", arch, caFile)
@@ -150,6 +155,7 @@ func checkImage(t *testing.T, img v1.Image, arch string) {
 		"usr/": 0o755, "usr/local/": 0o755, "usr/local/bin/": 0o755, "usr/local/bin/syncwave": 0o755,
 		"home/": 0o755, "home/argocd/": 0o755, "home/argocd/cmp-server/": 0o755, "home/argocd/cmp-server/config/": 0o755,
 		"home/argocd/cmp-server/config/plugin.yaml": 0o644,
+		"home/argocd/ui/": 0o755, "home/argocd/ui/resources/": 0o755, "home/argocd/ui/resources/extension-syncwave.js": 0o644,
 	}
 	if !reflect.DeepEqual(files, want) {
 		names := slices.Sorted(func(yield func(string) bool) {

@@ -35,9 +35,13 @@ type imageSpec struct {
 }
 
 const (
-	caFile  = "/etc/ssl/certs/ca-certificates.crt"
-	binFrom = "/out/syncwave"
-	ldPkg   = "github.com/syncwave/syncwave/internal/cli"
+	// uiBundle is the UI extension in the installer's layout (resources/):
+	// an image volume of this image, or a copy, gives argocd-server its
+	// /tmp/extensions/syncwave.
+	uiBundle = "/home/argocd/ui/resources/extension-syncwave.js"
+	caFile   = "/etc/ssl/certs/ca-certificates.crt"
+	binFrom  = "/out/syncwave"
+	ldPkg    = "github.com/syncwave/syncwave/internal/cli"
 )
 
 var spec = imageSpec{
@@ -45,6 +49,7 @@ var spec = imageSpec{
 		{From: caFile, Stage: "build", Dest: caFile, Mode: 0o644, Describe: "CA certificates"},
 		{From: binFrom, Stage: "build", Dest: plugin.BinaryPath, Mode: 0o755, Describe: "the static syncwave binary"},
 		{From: "plugin.yaml", Dest: plugin.ConfigPath, Mode: 0o644, Describe: "the plugin configuration"},
+		{From: "examples/install/ui/extension-syncwave.js", Dest: uiBundle, Mode: 0o644, Describe: "the Sync plan UI extension for argocd-server (make ui)"},
 	},
 	// Argo CD's user: the cmp-server and the repo-server share files.
 	User: "999:999",
@@ -86,7 +91,7 @@ func (s imageSpec) dockerfile(goVer string) string {
 #
 # The syncwave sidecar image for Argo CD's repo-server (Config Management
 # Plugin). The final image holds only the static syncwave binary, CA
-# certificates and plugin.yaml; Argo CD's own argocd-cmp-server is copied into
+# certificates, plugin.yaml and the UI extension's bundle; Argo CD's own argocd-cmp-server is copied into
 # /var/run/argocd by the repo-server's copyutil init container and is the
 # entrypoint (see examples/install/).
 #

@@ -12,11 +12,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/internal/redact"
 	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/internal/sandbox/seal"
 	"github.com/syncwave/syncwave/lint"
 	"github.com/syncwave/syncwave/pipeline"
+	"github.com/syncwave/syncwave/plan"
 	"github.com/syncwave/syncwave/plugin"
 	"github.com/syncwave/syncwave/render"
 )
@@ -118,7 +120,26 @@ and SYNCWAVE_ALLOW_NETWORKS (CIDRs) open more.`,
 				if err := lintInPlugin(stderr, out, opts, in.ArgoCDCM); err != nil {
 					return err
 				}
-				return out.Write(&sandbox.LimitWriter{W: stdout, Limit: lim.output})
+				var record []byte
+				if in.PlanRecord {
+					if record, err = planRecord(stderr, out, opts, in); err != nil {
+						return fmt.Errorf("%s: plan record: %w", what, err)
+					}
+				}
+				w := &sandbox.LimitWriter{W: stdout, Limit: lim.output}
+				if err := out.Write(w); err != nil {
+					return err
+				}
+				if record == nil {
+					return nil
+				}
+				if len(out.Resources) > 0 {
+					if _, err := io.WriteString(w, "---\n"); err != nil {
+						return err
+					}
+				}
+				_, err = w.Write(record)
+				return err
 			}
 			// One deadline for the whole generation: the download and the
 			// rendering after it share it. Argo CD's init step comes first,
@@ -234,6 +255,38 @@ func lintInPlugin(stderr io.Writer, out *pipeline.Output, opts pipeline.Options,
 		return fmt.Errorf("lint: %d %s at or above lint.failOn %q in the ordering file", failing, plural(failing, "finding", "findings"), failOn)
 	}
 	return nil
+}
+
+// planRecord computes the plan of the rendered output, as "syncwave plan -o
+// json" does for the same inputs (the argocd-cm health checks of
+// SYNCWAVE_ARGOCD_CM included), and returns the record document that carries
+// it (plan.Record).
+func planRecord(stderr io.Writer, out *pipeline.Output, opts pipeline.Options, in plugin.Inputs) ([]byte, error) {
+	if in.Namespace == "" {
+		// The record is namespaced and carries no namespace of its own:
+		// without a destination namespace Argo CD could not apply it.
+		printWarnings(stderr, []string{"plan record skipped: the Application has no destination namespace (ARGOCD_APP_NAMESPACE)"})
+		return nil, nil
+	}
+	argo, err := argocd.Parse(opts.ArgoCDVersion)
+	if err != nil {
+		return nil, err
+	}
+	cm, err := readArgoCDCM(in.ArgoCDCM)
+	if err != nil {
+		printWarnings(stderr, []string{fmt.Sprintf("plan record without the checks of %s: %v", plugin.EnvArgoCDCM, err)})
+		cm = nil
+	}
+	p, err := planOf(out, plan.Options{Namespace: opts.Namespace, ArgoCD: argo})
+	if err != nil {
+		return nil, err
+	}
+	p.ComputeWaits(healthTable(argo), cm)
+	b, note, err := p.Record(in.AppName, in.Namespace)
+	if note != "" {
+		printWarnings(stderr, []string{"plan record: " + note})
+	}
+	return b, err
 }
 
 // appLabel names the application of a plugin command in messages: its

@@ -101,7 +101,16 @@ if [[ -n ${E2E_ARGOCD_BIN:-} ]]; then
 		cp "$E2E_ARGOCD_CRDS/$f" "$E2E_CACHE/argocd-crds/$f"
 	done
 	chmod -R u+w "$E2E_CACHE/argocd-crds"
-	say "argocd: prebuilt $E2E_ARGOCD_BIN ($("$BIN/argocd" version --client --short 2>/dev/null | head -1))"
+	aver=$("$BIN/argocd" version --client --short 2>/dev/null | head -1)
+	say "argocd: prebuilt $E2E_ARGOCD_BIN ($aver)"
+	# 3.5+ repo-servers run git-verify-wrapper.sh on every generation; without
+	# it on their PATH every Application fails after the 180 s timeout with
+	# only "permission denied". Refuse to start such a run.
+	if [[ $aver =~ v([0-9]+)\.([0-9]+) ]] && ((BASH_REMATCH[1] > 3 || (BASH_REMATCH[1] == 3 && BASH_REMATCH[2] >= 5))); then
+		wrapper=$(PATH="${E2E_ARGOCD_PATH:+$E2E_ARGOCD_PATH:}$PATH" command -v git-verify-wrapper.sh || true)
+		[[ -n $wrapper && -x $wrapper ]] ||
+			die "argocd $aver runs git-verify-wrapper.sh in the repo-server, and it is not an executable on E2E_ARGOCD_PATH (${E2E_ARGOCD_PATH:-unset}) or PATH: set E2E_ARGOCD_PATH to the hack/ directory of the same Argo CD tree"
+	fi
 else
 ARGOCD_MOD=github.com/argoproj/argo-cd/v2
 ARGOCD_VERSION=$(cd "$TEST_DIR" && $GO list -m -f '{{.Version}}' "$ARGOCD_MOD" 2>/dev/null) || ARGOCD_VERSION=

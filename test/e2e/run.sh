@@ -50,6 +50,22 @@ if ! command -v redis-server >/dev/null; then
 	command -v redis-server >/dev/null || die "redis-server is still missing after apt-get install redis-server"
 fi
 
+# The Sync plan UI extension's browser scenarios: Debian's chromium, and
+# Debian's React UMD builds for the page that hosts the extension.
+if ! command -v chromium >/dev/null; then
+	need_root_for chromium chromium
+	apt_install chromium
+	command -v chromium >/dev/null || die "chromium is still missing after apt-get install chromium"
+fi
+for pkg in node-react node-react-dom; do
+	f=/usr/share/nodejs/${pkg#node-}/umd/${pkg#node-}.production.min.js
+	if [[ ! -s $f ]]; then
+		need_root_for "$f" "$pkg"
+		apt_install "$pkg"
+		[[ -s $f ]] || die "$f is still missing after apt-get install $pkg"
+	fi
+done
+
 # A private network namespace (and PID namespace, so that nothing started
 # there can outlive the run) needs root, or an unprivileged user namespace.
 UNSHARE=(unshare --net --pid --mount --fork --mount-proc --kill-child)
@@ -62,6 +78,18 @@ fi
 # --- build (outside the namespace: it needs the module proxy) -------------------------------
 GO=${GO:-go} "$HERE/build.sh"
 tb=$((SECONDS - t0))
+
+# --- the UI extension in headless Chromium (test/uiext, build tag browser) ---------------
+# The bundle on the page that implements Argo CD's extension contract, with
+# generate's plan record for the sync-hook-wave example; screenshots go to
+# $E2E_CACHE/run/screenshots.
+tu=$SECONDS
+mkdir -p "$E2E_CACHE/run/screenshots"
+if ! (cd "$ROOT/test" && SYNCWAVE_BIN="$E2E_CACHE/bin/syncwave" UIEXT_SCREENSHOTS="$E2E_CACHE/run/screenshots" \
+	${GO:-go} test -count=1 -tags browser ./uiext/) >&2; then
+	die "the Sync plan extension's browser scenarios failed (test/uiext)"
+fi
+echo "e2e: browser scenarios passed in $((SECONDS - tu))s" >&2
 
 # --- run --------------------------------------------------------------------------------
 echo "e2e: builds checked in ${tb}s; starting the stack in a private network namespace" >&2
