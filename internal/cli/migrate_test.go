@@ -42,7 +42,7 @@ func TestMigrateExamples(t *testing.T) {
 			continue
 		}
 		var rendered bytes.Buffer
-		if code := Main(context.Background(), []string{"render", ex}, &rendered, &bytes.Buffer{}); code != 0 {
+		if code := mainWith(context.Background(), []string{"render", ex}, &rendered, &bytes.Buffer{}, testHost(nil)); code != 0 {
 			continue // not an application (the ci and install snippets)
 		}
 		n++

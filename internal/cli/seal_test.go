@@ -196,7 +196,7 @@ func TestTenantCannotUnseal(t *testing.T) {
 	env := []string{"ARGOCD_APP_NAME=shop", "ARGOCD_APP_SOURCE_PATH=app", "ARGOCD_ENV_SYNCWAVE_SANDBOX=off"}
 	h := host{environ: func() []string { return env }, getwd: func() (string, error) { return filepath.Join(repo, "app"), nil }, seal: f.seal}
 	out, errOut, code := runWith(t, h, "generate")
-	if code != 1 || out != "" || !strings.Contains(errOut, "unknown variable ARGOCD_ENV_SYNCWAVE_SANDBOX") {
+	if code != 1 || out != "" || !strings.Contains(errOut, "ARGOCD_ENV_SYNCWAVE_SANDBOX: SYNCWAVE_SANDBOX is set in the sidecar's environment by the operator") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
