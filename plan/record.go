@@ -109,7 +109,7 @@ func (p *Plan) Record(app, namespace string) ([]byte, string, error) {
 				"app.kubernetes.io/managed-by": "syncwave",
 			},
 			"annotations": map[string]string{
-				"argocd.argoproj.io/sync-wave": strconv.Itoa(p.RecordWave(namespace)),
+				argocd.AnnotationSyncWave: strconv.Itoa(p.RecordWave(namespace)),
 			},
 		},
 		"data": data,

@@ -30,7 +30,7 @@ func newMigrate(stdout, stderr io.Writer, h host) *cobra.Command {
 		Short: "Write a syncwave.yaml that reproduces the sync-wave and hook annotations of PATH",
 		Long: `Render PATH (a directory of manifests, a Helm chart or a Kustomize overlay)
 as "syncwave plan" does, read the order its hand-written Argo CD annotations
-give (argocd.argoproj.io/sync-wave, hook, hook-delete-policy) and write an
+give (the sync-wave, hook and hook-delete-policy annotations) and write an
 ordering file whose groups and after edges reproduce it: every resource keeps
 its phase, its hook and delete policy, and its place in the wave order.
 
@@ -350,10 +350,7 @@ func (m *migration) printSummary(w io.Writer, outFile string, stripped []string)
 	fmt.Fprintf(w, "Wrote %s: %d %s (%d pinned) for %d %s; the plan with it equals the plan of the annotations.\n",
 		where, len(r.Groups), plural(len(r.Groups), "group", "groups"), pinned, len(r.Carried), plural(len(r.Carried), "resource", "resources"))
 	for _, g := range r.Groups {
-		ph := "Sync"
-		if g.Hook != "" {
-			ph = string(g.Hook)
-		}
+		ph := string(g.Hook.Phase())
 		extra := ""
 		if g.Pinned != "" {
 			extra = " pinned: " + g.Pinned
