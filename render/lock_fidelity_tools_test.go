@@ -22,21 +22,25 @@ import (
 // repository on 127.0.0.1. `helm dependency build` + `helm template` (v3.22.0
 // and v4.2.1) and syncwave's download + rendering give the same objects, and
 // syncwave downloads each locked archive once.
+// lockAliasCases are the Chart.yaml dependencies of the parent chart (URL
+// stands for the repository) and the objects both sides must render.
+var lockAliasCases = []struct {
+	name    string
+	aliases string // dependencies of Chart.yaml
+	objects int
+}{
+	{"two aliases at different versions", "  - {name: sub, alias: old, version: 1.1.0, repository: URL}\n  - {name: sub, alias: new, version: 1.2.0, repository: URL}\n", 5},
+	{"an alias disabled by its condition", "  - {name: sub, alias: new, version: 1.2.0, repository: URL}\n  - {name: sub, alias: disabled, version: 1.0.0, repository: URL, condition: disabled.enabled}\n", 3},
+	{"both", strings.SplitAfter(aliasesChart("URL"), "dependencies:\n")[1], 5},
+}
+
 func TestHelmFidelityLockAliases(t *testing.T) {
 	for _, h := range []struct {
 		tool string
 		mode int
 	}{{"helm", 3}, {"helm4", 4}} {
 		helm := tool(t, h.tool)
-		for _, c := range []struct {
-			name    string
-			aliases string // dependencies of Chart.yaml
-			objects int
-		}{
-			{"two aliases at different versions", "  - {name: sub, alias: old, version: 1.1.0, repository: URL}\n  - {name: sub, alias: new, version: 1.2.0, repository: URL}\n", 5},
-			{"an alias disabled by its condition", "  - {name: sub, alias: new, version: 1.2.0, repository: URL}\n  - {name: sub, alias: disabled, version: 1.0.0, repository: URL, condition: disabled.enabled}\n", 3},
-			{"both", strings.SplitAfter(aliasesChart("URL"), "dependencies:\n")[1], 5},
-		} {
+		for _, c := range lockAliasCases {
 			t.Run(fmt.Sprintf("%s [helm%d]", c.name, h.mode), func(t *testing.T) {
 				repo := newSubRepo(t, true)
 				u := repo.srv.URL
