@@ -59,7 +59,7 @@ func TestPluginYAML(t *testing.T) {
 	for _, p := range cfg.Spec.Parameters.Static {
 		names = append(names, p.Name)
 	}
-	want := []string{"order-file", "order", "values-files", "values", "helm-parameters", "release-name", "allow-empty", "dependency-annotations", "helm-version", "argocd-version"}
+	want := []string{"order-file", "order", "values-files", "values", "helm-parameters", "release-name", "allow-empty", "dependency-annotations", "helm-version", "argocd-version", "plan-record"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("static parameters %q, want %q", names, want)
 	}
