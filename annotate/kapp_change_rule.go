@@ -22,26 +22,32 @@ type kappRule struct {
 // kappRuleAction is what the rule's own resource does: upsert or delete.
 type kappRuleAction string
 
+const (
+	kappUpsert kappRuleAction = "upsert"
+	kappDelete kappRuleAction = "delete"
+)
+
+func (a kappRuleAction) valid() bool { return a == kappUpsert || a == kappDelete }
+
 // kappRuleOrder is after or before.
 type kappRuleOrder string
+
+const (
+	kappAfter  kappRuleOrder = "after"
+	kappBefore kappRuleOrder = "before"
+)
+
+func (o kappRuleOrder) valid() bool { return o == kappAfter || o == kappBefore }
 
 // kappRuleTargetAction is what the change group does: upserting or
 // deleting.
 type kappRuleTargetAction string
 
 const (
-	kappUpsert kappRuleAction = "upsert"
-	kappDelete kappRuleAction = "delete"
-
-	kappAfter  kappRuleOrder = "after"
-	kappBefore kappRuleOrder = "before"
-
 	kappUpserting kappRuleTargetAction = "upserting"
 	kappDeleting  kappRuleTargetAction = "deleting"
 )
 
-func (a kappRuleAction) valid() bool       { return a == kappUpsert || a == kappDelete }
-func (o kappRuleOrder) valid() bool        { return o == kappAfter || o == kappBefore }
 func (t kappRuleTargetAction) valid() bool { return t == kappUpserting || t == kappDeleting }
 
 // parseKappRule reads a change rule of resource r, its placeholders
