@@ -142,10 +142,14 @@ func ApplyWith(o *order.SyncOrder, res []*manifest.Resource, opts Options) (*Res
 	buf := make([]byte, 0, 160*free)  // a reason names one or two nodes
 	own, ends := make([]int, 0, free), make([]int, 0, free)
 	for i, r := range res {
-		if d.flags[i]&flagHelmDeps != 0 {
-			// Kubernetes rejects these keys (two slashes): Helm strips them too.
-			r.DeleteAnnotation(HelmDependsOnGroups)
-			r.DeleteAnnotation(HelmDependsOnLayers)
+		if d.flags[i]&flagStrip != 0 {
+			// Kubernetes rejects these keys (e.g. two slashes): Helm strips
+			// its own too.
+			for _, syn := range syntaxes {
+				for _, k := range syn.Strip {
+					r.DeleteAnnotation(k)
+				}
+			}
 		}
 		if g := member[i]; g >= 0 {
 			out.Placements[i] = applyGroup(o, g, waves, r, reasons)

@@ -69,7 +69,7 @@ func benchApply(b *testing.B, resources, groups, edges int) {
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
-		res, err := manifest.Decode("bench.yaml", stream)
+		res, err := manifest.Decode("bench.yaml", stream, manifest.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func BenchmarkApply100k(b *testing.B) { benchApply(b, 100_000, 10_000, 20_000) }
 // resource placed, every edge respected.
 func TestSynthWaves(t *testing.T) {
 	so, stream := synth(t, 2_000, 200, 400)
-	res, err := manifest.Decode("bench.yaml", stream)
+	res, err := manifest.Decode("bench.yaml", stream, manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func benchApplyDeps(b *testing.B, resources, groups, edges int) {
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
-		res, err := manifest.Decode("bench.yaml", stream)
+		res, err := manifest.Decode("bench.yaml", stream, manifest.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -204,7 +204,7 @@ func BenchmarkApplyDeps100k(b *testing.B) { benchApplyDeps(b, 100_000, 10_000, 2
 // depends-on edge is respected.
 func TestSynthDepsWaves(t *testing.T) {
 	so, stream := synthDeps(t, 4_000, 200, 400)
-	res, err := manifest.Decode("bench.yaml", stream)
+	res, err := manifest.Decode("bench.yaml", stream, manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func BenchmarkApplyReferences10k(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
-		res, err := manifest.DecodeFast("app.yaml", text)
+		res, err := manifest.Decode("app.yaml", text, manifest.Options{Reader: manifest.Fast})
 		if err != nil {
 			b.Fatal(err)
 		}

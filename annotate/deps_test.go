@@ -253,7 +253,7 @@ func TestDependencyAnnotations(t *testing.T) {
 			if src == "" {
 				src = "app.yaml"
 			}
-			res, err := manifest.Decode(src, []byte(strings.Join(tc.docs, "")))
+			res, err := manifest.Decode(src, []byte(strings.Join(tc.docs, "")), manifest.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -303,7 +303,7 @@ func TestSubchartOrdering(t *testing.T) {
 			{"shop/charts/worker/templates/w.yaml", "worker"},
 			{"shop/charts/idle/templates/x.yaml", "idle"},
 		} {
-			rs, err := manifest.Decode(f.src, []byte("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: "+f.name+"}\n"))
+			rs, err := manifest.Decode(f.src, []byte("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: "+f.name+"}\n"), manifest.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -359,7 +359,7 @@ func FuzzDependencyAnnotations(f *testing.F) {
 			"    " + DependsOn + ": " + quoteYAML(dependsOn) + "\n" +
 			"    " + HelmDependsOnGroups + ": " + quoteYAML(helmGroups) + "\n" +
 			"    " + KappChangeRule + ": " + quoteYAML(kappRule) + "\n"
-		res, err := manifest.Decode("app.yaml", []byte(docs))
+		res, err := manifest.Decode("app.yaml", []byte(docs), manifest.Options{})
 		if err != nil {
 			return
 		}

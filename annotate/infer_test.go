@@ -69,7 +69,7 @@ func TestInferredReferences(t *testing.T) {
 			want: "error: app.yaml:2: spec.template.spec.serviceAccountName: pinned waves contradict this edge: Deployment shop/api (wave 0) must come after ServiceAccount shop/sa (wave 2)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := manifest.Decode("app.yaml", []byte(strings.Join(tc.docs, "")))
+			res, err := manifest.Decode("app.yaml", []byte(strings.Join(tc.docs, "")), manifest.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func TestResultAfter(t *testing.T) {
 		obj("batch/v1", "Job", "shop", "j"),                                                   // 2: group late, after sa
 		obj("v1", "ConfigMap", "shop", "free"),                                                // 3: in no graph node
 		obj("v1", "ConfigMap", "shop", "c", DependsOn, "apps/namespaces/shop/Deployment/api"), // 4: after api, so after sa
-	}, "")))
+	}, "")), manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

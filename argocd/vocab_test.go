@@ -74,7 +74,7 @@ func TestModelled(t *testing.T) {
 }
 
 func TestReadCRD(t *testing.T) {
-	res, err := manifest.Decode("crd.yaml", []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  scope: Cluster\n  names: {kind: Widget}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"))
+	res, err := manifest.Decode("crd.yaml", []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  scope: Cluster\n  names: {kind: Widget}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"), manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

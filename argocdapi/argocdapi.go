@@ -181,7 +181,7 @@ func (s Server) Manifests(ctx context.Context, name, appNamespace, revision stri
 	out := &Manifests{Namespace: mr.Namespace, Server: mr.Server, Revision: mr.Revision, SourceType: mr.SourceType}
 	for i, m := range mr.Manifests {
 		src := fmt.Sprintf("%s manifests[%d]", app, i)
-		rs, err := manifest.DecodeJSON(src, []byte(m))
+		rs, err := manifest.Decode(src, []byte(m), manifest.Options{Format: manifest.OneJSON})
 		if err != nil {
 			return nil, fmt.Errorf("application %s: %w", app, err)
 		}

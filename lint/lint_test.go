@@ -58,7 +58,7 @@ metadata: {name: b, annotations: {argocd.argoproj.io/sync-wave: "0"}}
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: c, namespace: x, annotations: {argocd.argoproj.io/sync-wave: "1"}}
-`))
+`), manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

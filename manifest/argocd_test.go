@@ -82,11 +82,11 @@ func TestArgoCDReading(t *testing.T) {
 	for _, tc := range argoCases {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, fast := range []bool{false, true} {
-				read := DecodeDocument
+				opts := Options{Format: OneDocument, Line: 1}
 				if fast {
-					read = DecodeDocumentFast
+					opts.Reader = Fast
 				}
-				rs, err := read("f.yaml", Document{Text: []byte(tc.in), Line: 1})
+				rs, err := Decode("f.yaml", []byte(tc.in), opts)
 				if tc.err != "" {
 					if err == nil || !strings.Contains(err.Error(), tc.err) {
 						t.Fatalf("fast %v: error %v, want %q", fast, err, tc.err)
@@ -126,7 +126,7 @@ func TestReencodeKeepsYAML11(t *testing.T) {
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: a}\nspec: {enabled: yes, m: *m}\n",
 	} {
 		checkAnnotate(t, []byte(in), map[string]*string{"argocd.argoproj.io/sync-wave": ptr("1")})
-		rs, err := Decode("f.yaml", []byte(in))
+		rs, err := Decode("f.yaml", []byte(in), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func TestReencodeKeepsYAML11(t *testing.T) {
 			t.Errorf("yes became a string:\n%s", b)
 		}
 	}
-	rs, err := DecodeJSON("f.json", []byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"a":"yes","b":"on","n":12345678901234567890}}`))
+	rs, err := Decode("f.json", []byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"a":"yes","b":"on","n":12345678901234567890}}`), Options{Format: OneJSON})
 	if err != nil {
 		t.Fatal(err)
 	}

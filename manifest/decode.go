@@ -76,52 +76,82 @@ func onlyComments(text []byte, trim func([]byte) []byte) bool {
 	return true
 }
 
-// Decode parses a stream of Kubernetes objects: YAML documents, or, when the
-// stream starts with '{', concatenated JSON objects (as Kubernetes' YAML-or-
-// JSON decoder does). Empty and null documents are skipped; objects with an
-// "items" array are flattened into their items. Every object must be a
-// mapping with a kind. source names the stream in messages and becomes each
-// resource's Source.
-func Decode(source string, data []byte) ([]*Resource, error) {
-	return decodeStream(source, data, DecodeDocument)
+// Format is how Decode splits its input into objects.
+type Format int
+
+const (
+	// Stream is a stream of YAML documents separated by "---" lines (see
+	// SplitYAML) or, when it starts with '{', of concatenated JSON objects,
+	// as Kubernetes' YAML-or-JSON decoder reads it. Empty and null documents
+	// are skipped.
+	Stream Format = iota
+	// OneDocument is one YAML document, the Text of a Document whose Line
+	// is Options.Line; a second document in it is an error.
+	OneDocument
+	// OneJSON is a JSON file that must hold exactly one object, as Argo CD
+	// reads the .json files of a directory source.
+	OneJSON
+)
+
+// Reader is how Decode reads a YAML document.
+type Reader int
+
+const (
+	// Full reads the whole document (see Decode).
+	Full Reader = iota
+	// Fast parses only the top-level keys and the metadata block where the
+	// document has the common block-style shape, and hands every other
+	// document to Full. Its result equals Full's for every document it
+	// accepts (FuzzDecodeFast checks this); it does not validate the YAML
+	// of the parts it skips, so it suits rendered output, which is valid
+	// YAML by construction.
+	Fast
+	// FastStrict is Fast that also proves the parts it skips valid: it
+	// accepts a document only when Full accepts it too, with the same
+	// result. Files a user wrote are read with it, since a fault anywhere
+	// in a document is an error to Argo CD.
+	FastStrict
+)
+
+// Options say what Decode reads and how.
+type Options struct {
+	// Format is the shape of the input: Stream (the zero value),
+	// OneDocument or OneJSON.
+	Format Format
+	// Line is the 1-based line where a OneDocument's text starts in its
+	// source (0 when unknown); the other formats count from their first
+	// line.
+	Line int
+	// AnyVersion reads an object without apiVersion (and passes it on)
+	// rather than refusing it, as Argo CD's directory source does; a kind
+	// is still required. It applies to YAML documents and OneJSON, not to
+	// the JSON objects of a Stream.
+	AnyVersion bool
+	// Reader is how a YAML document is read: Full (the zero value), Fast
+	// or FastStrict.
+	Reader Reader
 }
 
-// DecodeAnyVersion is Decode for Argo CD's directory source, which requires
-// a kind but not an apiVersion: an object without one is read (and passed
-// on) rather than refused, as Argo CD does.
+// Decode parses Kubernetes objects from data, as opts says. Objects with
+// an "items" array are flattened into their items. Every object must be a
+// mapping with a kind (and an apiVersion, unless opts.AnyVersion). source
+// names the input in messages and becomes each resource's Source.
 //
-// Documents are read by the strict fast reader (decodeFastStrict) where it
-// can prove its reading equal to the full reader's, else by the full one.
-func DecodeAnyVersion(source string, data []byte) ([]*Resource, error) {
-	return decodeStream(source, data, decodeDocumentAnyVersionFast)
-}
-
-func decodeDocumentAnyVersionFast(source string, d Document) ([]*Resource, error) {
-	if r, ok := decodeFastStrict(source, d); ok {
-		return []*Resource{r}, nil
+// The object is what Argo CD reads: a YAML document is converted to JSON
+// by sigs.k8s.io/yaml (YAML 1.1: the last of repeated keys wins, merge keys
+// are resolved, yes/no/on/off are booleans), and the identity (apiVersion,
+// kind, namespace, name, labels, annotations) is taken from that JSON. The
+// document is also parsed with yaml.v3 for the positions the writer
+// splices annotations at; where the two readings of metadata could differ
+// (repeated keys, anchors, merge keys, line breaks other than \n) the
+// object is encoded afresh instead of spliced.
+func Decode(source string, data []byte, opts Options) ([]*Resource, error) {
+	switch opts.Format {
+	case OneJSON:
+		return decodeJSONStream(source, data, true, opts.AnyVersion)
+	case OneDocument:
+		return opts.document(source, Document{Text: data, Line: opts.Line})
 	}
-	return DecodeDocumentAnyVersion(source, d)
-}
-
-// DecodeDocumentAnyVersion is DecodeDocument without requiring apiVersion.
-func DecodeDocumentAnyVersion(source string, d Document) ([]*Resource, error) {
-	if isBlank(d.Text) {
-		return nil, nil
-	}
-	return decodeYAML(source, d.Line, d.Text, true)
-}
-
-// DecodeJSONAnyVersion is DecodeJSON without requiring apiVersion.
-func DecodeJSONAnyVersion(source string, data []byte) ([]*Resource, error) {
-	return decodeJSONStream(source, data, true, true)
-}
-
-// DecodeFast is Decode with DecodeDocumentFast for each YAML document.
-func DecodeFast(source string, data []byte) ([]*Resource, error) {
-	return decodeStream(source, data, DecodeDocumentFast)
-}
-
-func decodeStream(source string, data []byte, doc func(string, Document) ([]*Resource, error)) ([]*Resource, error) {
 	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		return decodeJSONStream(source, data, false, false)
@@ -131,7 +161,7 @@ func decodeStream(source string, data []byte, doc func(string, Document) ([]*Res
 		if isBlank(d.Text) {
 			continue
 		}
-		rs, err := doc(source, d)
+		rs, err := opts.document(source, d)
 		if err != nil {
 			return nil, err
 		}
@@ -140,10 +170,24 @@ func decodeStream(source string, data []byte, doc func(string, Document) ([]*Res
 	return out, nil
 }
 
-// DecodeJSON parses a JSON file that must hold exactly one object, as Argo CD
-// reads .json files of a directory source.
-func DecodeJSON(source string, data []byte) ([]*Resource, error) {
-	return decodeJSONStream(source, data, true, false)
+// document reads one YAML document with opts.Reader (none for an empty or
+// null document, several for a List).
+func (opts Options) document(source string, d Document) ([]*Resource, error) {
+	var r *Resource
+	ok := false
+	switch opts.Reader {
+	case Fast:
+		r, ok = decodeFast(source, d)
+	case FastStrict:
+		r, ok = decodeFastStrict(source, d)
+	}
+	if ok {
+		return []*Resource{r}, nil
+	}
+	if isBlank(d.Text) {
+		return nil, nil
+	}
+	return decodeYAML(source, d.Line, d.Text, opts.AnyVersion)
 }
 
 func decodeJSONStream(source string, data []byte, single, anyVersion bool) ([]*Resource, error) {
@@ -188,24 +232,6 @@ func decodeJSONValue(b []byte) (any, error) {
 		return nil, err
 	}
 	return v, nil
-}
-
-// DecodeDocument parses one YAML document into resources (none for an empty
-// or null document, several for a List).
-//
-// The object is what Argo CD reads: the document is converted to JSON by
-// sigs.k8s.io/yaml (YAML 1.1: the last of repeated keys wins, merge keys are
-// resolved, yes/no/on/off are booleans), and the identity (apiVersion, kind,
-// namespace, name, labels, annotations) is taken from that JSON. The
-// document is also parsed with yaml.v3 for the positions the writer splices
-// annotations at; where the two readings of metadata could differ
-// (repeated keys, anchors, merge keys, line breaks other than \n) the
-// object is encoded afresh instead of spliced.
-func DecodeDocument(source string, d Document) ([]*Resource, error) {
-	if isBlank(d.Text) {
-		return nil, nil
-	}
-	return decodeYAML(source, d.Line, d.Text, false)
 }
 
 func decodeYAML(source string, line int, text []byte, anyVersion bool) ([]*Resource, error) {

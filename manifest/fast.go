@@ -9,26 +9,17 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// DecodeDocumentFast decodes a document by parsing only what syncwave reads:
-// the top-level apiVersion and kind lines and the metadata block. The rest
-// of the document is kept as text and never parsed, which makes it several
-// times faster than DecodeDocument on rendered charts, where most bytes are
-// specs and CRD schemas.
+// The fast reader (Reader Fast) decodes a document by parsing only what
+// syncwave reads: the top-level apiVersion and kind lines and the metadata
+// block. The rest of the document is kept as text and never parsed, which
+// makes it several times faster than the full reader on rendered charts,
+// where most bytes are specs and CRD schemas.
 //
 // It handles the common block-style shape only: every line at column 0 is
 // a comment or a plain "key:" entry, keys are not repeated, metadata is a
 // block mapping, and the object is neither a List (items) nor a
 // CustomResourceDefinition (whose spec is read). Anything else — and any
-// error — goes to DecodeDocument, so errors are DecodeDocument's. The
-// result equals DecodeDocument's for every document it accepts
-// (FuzzDecodeFast checks this); what it does not do is validate the YAML of
-// the parts it skips.
-func DecodeDocumentFast(source string, d Document) ([]*Resource, error) {
-	if r, ok := decodeFast(source, d); ok {
-		return []*Resource{r}, nil
-	}
-	return DecodeDocument(source, d)
-}
+// error — goes to the full reader, so errors are the full reader's.
 
 // entry is one top-level key of a document and the lines of its value.
 type entry struct {

@@ -45,7 +45,7 @@ func sameResource(t *testing.T, name string, a, b *Resource) {
 
 func checkFast(t *testing.T, name string, d Document) (accepted bool) {
 	t.Helper()
-	full, ferr := DecodeDocument(name, d)
+	full, ferr := Decode(name, d.Text, Options{Format: OneDocument, Line: d.Line})
 	fast, ok := decodeFast(name, d)
 	if !ok || ferr != nil {
 		return false
@@ -65,7 +65,7 @@ func checkStrict(t *testing.T, name string, d Document) (accepted bool) {
 	if !ok {
 		return false
 	}
-	full, err := DecodeDocumentAnyVersion(name, d)
+	full, err := Decode(name, d.Text, Options{Format: OneDocument, Line: d.Line, AnyVersion: true})
 	if err != nil {
 		t.Fatalf("%s: strict fast path accepted %q, which the full reader refuses: %v", name, d.Text, err)
 	}
@@ -314,7 +314,7 @@ func benchStream(b *testing.B) []byte {
 			}
 			data, err := os.ReadFile(p)
 			if err == nil {
-				if _, derr := Decode(p, data); derr == nil {
+				if _, derr := Decode(p, data, Options{}); derr == nil {
 					out = append(append(out, data...), "\n---\n"...)
 				}
 			}
@@ -324,8 +324,8 @@ func benchStream(b *testing.B) []byte {
 	return out
 }
 
-func BenchmarkDecodeFast(b *testing.B) { benchDecode(b, DecodeFast) }
-func BenchmarkDecodeFull(b *testing.B) { benchDecode(b, Decode) }
+func BenchmarkDecodeFast(b *testing.B) { benchDecode(b, decodeWith(Options{Reader: Fast})) }
+func BenchmarkDecodeFull(b *testing.B) { benchDecode(b, decodeWith(Options{})) }
 
 func benchDecode(b *testing.B, decode func(string, []byte) ([]*Resource, error)) {
 	data := benchStream(b)
@@ -360,8 +360,8 @@ func BenchmarkDecodeDirectory(b *testing.B) {
 		name   string
 		decode func(string, []byte) ([]*Resource, error)
 	}{
-		{"strict", DecodeAnyVersion},
-		{"full", func(s string, d []byte) ([]*Resource, error) { return decodeStream(s, d, DecodeDocumentAnyVersion) }},
+		{"strict", decodeWith(Options{AnyVersion: true, Reader: FastStrict})},
+		{"full", decodeWith(Options{AnyVersion: true})},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))

@@ -48,7 +48,7 @@ func TestDecode(t *testing.T) {
 		{name: "list item without kind", in: "apiVersion: v1\nkind: List\nitems:\n- {metadata: {name: a}}\n", err: "items[0].object has no kind"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rs, err := Decode("f.yaml", []byte(tc.in))
+			rs, err := Decode("f.yaml", []byte(tc.in), Options{})
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want it to contain %q", err, tc.err)
@@ -70,7 +70,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestDecodeJSONOneObject(t *testing.T) {
-	_, err := DecodeJSON("a.json", []byte(`{"apiVersion":"v1","kind":"ConfigMap"} {"apiVersion":"v1","kind":"ConfigMap"}`))
+	_, err := Decode("a.json", []byte(`{"apiVersion":"v1","kind":"ConfigMap"} {"apiVersion":"v1","kind":"ConfigMap"}`), Options{Format: OneJSON})
 	if err == nil || !strings.Contains(err.Error(), "expected one object") {
 		t.Fatalf("got %v", err)
 	}
@@ -107,7 +107,7 @@ func TestSpliceKeepsMeaning(t *testing.T) {
 
 func TestSpliceKeepsText(t *testing.T) {
 	in := "# Source: chart/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a # keep me\n  annotations:\n    a: \"1\"\n    argocd.argoproj.io/sync-wave: \"5\"\ndata:\n  k: |\n    text\n"
-	rs, err := Decode("f.yaml", []byte(in))
+	rs, err := Decode("f.yaml", []byte(in), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func ptr(s string) *string { return &s }
 // what it reads from the output.
 func checkAnnotate(t *testing.T, in []byte, changes map[string]*string) {
 	t.Helper()
-	checkAnnotateWith(t, Decode, in, changes)
+	checkAnnotateWith(t, decodeWith(Options{}), in, changes)
 }
 
 // checkAnnotateWith is checkAnnotate with the resources read by dec. A
@@ -246,7 +246,7 @@ func normalize(v any) any {
 }
 
 func TestWriteSeparatesDocuments(t *testing.T) {
-	rs, err := Decode("f.yaml", []byte("apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B"))
+	rs, err := Decode("f.yaml", []byte("apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func FuzzDecode(f *testing.F) {
 				if isBlank(d.Text) || bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) {
 					continue
 				}
-				rs, err := DecodeDocument("f.yaml", d)
+				rs, err := Decode("f.yaml", d.Text, Options{Format: OneDocument, Line: d.Line})
 				if j, err := sigsyaml.YAMLToJSON(d.Text); err == nil && bytes.Contains(j, []byte(`"items":`)) {
 					continue // possibly a List: its items are checked by checkAnnotate
 				}

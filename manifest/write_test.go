@@ -71,7 +71,7 @@ func TestWriteAttacks(t *testing.T) {
 // TestReadBackRefuses: a text that does not read back as the resource is
 // refused, with the field named.
 func TestReadBackRefuses(t *testing.T) {
-	rs, err := Decode("f.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"))
+	rs, err := Decode("f.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,9 +100,14 @@ func TestReadBackRefuses(t *testing.T) {
 // reader, the fast reader (rendered output) and the strict fast reader
 // (directory sources).
 var decoders = map[string]func(string, []byte) ([]*Resource, error){
-	"full":   Decode,
-	"fast":   DecodeFast,
-	"strict": DecodeAnyVersion,
+	"full":   decodeWith(Options{}),
+	"fast":   decodeWith(Options{Reader: Fast}),
+	"strict": decodeWith(Options{AnyVersion: true, Reader: FastStrict}),
+}
+
+// decodeWith is Decode with opts, as a function of a stream.
+func decodeWith(opts Options) func(string, []byte) ([]*Resource, error) {
+	return func(source string, data []byte) ([]*Resource, error) { return Decode(source, data, opts) }
 }
 
 // FuzzWrite: whatever document a reader accepts, the writer's text, read
@@ -211,7 +216,7 @@ func BenchmarkWrite(b *testing.B) {
 		for i := 0; i < 300; i++ {
 			doc.WriteString("---\n# Source: chart/templates/deploy.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: prod\n  labels:\n    app.kubernetes.io/name: web\n    helm.sh/chart: web-1.2.3\n  annotations:\n    checksum/config: 0123456789abcdef\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        ports:\n        - containerPort: 80\n")
 		}
-		benchWrite(b, DecodeFast, doc.String())
+		benchWrite(b, decodeWith(Options{Reader: Fast}), doc.String())
 	})
 	b.Run("plugin", func(b *testing.B) {
 		var doc strings.Builder
@@ -225,7 +230,7 @@ func BenchmarkWrite(b *testing.B) {
 				fmt.Fprintf(&doc, "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-%d\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web-%d}}\n  template:\n    metadata: {labels: {app: web-%d}}\n    spec:\n      containers: [{name: web, image: nginx:1.27, ports: [{containerPort: 8080}]}]\n", i, i, i)
 			}
 		}
-		benchWrite(b, DecodeAnyVersion, doc.String())
+		benchWrite(b, decodeWith(Options{AnyVersion: true, Reader: FastStrict}), doc.String())
 	})
 }
 

@@ -15,7 +15,7 @@ import (
 // decode reads a stream of manifests as the directory source would.
 func decode(t *testing.T, text string) []*manifest.Resource {
 	t.Helper()
-	rs, err := manifest.Decode("app.yaml", []byte(text))
+	rs, err := manifest.Decode("app.yaml", []byte(text), manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

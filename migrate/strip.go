@@ -34,7 +34,7 @@ func Strip(source string, data []byte, carried map[string]bool) (out []byte, cha
 		}
 		b.Write(data[pos:start]) // separators and a byte order mark
 		pos = start + len(d.Text)
-		rs, err := manifest.DecodeDocument(source, d)
+		rs, err := manifest.Decode(source, d.Text, manifest.Options{Format: manifest.OneDocument, Line: d.Line})
 		if err != nil {
 			return nil, 0, nil, err
 		}

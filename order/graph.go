@@ -253,6 +253,14 @@ type solver struct {
 	*Graph
 	out, in adjacency
 	same    []bool // edge is inside one phase (it constrains waves)
+	errs    []*FieldError
+
+	// upperBounds' results, per node.
+	hasHi, bottom []bool
+	hi, limit     []int
+
+	w      []GroupWave // the result, per node
+	failed []bool      // node's wave is not trustworthy: a conflict at or before it
 }
 
 // checkPhases reports an edge that the phases contradict.
@@ -455,8 +463,41 @@ func (s *solver) sccs(done []bool) []int {
 	return comp
 }
 
+// solve is Solve's steps: the edges checked against the phases, cycles,
+// the upper bounds pins set, each node's wave in topological order, then
+// the neighbour lists reasons print.
 func (g *Graph) solve() ([]GroupWave, []*FieldError) {
 	g.dedupe()
+	s := newSolver(g)
+	order := s.topo()
+	if len(order) < len(g.nodes) {
+		done := make([]bool, len(g.nodes))
+		for _, v := range order {
+			done[v] = true
+		}
+		s.errs = append(s.errs, s.cycles(done)...)
+	}
+	s.upperBounds(order)
+	s.w = make([]GroupWave, len(g.nodes))
+	def := g.o.Defaults.DefaultWave()
+	for i := range g.nodes {
+		s.w[i] = GroupWave{Name: g.nodes[i].Name, Phase: g.nodes[i].Phase, Wave: def, Bound: BoundDefault}
+	}
+	s.failed = make([]bool, len(g.nodes))
+	for _, v := range order {
+		if g.nodes[v].Pin != nil {
+			s.pinnedWave(v)
+		} else {
+			s.freeWave(v, def)
+		}
+	}
+	s.neighbours()
+	return s.w, s.errs
+}
+
+// newSolver indexes the graph's edges both ways and checks each against
+// the phases of its ends (the errors start with the graph's own).
+func newSolver(g *Graph) *solver {
 	n := len(g.nodes)
 	s := &solver{Graph: g}
 	if g.out != nil {
@@ -465,147 +506,149 @@ func (g *Graph) solve() ([]GroupWave, []*FieldError) {
 		s.out = newAdjacency(n, g.edges, func(e Edge) int { return e.From })
 	}
 	s.in = newAdjacency(n, g.edges, func(e Edge) int { return e.To })
-	errs := g.errs
+	s.errs = g.errs
 	s.same = make([]bool, len(g.edges))
 	for ei, e := range g.edges {
 		if err := s.checkPhases(e); err != nil {
-			errs = append(errs, err)
+			s.errs = append(s.errs, err)
 			continue
 		}
 		s.same[ei] = g.nodes[e.From].Phase == g.nodes[e.To].Phase
 	}
-	order := s.topo()
-	if len(order) < n {
-		done := make([]bool, n)
-		for _, v := range order {
-			done[v] = true
-		}
-		errs = append(errs, s.cycles(done)...)
-	}
+	return s
+}
 
-	def := g.o.Defaults.DefaultWave()
-	pin := func(i int) *int { return g.nodes[i].Pin }
-
-	// Upper bounds, in reverse topological order.
-	hasHi := make([]bool, n)
-	hi := make([]int, n)
-	limit := make([]int, n) // the pinned node at the end of the tightest path
-	// bottom marks nodes that must come before a node at the lowest wave
-	// Argo CD reads (strconv.Atoi: the int range): no wave fits them.
-	bottom := make([]bool, n)
+// upperBounds computes, in reverse topological order, the latest wave each
+// unpinned node may take (hi) because of the pinned nodes after it, and
+// the pinned node at the end of that tightest path (limit). bottom marks
+// the nodes that must come before a node at the lowest wave Argo CD reads
+// (strconv.Atoi: the int range): no wave fits them.
+func (s *solver) upperBounds(order []int) {
+	n := len(s.nodes)
+	s.hasHi, s.hi, s.limit, s.bottom = make([]bool, n), make([]int, n), make([]int, n), make([]bool, n)
 	for k := len(order) - 1; k >= 0; k-- {
 		v := order[k]
-		if p := pin(v); p != nil {
-			hasHi[v], hi[v], limit[v] = true, *p, v
+		if p := s.nodes[v].Pin; p != nil {
+			s.hasHi[v], s.hi[v], s.limit[v] = true, *p, v
 			continue
 		}
 		for _, ei := range s.out.of(v) {
-			e := g.edges[ei]
-			if !s.same[ei] || !hasHi[e.To] {
+			e := s.edges[ei]
+			if !s.same[ei] || !s.hasHi[e.To] {
 				continue
 			}
-			if bottom[e.To] || (e.Weight > 0 && hi[e.To] == math.MinInt) {
-				bottom[v], limit[v] = true, limit[e.To]
+			if s.bottom[e.To] || (e.Weight > 0 && s.hi[e.To] == math.MinInt) {
+				s.bottom[v], s.limit[v] = true, s.limit[e.To]
 				continue
 			}
-			if b := hi[e.To] - e.Weight; !hasHi[v] || b < hi[v] {
-				hasHi[v], hi[v], limit[v] = true, b, limit[e.To]
+			if b := s.hi[e.To] - e.Weight; !s.hasHi[v] || b < s.hi[v] {
+				s.hasHi[v], s.hi[v], s.limit[v] = true, b, s.limit[e.To]
 			}
 		}
 	}
+}
 
-	// Waves, in topological order.
-	w := make([]GroupWave, n)
-	for i := range g.nodes {
-		w[i] = GroupWave{Name: g.nodes[i].Name, Phase: g.nodes[i].Phase, Wave: def, Bound: BoundDefault}
+// pinnedWave gives pinned node v its pin and reports every edge from a
+// pinned node that the two pins contradict.
+func (s *solver) pinnedWave(v int) {
+	gw, nv := &s.w[v], &s.nodes[v]
+	gw.Wave, gw.Pinned, gw.Bound = *nv.Pin, true, BoundPinned
+	for _, ei := range s.in.of(v) {
+		e := s.edges[ei]
+		d := e.From
+		pd := s.nodes[d].Pin
+		if !s.same[ei] || s.failed[d] || pd == nil || *pd+e.Weight <= gw.Wave {
+			continue
+		}
+		if e.Before {
+			s.errs = append(s.errs, e.Origin.errorf("pinned waves contradict this edge: %s (wave %d) must come before %s (wave %d)",
+				s.nodes[d].Label, *pd, nv.Label, gw.Wave))
+		} else {
+			s.errs = append(s.errs, e.Origin.errorf("pinned waves contradict this edge: %s (wave %d) must come after %s (wave %d)",
+				nv.Label, gw.Wave, s.nodes[d].Label, *pd))
+		}
 	}
-	// failed marks nodes whose wave is not trustworthy (a conflict at or
-	// before them), so that one conflict is reported once.
-	failed := make([]bool, n)
-	for _, v := range order {
-		gw := &w[v]
-		nv := &g.nodes[v]
-		if nv.Pin != nil {
-			gw.Wave, gw.Pinned, gw.Bound = *nv.Pin, true, BoundPinned
-			for _, ei := range s.in.of(v) {
-				e := g.edges[ei]
-				d := e.From
-				if !s.same[ei] || failed[d] || pin(d) == nil || *pin(d)+e.Weight <= gw.Wave {
-					continue
-				}
-				if e.Before {
-					errs = append(errs, e.Origin.errorf("pinned waves contradict this edge: %s (wave %d) must come before %s (wave %d)",
-						g.nodes[d].Label, *pin(d), nv.Label, gw.Wave))
-				} else {
-					errs = append(errs, e.Origin.errorf("pinned waves contradict this edge: %s (wave %d) must come after %s (wave %d)",
-						nv.Label, gw.Wave, g.nodes[d].Label, *pin(d)))
-				}
-			}
+}
+
+// freeWave gives unpinned node v the wave its neighbours allow: after
+// every node before it (lo) and before every pinned node after it (hi),
+// def when that range holds it, else the bound nearest def. A set (of
+// resources another deployer groups) goes right after what it follows,
+// else right before what it precedes. A node with no wave left is reported
+// once: not again when a node before it failed already (failed marks
+// those).
+func (s *solver) freeWave(v, def int) {
+	gw, nv := &s.w[v], &s.nodes[v]
+	hasLo, lo, loFrom, tainted, top := false, 0, -1, false, -1
+	for _, ei := range s.in.of(v) {
+		e := s.edges[ei]
+		if !s.same[ei] {
 			continue
 		}
-		hasLo, lo, loFrom, tainted, top := false, 0, -1, false, -1
-		for _, ei := range s.in.of(v) {
-			e := g.edges[ei]
-			if !s.same[ei] {
-				continue
-			}
-			tainted = tainted || failed[e.From]
-			if e.Weight > 0 && w[e.From].Wave == math.MaxInt {
-				top = e.From
-				continue
-			}
-			if b := w[e.From].Wave + e.Weight; !hasLo || b > lo {
-				hasLo, lo, loFrom = true, b, e.From
-			}
-		}
-		if top >= 0 || bottom[v] {
-			failed[v] = true
-			if !tainted {
-				if top >= 0 {
-					errs = append(errs, nv.Where.errorf("no wave fits %s: it comes after %s (wave %d), the highest wave Argo CD reads (a 64-bit integer)",
-						nv.Noun, g.nodes[top].Label, w[top].Wave))
-				} else {
-					l := limit[v]
-					errs = append(errs, nv.Where.errorf("no wave fits %s: it comes before %s (pinned at wave %d), the lowest wave Argo CD reads (a 64-bit integer)",
-						nv.Noun, g.nodes[l].Label, *pin(l)))
-				}
-			}
+		tainted = tainted || s.failed[e.From]
+		if e.Weight > 0 && s.w[e.From].Wave == math.MaxInt {
+			top = e.From
 			continue
 		}
-		wave, bound := def, BoundDefault
-		switch {
-		case nv.Set && hasLo:
+		if b := s.w[e.From].Wave + e.Weight; !hasLo || b > lo {
+			hasLo, lo, loFrom = true, b, e.From
+		}
+	}
+	if top >= 0 || s.bottom[v] {
+		s.failed[v] = true
+		if tainted {
+			return
+		}
+		if top >= 0 {
+			s.errs = append(s.errs, nv.Where.errorf("no wave fits %s: it comes after %s (wave %d), the highest wave Argo CD reads (a 64-bit integer)",
+				nv.Noun, s.nodes[top].Label, s.w[top].Wave))
+		} else {
+			l := s.limit[v]
+			s.errs = append(s.errs, nv.Where.errorf("no wave fits %s: it comes before %s (pinned at wave %d), the lowest wave Argo CD reads (a 64-bit integer)",
+				nv.Noun, s.nodes[l].Label, *s.nodes[l].Pin))
+		}
+		return
+	}
+	hasHi, hi := s.hasHi[v], s.hi[v]
+	wave, bound := def, BoundDefault
+	switch {
+	case nv.Set && hasLo:
+		wave, bound = lo, BoundAfter
+	case nv.Set && hasHi:
+		wave, bound = hi, BoundBefore
+	default:
+		if hasHi && hi < def {
+			wave, bound = hi, BoundBefore
+		}
+		if hasLo && lo > wave {
 			wave, bound = lo, BoundAfter
-		case nv.Set && hasHi[v]:
-			wave, bound = hi[v], BoundBefore
-		default:
-			if hasHi[v] && hi[v] < def {
-				wave, bound = hi[v], BoundBefore
-			}
-			if hasLo && lo > wave {
-				wave, bound = lo, BoundAfter
-			}
-		}
-		gw.Wave, gw.Bound = wave, bound
-		if bound == BoundBefore {
-			gw.Limit = &GroupRef{Name: g.nodes[limit[v]].Name, Wave: hi[limit[v]]}
-		}
-		if hasLo && hasHi[v] && lo > hi[v] {
-			failed[v] = true
-			if !tainted {
-				l := limit[v]
-				errs = append(errs, nv.Where.errorf("no wave fits %s: it comes after %s (wave %d), so it needs wave %d or later, and it comes before %s (pinned at wave %d), so it needs wave %d or earlier",
-					nv.Noun, g.nodes[loFrom].Label, w[loFrom].Wave, lo, g.nodes[l].Label, *pin(l), hi[v]))
-			}
-		} else if tainted {
-			failed[v] = true
 		}
 	}
-	// Every node's After and Before lists share one backing array (each
-	// list capped at its length, so appending to one copies it).
+	gw.Wave, gw.Bound = wave, bound
+	if bound == BoundBefore {
+		gw.Limit = &GroupRef{Name: s.nodes[s.limit[v]].Name, Wave: s.hi[s.limit[v]]}
+	}
+	switch {
+	case hasLo && hasHi && lo > hi:
+		s.failed[v] = true
+		if !tainted {
+			l := s.limit[v]
+			s.errs = append(s.errs, nv.Where.errorf("no wave fits %s: it comes after %s (wave %d), so it needs wave %d or later, and it comes before %s (pinned at wave %d), so it needs wave %d or earlier",
+				nv.Noun, s.nodes[loFrom].Label, s.w[loFrom].Wave, lo, s.nodes[l].Label, *s.nodes[l].Pin, hi))
+		}
+	case tainted:
+		s.failed[v] = true
+	}
+}
+
+// neighbours fills every node's After and Before lists from the edges
+// that order waves. The lists share one backing array (each capped at its
+// length, so appending to one copies it).
+func (s *solver) neighbours() {
+	n, w := len(s.nodes), s.w
 	nafter, nbefore := make([]int32, n), make([]int32, n)
 	total := 0
-	for ei, e := range g.edges {
+	for ei, e := range s.edges {
 		if s.same[ei] && e.Weight != 0 {
 			nafter[e.To]++
 			nbefore[e.From]++
@@ -621,14 +664,13 @@ func (g *Graph) solve() ([]GroupWave, []*FieldError) {
 			w[v].Before, refs = refs[:0:k], refs[k:]
 		}
 	}
-	for ei, e := range g.edges {
+	for ei, e := range s.edges {
 		if !s.same[ei] || e.Weight == 0 {
 			continue
 		}
-		w[e.To].After = append(w[e.To].After, GroupRef{Name: g.nodes[e.From].Name, Wave: w[e.From].Wave, Via: e.Origin.Via})
-		w[e.From].Before = append(w[e.From].Before, GroupRef{Name: g.nodes[e.To].Name, Wave: w[e.To].Wave, Via: e.Origin.Via})
+		w[e.To].After = append(w[e.To].After, GroupRef{Name: s.nodes[e.From].Name, Wave: w[e.From].Wave, Via: e.Origin.Via})
+		w[e.From].Before = append(w[e.From].Before, GroupRef{Name: s.nodes[e.To].Name, Wave: w[e.To].Wave, Via: e.Origin.Via})
 	}
-	return w, errs
 }
 
 // Reachable marks the nodes that come after node from, directly or through

@@ -2,6 +2,7 @@ package order
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -144,25 +145,16 @@ func parentPath(p string) string {
 	return ""
 }
 
-// The dependency annotation syntaxes syncwave reads, by the names the
-// dependencies block, the --dependency-annotations flag and the
-// dependency-annotations plugin parameter use.
-const (
-	SyntaxDependsOn = "depends-on" // config.kubernetes.io/depends-on (kpt, cli-utils, Config Sync)
-	SyntaxHelm      = "helm"       // Helm resource sequencing (HIP-0025)
-	SyntaxKapp      = "kapp"       // Carvel kapp change groups and rules
-)
-
-// Syntaxes lists the dependency annotation syntaxes.
-var Syntaxes = []string{SyntaxDependsOn, SyntaxHelm, SyntaxKapp}
-
 // Dependencies switches each dependency annotation syntax on or off (an
 // unset one is on) and the edges inferred from references (off unless
-// set).
+// set). Each syntax field carries, in its syntax tag, the name the
+// --dependency-annotations flag and the dependency-annotations plugin
+// parameter use; annotate's table of syntaxes reads the same names, and
+// its tests check that the two agree.
 type Dependencies struct {
-	DependsOn *bool `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty"`
-	Helm      *bool `yaml:"helm,omitempty" json:"helm,omitempty"`
-	Kapp      *bool `yaml:"kapp,omitempty" json:"kapp,omitempty"`
+	DependsOn *bool `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty" syntax:"depends-on"`
+	Helm      *bool `yaml:"helm,omitempty" json:"helm,omitempty" syntax:"helm"`
+	Kapp      *bool `yaml:"kapp,omitempty" json:"kapp,omitempty" syntax:"kapp"`
 	// References, when true, turns the references a workload's pod template
 	// makes (its ServiceAccount, ConfigMaps, Secrets) and those of a
 	// RoleBinding or ClusterRoleBinding (its Role or ClusterRole, its
@@ -174,23 +166,45 @@ type Dependencies struct {
 	References *bool `yaml:"references,omitempty" json:"references,omitempty"`
 }
 
+// Syntaxes lists the dependency annotation syntaxes by their names
+// ("depends-on", "helm", "kapp"), in the order of Dependencies' fields.
+var Syntaxes = syntaxNames()
+
+// syntaxField maps a syntax name to its field index in Dependencies.
+var syntaxField = map[string]int{}
+
+func syntaxNames() []string {
+	var names []string
+	t := reflect.TypeFor[Dependencies]()
+	for i := range t.NumField() {
+		if name := t.Field(i).Tag.Get("syntax"); name != "" {
+			names = append(names, name)
+			syntaxField[name] = i
+		}
+	}
+	return names
+}
+
+// switchOf returns the field that switches syntax on or off, nil for an
+// unknown syntax.
+func (d *Dependencies) switchOf(syntax string) **bool {
+	i, ok := syntaxField[syntax]
+	if !ok {
+		return nil
+	}
+	return reflect.ValueOf(d).Elem().Field(i).Addr().Interface().(**bool)
+}
+
 // InferReferences reports whether references become edges (References).
 func (d Dependencies) InferReferences() bool { return d.References != nil && *d.References }
 
-// Enabled reports whether a syntax (SyntaxDependsOn, ...) is read.
+// Enabled reports whether a syntax (one of Syntaxes) is read.
 func (d Dependencies) Enabled(syntax string) bool {
-	var p *bool
-	switch syntax {
-	case SyntaxDependsOn:
-		p = d.DependsOn
-	case SyntaxHelm:
-		p = d.Helm
-	case SyntaxKapp:
-		p = d.Kapp
-	default:
+	p := d.switchOf(syntax)
+	if p == nil {
 		return false
 	}
-	return p == nil || *p
+	return *p == nil || **p
 }
 
 // ParseSyntaxList reads the value of --dependency-annotations: a comma
@@ -207,8 +221,12 @@ func ParseSyntaxList(s string) (Dependencies, error) {
 			on[item] = true
 		}
 	}
-	b := func(k string) *bool { v := on[k]; return &v }
-	return Dependencies{DependsOn: b(SyntaxDependsOn), Helm: b(SyntaxHelm), Kapp: b(SyntaxKapp)}, nil
+	var d Dependencies
+	for _, name := range Syntaxes {
+		v := on[name]
+		*d.switchOf(name) = &v
+	}
+	return d, nil
 }
 
 // Lint configures the lint findings of the plugin's generate: they are

@@ -21,7 +21,7 @@ func loadCase(t *testing.T, dir string) ([]*manifest.Resource, []Origin, Options
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := manifest.Decode("input.yaml", data)
+	res, err := manifest.Decode("input.yaml", data, manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestGolden(t *testing.T) {
 
 func decode(t *testing.T, yaml string) []*manifest.Resource {
 	t.Helper()
-	res, err := manifest.Decode("test.yaml", []byte(yaml))
+	res, err := manifest.Decode("test.yaml", []byte(yaml), manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestDeterministic(t *testing.T) {
 	}
 	var first []byte
 	for i := 0; i < 20; i++ {
-		res, err := manifest.Decode("input.yaml", data)
+		res, err := manifest.Decode("input.yaml", data, manifest.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,7 +39,7 @@ kind: Job
 metadata:
   name: smoke
   annotations: {argocd.argoproj.io/hook: PostSync}
-`))
+`), manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

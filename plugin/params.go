@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/syncwave/syncwave/annotate"
 )
 
 // CollectionType is the shape of a parameter value, as Argo CD names it in
@@ -129,7 +131,7 @@ var Parameters = []Parameter{
 	{
 		Name:       ParamDependencies,
 		Title:      "Dependency annotations",
-		Tooltip:    "Which dependency annotations on the resources become ordering edges: a comma list of depends-on (config.kubernetes.io/depends-on), helm (Helm resource sequencing, HIP-0025) and kapp (kapp.k14s.io/change-group and change-rule), or none. Default: all of them, unless the ordering file's dependencies block switches some off.",
+		Tooltip:    "Which dependency annotations on the resources become ordering edges: a comma list of " + annotate.SyntaxList() + ", or none. Default: all of them, unless the ordering file's dependencies block switches some off.",
 		Collection: String,
 	},
 	{

@@ -91,12 +91,12 @@ func corpusHelm(t *testing.T, root *Root, corpus, dir, release, ns string, flags
 		return out
 	}
 	render := func(fast, annotate bool) []byte {
-		oldDoc, oldStream := decodeDocument, decodeStream
-		decodeDocument, decodeStream = manifest.DecodeDocument, manifest.Decode
+		old := helmReader
+		helmReader = manifest.Full
 		if fast {
-			decodeDocument, decodeStream = manifest.DecodeDocumentFast, manifest.DecodeFast
+			helmReader = manifest.Fast
 		}
-		defer func() { decodeDocument, decodeStream = oldDoc, oldStream }()
+		defer func() { helmReader = old }()
 		rs, err := Helm(context.Background(), root, o, func(w string) { t.Log("warning:", w) })
 		if err != nil {
 			t.Fatal(err)

@@ -192,18 +192,18 @@ func decodeFiles(ctx context.Context, files []dirFile) {
 // metadata:), otherwise it is some other YAML file and is ignored.
 func decodeFile(rel string, data []byte, warn func(string)) ([]*manifest.Resource, error) {
 	if strings.HasSuffix(rel, ".json") {
-		return manifest.DecodeJSONAnyVersion(rel, data)
+		return manifest.Decode(rel, data, manifest.Options{Format: manifest.OneJSON, AnyVersion: true})
 	}
 	// Argo CD requires a kind but not an apiVersion of a directory source's
 	// objects: one without is passed on, as Argo CD does.
-	rs, err := manifest.DecodeAnyVersion(rel, data)
+	rs, err := manifest.Decode(rel, data, manifest.Options{AnyVersion: true, Reader: manifest.FastStrict})
 	if err == nil {
 		return rs, nil
 	}
 	// Argo CD's leniency applies only when nothing before the failure parsed.
 	var good int
 	for _, d := range manifest.SplitYAML(data) {
-		r, derr := manifest.DecodeDocumentAnyVersion(rel, d)
+		r, derr := manifest.Decode(rel, d.Text, manifest.Options{Format: manifest.OneDocument, Line: d.Line, AnyVersion: true})
 		if derr != nil {
 			break
 		}

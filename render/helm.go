@@ -278,15 +278,21 @@ func templateDocuments(files map[string]string, split func(string) []manifest.Do
 	return docs
 }
 
-// decodeDocument parses one rendered document. Rendered charts are mostly
-// specs and CRD schemas that syncwave never reads, so only the top-level
-// keys and the metadata block are parsed (manifest.DecodeDocumentFast);
-// TestFastDecodeOnHelmCharts proves the result equal to the full parse on
-// Helm's own test charts.
-var decodeDocument = manifest.DecodeDocumentFast
+// helmReader reads rendered documents. Rendered charts are mostly specs
+// and CRD schemas that syncwave never reads, so only the top-level keys and
+// the metadata block are parsed (manifest.Fast); TestFastDecodeOnHelmCharts
+// proves the result equal to the full parse on Helm's own test charts.
+var helmReader = manifest.Fast
 
-// decodeStream is the same choice for the chart's crds/ files.
-var decodeStream = manifest.DecodeFast
+// decodeDocument parses one rendered document with helmReader.
+func decodeDocument(source string, d manifest.Document) ([]*manifest.Resource, error) {
+	return manifest.Decode(source, d.Text, manifest.Options{Format: manifest.OneDocument, Line: d.Line, Reader: helmReader})
+}
+
+// decodeStream is the same for the chart's crds/ files.
+func decodeStream(source string, data []byte) ([]*manifest.Resource, error) {
+	return manifest.Decode(source, data, manifest.Options{Reader: helmReader})
+}
 
 // decodeParallel decodes documents on all CPUs; the result keeps their order.
 func decodeParallel(docs []sourcedDoc) ([]*manifest.Resource, error) {

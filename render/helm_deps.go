@@ -84,119 +84,167 @@ func FetchDependencies(ctx context.Context, root *Root, dir string, o FetchOptio
 	if len(todo) == 0 {
 		return nil, nil
 	}
-	client := o.Client
-	if client == nil {
-		client = &http.Client{Timeout: 60 * time.Second}
+	if o.Client == nil {
+		o.Client = &http.Client{Timeout: 60 * time.Second}
 	}
-	o.Client = client
 	if o.MaxIndexSize <= 0 {
 		o.MaxIndexSize = DefaultMaxIndexSize
 	}
-	chartsDir := path.Join(dir, "charts")
-	indexes := map[string]*repoIndex{}
-	accesses := map[string]*repoAccess{}
-	var oci *ociClient
-	var out []Downloaded
-	// One chart version under two aliases is one archive: downloaded once,
-	// as Helm's manager skips a chart URL it already fetched.
-	saved := map[string]bool{}
+	f := &fetcher{
+		root: root, chartsDir: path.Join(dir, "charts"), o: o,
+		indexes: map[string]*repoIndex{}, accesses: map[string]*repoAccess{}, saved: map[string]bool{},
+	}
 	for _, w := range todo {
-		d, want, fromLock := w.dep, w.dep.Version, w.fromLock
-		if d.Repository == "" {
-			return nil, fmt.Errorf("dependency %s: no repository declared and not in charts/", d.Name)
-		}
-		if key := d.Repository + "\x00" + d.Name + "\x00" + want; saved[key] {
-			continue
-		} else {
-			saved[key] = true
-		}
-		if strings.ContainsAny(d.Repository, "?#") {
-			return nil, fmt.Errorf("dependency %s: repository %q: a query or fragment in the URL; expected http(s)://host[:port][/path] or oci://host[:port][/path]", d.Name, redact(d.Repository))
-		}
-		if strings.HasPrefix(d.Repository, "oci://") {
-			if oci == nil {
-				if oci, err = newOCIClient(ctx, o); err != nil {
-					return nil, fmt.Errorf("dependency %s: %w", d.Name, err)
-				}
-			}
-			version, data, err := oci.pull(ctx, d, want, fromLock)
-			if err != nil {
-				return nil, fmt.Errorf("dependency %s (%s): %w", d.Name, d.Repository, err)
-			}
-			if key := d.Name + "\x00" + version + "\x00" + d.Repository; saved[key] {
-				continue
-			} else {
-				saved[key] = true
-			}
-			dl, err := saveDependency(root, chartsDir, d, version, d.Repository+"/"+d.Name+":"+version, data)
-			if err != nil {
-				return nil, err
-			}
-			out = appendOnce(out, dl)
-			continue
-		}
-		u, err := url.Parse(d.Repository)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			switch {
-			case strings.HasPrefix(d.Repository, "@") || strings.HasPrefix(d.Repository, "alias:"):
-				return nil, fmt.Errorf("dependency %s: repository alias %s is not supported; use the repository URL", d.Name, d.Repository)
-			}
-			return nil, fmt.Errorf("dependency %s: repository %q: expected an http, https or oci URL", d.Name, d.Repository)
-		}
-		acc, ok := accesses[d.Repository]
-		if !ok {
-			cred := findRepoCredential(o.Repositories, d.Repository)
-			hc, err := clientFor(client, cred)
-			if err != nil {
-				return nil, fmt.Errorf("dependency %s (%s): %w", d.Name, redact(d.Repository), err)
-			}
-			acc = &repoAccess{repo: d.Repository, cred: cred, client: bindClient(ctx, hc, nil)}
-			accesses[d.Repository] = acc
-		}
-		idx, ok := indexes[d.Repository]
-		if !ok {
-			if idx, err = fetchIndex(ctx, acc, o.MaxIndexSize); err != nil {
-				return nil, fmt.Errorf("dependency %s: %w", d.Name, err)
-			}
-			indexes[d.Repository] = idx
-		}
-		cv, err := idx.find(d.Name, want)
-		if err != nil {
-			src := "Chart.yaml"
-			if fromLock {
-				src = "Chart.lock"
-			}
-			return nil, fmt.Errorf("dependency %s: version %q (from %s): %w in %s", d.Name, want, src, err, redact(d.Repository))
-		}
-		if key := d.Repository + "\x00" + d.Name + "\x00" + cv.Version; saved[key] && key != d.Repository+"\x00"+d.Name+"\x00"+want {
-			continue
-		} else {
-			saved[key] = true
-		}
-		if len(cv.URLs) == 0 {
-			return nil, fmt.Errorf("dependency %s %s: the index of %s lists no download URL", d.Name, cv.Version, redact(d.Repository))
-		}
-		archiveURL, err := resolveURL(d.Repository, cv.URLs[0])
-		if err != nil {
-			return nil, fmt.Errorf("dependency %s %s: %w", d.Name, cv.Version, err)
-		}
-		data, err := get(ctx, acc, archiveURL, maxArchiveSize)
-		if err != nil {
-			return nil, fmt.Errorf("dependency %s %s (%s): %w", d.Name, cv.Version, redact(d.Repository), err)
-		}
-		if cv.Digest != "" {
-			sum := sha256.Sum256(data)
-			if !strings.EqualFold(hex.EncodeToString(sum[:]), strings.TrimPrefix(cv.Digest, "sha256:")) {
-				return nil, fmt.Errorf("dependency %s %s: archive %s does not match the digest in the repository index", d.Name, cv.Version, redact(archiveURL))
-			}
-		}
-		dl, err := saveDependency(root, chartsDir, d, cv.Version, archiveURL, data)
-		if err != nil {
+		if err := f.fetch(ctx, w); err != nil {
 			return nil, err
 		}
-		out = appendOnce(out, dl)
 	}
-	return out, nil
+	return f.out, nil
+}
+
+// fetcher downloads the dependencies of one chart, sharing repository
+// indexes, credentials and the OCI client between them.
+type fetcher struct {
+	root      *Root
+	chartsDir string
+	o         FetchOptions // with Client and MaxIndexSize set
+	indexes   map[string]*repoIndex
+	accesses  map[string]*repoAccess
+	oci       *ociClient // created on the first oci:// dependency
+	// saved holds the archives already fetched: one chart version under
+	// two aliases is one archive, downloaded once, as Helm's manager skips
+	// a chart URL it already fetched.
+	saved map[string]bool
+	out   []Downloaded
+}
+
+// firstTime reports whether key is new to saved, and records it.
+func (f *fetcher) firstTime(key string) bool {
+	if f.saved[key] {
+		return false
+	}
+	f.saved[key] = true
+	return true
+}
+
+// fetch downloads one wanted dependency, unless its archive was fetched
+// already.
+func (f *fetcher) fetch(ctx context.Context, w wantedDep) error {
+	d, want := w.dep, w.dep.Version
+	if d.Repository == "" {
+		return fmt.Errorf("dependency %s: no repository declared and not in charts/", d.Name)
+	}
+	if !f.firstTime(d.Repository + "\x00" + d.Name + "\x00" + want) {
+		return nil
+	}
+	if strings.ContainsAny(d.Repository, "?#") {
+		return fmt.Errorf("dependency %s: repository %q: a query or fragment in the URL; expected http(s)://host[:port][/path] or oci://host[:port][/path]", d.Name, redact(d.Repository))
+	}
+	if strings.HasPrefix(d.Repository, "oci://") {
+		return f.fetchOCI(ctx, w)
+	}
+	return f.fetchHTTP(ctx, w)
+}
+
+// fetchOCI pulls a dependency from an OCI registry.
+func (f *fetcher) fetchOCI(ctx context.Context, w wantedDep) error {
+	d := w.dep
+	if f.oci == nil {
+		var err error
+		if f.oci, err = newOCIClient(ctx, f.o); err != nil {
+			return fmt.Errorf("dependency %s: %w", d.Name, err)
+		}
+	}
+	version, data, err := f.oci.pull(ctx, d, d.Version, w.fromLock)
+	if err != nil {
+		return fmt.Errorf("dependency %s (%s): %w", d.Name, d.Repository, err)
+	}
+	if !f.firstTime(d.Name + "\x00" + version + "\x00" + d.Repository) {
+		return nil
+	}
+	return f.save(d, version, d.Repository+"/"+d.Name+":"+version, data)
+}
+
+// fetchHTTP downloads a dependency from a chart repository: its version
+// from the repository's index, then the archive, checked against the
+// index's digest.
+func (f *fetcher) fetchHTTP(ctx context.Context, w wantedDep) error {
+	d, want := w.dep, w.dep.Version
+	u, err := url.Parse(d.Repository)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if strings.HasPrefix(d.Repository, "@") || strings.HasPrefix(d.Repository, "alias:") {
+			return fmt.Errorf("dependency %s: repository alias %s is not supported; use the repository URL", d.Name, d.Repository)
+		}
+		return fmt.Errorf("dependency %s: repository %q: expected an http, https or oci URL", d.Name, d.Repository)
+	}
+	acc, err := f.access(ctx, d)
+	if err != nil {
+		return err
+	}
+	idx, ok := f.indexes[d.Repository]
+	if !ok {
+		if idx, err = fetchIndex(ctx, acc, f.o.MaxIndexSize); err != nil {
+			return fmt.Errorf("dependency %s: %w", d.Name, err)
+		}
+		f.indexes[d.Repository] = idx
+	}
+	cv, err := idx.find(d.Name, want)
+	if err != nil {
+		src := "Chart.yaml"
+		if w.fromLock {
+			src = "Chart.lock"
+		}
+		return fmt.Errorf("dependency %s: version %q (from %s): %w in %s", d.Name, want, src, err, redact(d.Repository))
+	}
+	// The constraint resolved to a version fetched under another
+	// constraint (the key of want itself was recorded by fetch).
+	if cv.Version != want && !f.firstTime(d.Repository+"\x00"+d.Name+"\x00"+cv.Version) {
+		return nil
+	}
+	if len(cv.URLs) == 0 {
+		return fmt.Errorf("dependency %s %s: the index of %s lists no download URL", d.Name, cv.Version, redact(d.Repository))
+	}
+	archiveURL, err := resolveURL(d.Repository, cv.URLs[0])
+	if err != nil {
+		return fmt.Errorf("dependency %s %s: %w", d.Name, cv.Version, err)
+	}
+	data, err := get(ctx, acc, archiveURL, maxArchiveSize)
+	if err != nil {
+		return fmt.Errorf("dependency %s %s (%s): %w", d.Name, cv.Version, redact(d.Repository), err)
+	}
+	if cv.Digest != "" {
+		sum := sha256.Sum256(data)
+		if !strings.EqualFold(hex.EncodeToString(sum[:]), strings.TrimPrefix(cv.Digest, "sha256:")) {
+			return fmt.Errorf("dependency %s %s: archive %s does not match the digest in the repository index", d.Name, cv.Version, redact(archiveURL))
+		}
+	}
+	return f.save(d, cv.Version, archiveURL, data)
+}
+
+// access returns the client and credentials of d's repository, made on
+// first use.
+func (f *fetcher) access(ctx context.Context, d *chart.Dependency) (*repoAccess, error) {
+	if acc, ok := f.accesses[d.Repository]; ok {
+		return acc, nil
+	}
+	cred := findRepoCredential(f.o.Repositories, d.Repository)
+	hc, err := clientFor(f.o.Client, cred)
+	if err != nil {
+		return nil, fmt.Errorf("dependency %s (%s): %w", d.Name, redact(d.Repository), err)
+	}
+	acc := &repoAccess{repo: d.Repository, cred: cred, client: bindClient(ctx, hc, nil)}
+	f.accesses[d.Repository] = acc
+	return acc, nil
+}
+
+// save writes a downloaded archive into the chart's charts/ directory.
+func (f *fetcher) save(d *chart.Dependency, version, where string, data []byte) error {
+	dl, err := saveDependency(f.root, f.chartsDir, d, version, where, data)
+	if err != nil {
+		return err
+	}
+	f.out = appendOnce(f.out, dl)
+	return nil
 }
 
 // appendOnce adds dl unless its archive is listed already (two aliases

@@ -24,12 +24,12 @@ func TestFastDecodeOnHelmCharts(t *testing.T) {
 		return nil
 	})
 	render := func(chart string, fast bool) ([]byte, int, error) {
-		oldDoc, oldStream := decodeDocument, decodeStream
-		decodeDocument, decodeStream = manifest.DecodeDocument, manifest.Decode
+		old := helmReader
+		helmReader = manifest.Full
 		if fast {
-			decodeDocument, decodeStream = manifest.DecodeDocumentFast, manifest.DecodeFast
+			helmReader = manifest.Fast
 		}
-		defer func() { decodeDocument, decodeStream = oldDoc, oldStream }()
+		defer func() { helmReader = old }()
 		root, err := OpenRoot(chart)
 		if err != nil {
 			return nil, 0, err

@@ -98,14 +98,14 @@ func raiseGC(percent int) (restore func()) {
 	return func() { debug.SetGCPercent(old) }
 }
 
-// kustomizeYAML and decodeKustomized turn one resource of krusty's result
+// kustomizeYAML and kustomizeReader turn one resource of krusty's result
 // into syncwave's resources. The defaults are the fast equivalents of
 // `kustomize build`'s (*resource.Resource).AsYAML and of the full parse
-// (manifest.DecodeDocument); TestFastDecodeOnKustomizations proves the
-// output byte-identical to those.
+// (manifest.Full); TestFastDecodeOnKustomizations proves the output
+// byte-identical to those.
 var (
-	kustomizeYAML    = resourceYAML
-	decodeKustomized = manifest.DecodeDocumentFast
+	kustomizeYAML   = resourceYAML
+	kustomizeReader = manifest.Fast
 )
 
 // kustomizeResources prints each resource as `kustomize build` does and
@@ -117,7 +117,7 @@ func kustomizeResources(res []*resource.Resource) ([]*manifest.Resource, error) 
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", r.GetKind(), r.GetName(), err)
 		}
-		return decodeKustomized(".", manifest.Document{Text: b})
+		return manifest.Decode(".", b, manifest.Options{Format: manifest.OneDocument, Reader: kustomizeReader})
 	})
 }
 

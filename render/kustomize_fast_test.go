@@ -33,12 +33,12 @@ func genKustomize(tb testing.TB) string {
 // (`kustomize build`'s AsYAML, then a full parse) path, annotates every
 // resource and prints the stream.
 func renderKustomize(repo, dir string, fast bool) ([]byte, int, error) {
-	oldYAML, oldDecode := kustomizeYAML, decodeKustomized
-	kustomizeYAML, decodeKustomized = (*resource.Resource).AsYAML, manifest.DecodeDocument
+	oldYAML, oldReader := kustomizeYAML, kustomizeReader
+	kustomizeYAML, kustomizeReader = (*resource.Resource).AsYAML, manifest.Full
 	if fast {
-		kustomizeYAML, decodeKustomized = resourceYAML, manifest.DecodeDocumentFast
+		kustomizeYAML, kustomizeReader = resourceYAML, manifest.Fast
 	}
-	defer func() { kustomizeYAML, decodeKustomized = oldYAML, oldDecode }()
+	defer func() { kustomizeYAML, kustomizeReader = oldYAML, oldReader }()
 	root, err := OpenRoot(repo)
 	if err != nil {
 		return nil, 0, err

@@ -58,7 +58,7 @@ func renderInstall(t *testing.T, appHealth bool) []byte {
 		t.Fatalf("render the install: exit %d: %s", code, errOut)
 	}
 	for _, d := range manifest.SplitYAML([]byte(out)) {
-		rs, err := manifest.DecodeDocument("install", d)
+		rs, err := manifest.Decode("install", d.Text, manifest.Options{Format: manifest.OneDocument, Line: d.Line})
 		if err == nil && len(rs) == 1 && rs[0].Kind == "ConfigMap" && rs[0].Name == "argocd-cm" {
 			return d.Text
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/syncwave/syncwave/annotate"
 	goldenfile "github.com/syncwave/syncwave/internal/golden"
 	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/lint"
@@ -752,3 +753,52 @@ func TestDevelopmentLayout(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsSyntaxes: the lists of dependency annotation syntaxes in the docs
+// are annotate's table: docs/dependency-annotations.md's table row by row,
+// and the --dependency-annotations row of docs/commands.md by name.
+func TestDocsSyntaxes(t *testing.T) {
+	table := annotate.Syntaxes()
+	rows := tableRows(section(t, "docs/dependency-annotations.md", "## The syntaxes"))
+	if len(rows) != len(table) {
+		t.Errorf("docs/dependency-annotations.md: %d rows under \"## The syntaxes\", want %d (one per annotate.Syntaxes)", len(rows), len(table))
+	}
+	for i, syn := range table {
+		if i >= len(rows) {
+			break
+		}
+		row := rows[i]
+		if len(row) != 3 {
+			t.Errorf("docs/dependency-annotations.md: syntax row %q has %d cells, want 3", row, len(row))
+			continue
+		}
+		var keys []string
+		for _, m := range backquoted.FindAllStringSubmatch(row[1], -1) {
+			keys = append(keys, m[1])
+		}
+		if row[0] != "`"+syn.Name+"`" || !slices.Equal(keys, syn.Keys) || row[2] != syn.Doc {
+			t.Errorf("docs/dependency-annotations.md: syntax row %d is %q; want `%s` | %q | %s", i, row, syn.Name, syn.Keys, syn.Doc)
+		}
+	}
+
+	var cell string
+	for _, row := range tableRows(section(t, "docs/commands.md", "## Flags")) {
+		if strings.HasPrefix(row[0], "`--dependency-annotations ") {
+			cell = row[len(row)-1]
+		}
+	}
+	_, list, ok := strings.Cut(cell, "a comma list of ")
+	list, _, ok2 := strings.Cut(list, " (default")
+	if !ok || !ok2 {
+		t.Fatalf("docs/commands.md: --dependency-annotations row %q does not say \"a comma list of ... (default\"", cell)
+	}
+	var names []string
+	for _, m := range backquoted.FindAllStringSubmatch(list, -1) {
+		names = append(names, m[1])
+	}
+	if want := append(annotate.SyntaxNames(), "none"); !slices.Equal(names, want) {
+		t.Errorf("docs/commands.md: --dependency-annotations lists %q, want %q", names, want)
+	}
+}
+
+var backquoted = regexp.MustCompile("`([^`]+)`")

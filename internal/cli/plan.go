@@ -177,7 +177,7 @@ func readBack(out *pipeline.Output) (*readBackStream, error) {
 	if err := out.Write(&buf); err != nil {
 		return nil, err
 	}
-	printed, err := manifest.DecodeFast("rendered output", buf.Bytes())
+	printed, err := manifest.Decode("rendered output", buf.Bytes(), manifest.Options{Reader: manifest.Fast})
 	if err != nil {
 		return nil, fmt.Errorf("read back the rendered stream: %w", err)
 	}

@@ -69,11 +69,11 @@ func TestGeneratePlanRecord(t *testing.T) {
 	}
 
 	// The plan of everything generate printed: the user's steps unchanged.
-	before, err := manifest.Decode("plain", []byte(plain))
+	before, err := manifest.Decode("plain", []byte(plain), manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := manifest.Decode("with record", []byte(withRecord))
+	after, err := manifest.Decode("with record", []byte(withRecord), manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ metadata: {name: shop, annotations: {argocd.argoproj.io/sync-wave: "-2"}}
 apiVersion: batch/v1
 kind: Job
 metadata: {name: pre, namespace: other, annotations: {argocd.argoproj.io/hook: PreSync, argocd.argoproj.io/sync-wave: "-9"}}
-`))
+`), manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/syncwave/syncwave/annotate"
 	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/internal/sandbox/seal"
@@ -47,7 +49,7 @@ func (f *renderFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.repoRoot, "repo-root", "", "repository root no path may leave (default: the git work tree holding PATH, else PATH)")
 	f.flags = fl
 	fl.BoolVar(&f.allowEmpty, "allow-empty", false, "accept a rendering with no resources (Argo CD then prunes everything)")
-	fl.StringVar(&f.deps, "dependency-annotations", "", "dependency annotations read as ordering edges: a comma list of depends-on, helm, kapp, or none (default: all, unless the ordering file's dependencies block switches some off)")
+	fl.StringVar(&f.deps, "dependency-annotations", "", "dependency annotations read as ordering edges: a comma list of "+strings.Join(annotate.SyntaxNames(), ", ")+", or none (default: all, unless the ordering file's dependencies block switches some off)")
 	fl.StringArrayVarP(&f.valueFiles, "values", "f", nil, "Helm value file, read after the source's valueFiles (repeatable; relative to the chart, an absolute path is relative to the repository root)")
 	fl.StringArrayVar(&f.set, "set", nil, "Helm value key=value, as helm --set (repeatable)")
 	fl.StringArrayVar(&f.setString, "set-string", nil, "Helm string value key=value, as helm --set-string (repeatable)")

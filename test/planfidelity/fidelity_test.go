@@ -226,7 +226,7 @@ func checkSet(t *testing.T, g generated) (int, error) {
 	fail := func(format string, a ...any) (int, error) {
 		return 0, fmt.Errorf(format+"\n--- destination namespace %q, resources:\n%s", append(a, g.DestNS, g.YAML)...)
 	}
-	res, err := manifest.Decode("gen.yaml", []byte(g.YAML))
+	res, err := manifest.Decode("gen.yaml", []byte(g.YAML), manifest.Options{})
 	if err != nil {
 		return fail("decode: %v", err)
 	}
