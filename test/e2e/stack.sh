@@ -223,6 +223,7 @@ done
 api_create /api/v1/namespaces "$HERE/manifests/argocd-namespace.yaml"
 api_create /api/v1/namespaces/argocd/configmaps "$HERE/manifests/argocd-cm.yaml"
 api_create /api/v1/namespaces/argocd/secrets "$HERE/manifests/argocd-secret.yaml"
+api_create /api/v1/namespaces/argocd/configmaps "$HERE/manifests/argocd-rbac-cm.yaml"
 wait_for kube-apiserver 30 "Argo CD CRDs served" api_get /apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects
 api_create /apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects "$HERE/manifests/appproject-default.yaml"
 
@@ -280,10 +281,33 @@ start argocd-application-controller ARGOCD_BINARY_NAME=argocd-application-contro
 	--status-processors 2 --operation-processors 2 --app-resync 30 --loglevel info
 wait_for argocd-application-controller 60 "argocd-application-controller healthy" http_ok http://127.0.0.1:8082/healthz
 
+# argocd-server (--insecure: plain HTTP on 127.0.0.1:8080; RBAC and local
+# users from argocd-rbac-cm and argocd-cm), serving the Sync plan extension
+# itself. Argo CD reads extensions only from the fixed /tmp/extensions, so the
+# server gets its own mount namespace: a private tmpfs on /tmp (nothing of the
+# host's /tmp is seen or written) with the run's extensions directory, in the
+# installer's layout (resources/extension-syncwave.js), bind-mounted at
+# /tmp/extensions.
+BUNDLE=$ROOT/examples/install/ui/extension-syncwave.js
+[[ -s $BUNDLE ]] || fail "$BUNDLE is missing (make ui)"
+mkdir -p "$RUN/extensions/resources"
+cp "$BUNDLE" "$RUN/extensions/resources/extension-syncwave.js"
+start argocd-server ARGOCD_BINARY_NAME=argocd-server ARGOCD_FAKE_IN_CLUSTER=true -- \
+	unshare --mount --propagation private bash -c \
+	'mount -t tmpfs -o size=64m tmpfs /tmp && mkdir /tmp/extensions && mount --bind "$1" /tmp/extensions && shift && exec "$@"' \
+	_ "$RUN/extensions" "$BIN/argocd" --kubeconfig "$KUBECONFIG" --namespace argocd --insecure \
+	--address 127.0.0.1 --port 8080 --metrics-port 8083 --redis 127.0.0.1:6379 \
+	--repo-server 127.0.0.1:8081 --repo-server-plaintext --loglevel info
+wait_for argocd-server 60 "argocd-server healthy" http_ok http://127.0.0.1:8080/healthz
+[[ $(curl -sS --max-time 10 http://127.0.0.1:8080/extensions.js | sha256sum) == "$(sha256sum <"$BUNDLE")" ]] ||
+	fail "argocd-server does not serve $BUNDLE as /extensions.js from its /tmp/extensions"
+log "argocd-server serves the extension from its own /tmp/extensions"
+
 # --- the scenarios ------------------------------------------------------------------------------
 log "stack up; running the scenarios"
 # In the background, so that an interrupt reaches the trap at once.
 E2E_KUBECONFIG=$KUBECONFIG E2E_ROOT=$ROOT E2E_SYNCWAVE=$BIN/syncwave E2E_WORK=$RUN/work E2E_PLUGIN=$PLUGIN \
+	E2E_ARGOCD_SERVER=127.0.0.1:8080 E2E_SCREENSHOTS=$E2E_CACHE/screenshots \
 	"$BIN/e2e.test" -test.v -test.timeout "${E2E_TIMEOUT:-15m}" ${E2E_RUN:+-test.run "$E2E_RUN"} 2>&1 |
 	tee "$LOGS/e2e.test.log" &
 status=0
