@@ -2,7 +2,8 @@
 # Runs inside the private network + PID namespace that run.sh creates (this
 # script is PID 1 there: when it exits, the kernel kills whatever is left).
 # Starts etcd, the Kubernetes control plane, kwok, redis and Argo CD (with
-# syncwave's plugin.yaml in argocd-cmp-server), runs the scenarios
+# syncwave's plugin.yaml in argocd-cmp-server, and argocd-server serving the
+# Sync plan extension), runs the scenarios
 # (e2e.test), and stops everything it started, also on failure or interrupt.
 set -euo pipefail
 
