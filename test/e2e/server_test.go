@@ -244,7 +244,9 @@ func TestArgoCDServer(t *testing.T) {
 		}
 		var st string
 		st, healthMsg = treeHealth(t, server, alice, heldApp, "Deployment", "postgresql")
-		return st == "Progressing" && healthMsg != "", nil
+		// The steady message of a Deployment whose pod is never scheduled
+		// (before it, "Waiting for deployment spec update ..." may show).
+		return st == "Progressing" && strings.Contains(healthMsg, "updated replicas are available"), nil
 	}); err != nil {
 		b, _ := json.MarshalIndent(getApp(t, heldApp).Object["status"], "", "  ")
 		t.Fatalf("%v\nstatus: %s", err, b)
@@ -310,10 +312,17 @@ func TestArgoCDServer(t *testing.T) {
 			!strings.Contains(v.Holders[0], "Progressing: "+healthMsg) {
 			t.Errorf("holders %q; want Deployment postgresql, Progressing: %s", v.Holders, healthMsg)
 		}
+		found := false
 		for _, w := range v.Waves {
-			if strings.Contains(w.Title, fmt.Sprintf("%s wave %d", pgStep.Phase, pgStep.Wave)) && w.State != "running" {
-				t.Errorf("wave %q is %q, want running", w.Title, w.State)
+			if strings.HasPrefix(w.Title, fmt.Sprintf("%s wave %d ", pgStep.Phase, pgStep.Wave)) {
+				found = true
+				if w.State != "running" {
+					t.Errorf("wave %q is %q, want running", w.Title, w.State)
+				}
 			}
+		}
+		if !found {
+			t.Errorf("no %s wave %d among the waves shown: %v", pgStep.Phase, pgStep.Wave, v.Waves)
 		}
 	})
 	t.Run("no get permission", func(t *testing.T) {

@@ -285,23 +285,31 @@ wait_for argocd-application-controller 60 "argocd-application-controller healthy
 # argocd-server (--insecure: plain HTTP on 127.0.0.1:8080; RBAC and local
 # users from argocd-rbac-cm and argocd-cm), serving the Sync plan extension
 # itself. Argo CD reads extensions only from the fixed /tmp/extensions, so the
-# server gets its own mount namespace: a private tmpfs on /tmp (nothing of the
-# host's /tmp is seen or written) with the run's extensions directory, in the
-# installer's layout (resources/extension-syncwave.js), bind-mounted at
-# /tmp/extensions.
+# server gets its own mount namespace in which the run's extensions directory,
+# in the installer's layout (resources/extension-syncwave.js), is bind-mounted
+# over /tmp/extensions: whatever the host has there stays unseen, and nothing
+# is written to it. (/tmp itself cannot be replaced by a tmpfs: the cache, and
+# with it the kubeconfig, may live under /tmp.) A bind mount needs an existing
+# mount point: an empty /tmp/extensions is created when the host has none, and
+# left there (removing it would detach the mount of a concurrent run).
 BUNDLE=$ROOT/examples/install/ui/extension-syncwave.js
 [[ -s $BUNDLE ]] || fail "$BUNDLE is missing (make ui)"
 mkdir -p "$RUN/extensions/resources"
 cp "$BUNDLE" "$RUN/extensions/resources/extension-syncwave.js"
+[[ -d /tmp/extensions ]] || mkdir -p /tmp/extensions || fail "cannot create the mount point /tmp/extensions"
 start argocd-server ARGOCD_BINARY_NAME=argocd-server ARGOCD_FAKE_IN_CLUSTER=true -- \
-	unshare --mount --propagation private bash -c \
-	'mount -t tmpfs -o size=64m tmpfs /tmp && mkdir /tmp/extensions && mount --bind "$1" /tmp/extensions && shift && exec "$@"' \
+	unshare --mount --propagation private bash -c 'mount --bind "$1" /tmp/extensions && shift && exec "$@"' \
 	_ "$RUN/extensions" "$BIN/argocd" --kubeconfig "$KUBECONFIG" --namespace argocd --insecure \
 	--address 127.0.0.1 --port 8080 --metrics-port 8083 --redis 127.0.0.1:6379 \
 	--repo-server 127.0.0.1:8081 --repo-server-plaintext --loglevel info
 wait_for argocd-server 60 "argocd-server healthy" http_ok http://127.0.0.1:8080/healthz
-[[ $(curl -sS --max-time 10 http://127.0.0.1:8080/extensions.js | sha256sum) == "$(sha256sum <"$BUNDLE")" ]] ||
-	fail "argocd-server does not serve $BUNDLE as /extensions.js from its /tmp/extensions"
+# /extensions.js is every extension file under /tmp/extensions, each after a
+# "// source: PATH/NAME" line.
+curl -sS --max-time 10 -o "$RUN/extensions.js" http://127.0.0.1:8080/extensions.js ||
+	fail "GET /extensions.js from argocd-server failed"
+[[ $(head -1 "$RUN/extensions.js") == "// source: /tmp/extensions/resources/extension-syncwave.js/"* &&
+	$(tail -n +2 "$RUN/extensions.js" | sha256sum) == "$(sha256sum <"$BUNDLE")" ]] ||
+	fail "argocd-server does not serve $BUNDLE as /extensions.js from its /tmp/extensions (got $RUN/extensions.js)"
 log "argocd-server serves the extension from its own /tmp/extensions"
 
 # --- the scenarios ------------------------------------------------------------------------------
