@@ -82,10 +82,12 @@ tb=$((SECONDS - t0))
 # --- the UI extension in headless Chromium (test/uiext, build tag browser) ---------------
 # The bundle on the page that implements Argo CD's extension contract, with
 # generate's plan record for the sync-hook-wave example; screenshots go to
-# $E2E_CACHE/run/screenshots.
+# $E2E_CACHE/screenshots (fixture-*.png; the stack's scenarios add server-*.png:
+# the stack clears $E2E_CACHE/run when it starts).
 tu=$SECONDS
-mkdir -p "$E2E_CACHE/run/screenshots"
-if ! (cd "$ROOT/test" && SYNCWAVE_BIN="$E2E_CACHE/bin/syncwave" UIEXT_SCREENSHOTS="$E2E_CACHE/run/screenshots" \
+rm -rf "$E2E_CACHE/screenshots"
+mkdir -p "$E2E_CACHE/screenshots"
+if ! (cd "$ROOT/test" && SYNCWAVE_BIN="$E2E_CACHE/bin/syncwave" UIEXT_SCREENSHOTS="$E2E_CACHE/screenshots" \
 	${GO:-go} test -count=1 -tags browser ./uiext/) >&2; then
 	die "the Sync plan extension's browser scenarios failed (test/uiext)"
 fi

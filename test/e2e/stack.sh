@@ -2,7 +2,8 @@
 # Runs inside the private network + PID namespace that run.sh creates (this
 # script is PID 1 there: when it exits, the kernel kills whatever is left).
 # Starts etcd, the Kubernetes control plane, kwok, redis and Argo CD (with
-# syncwave's plugin.yaml in argocd-cmp-server), runs the scenarios
+# syncwave's plugin.yaml in argocd-cmp-server, and argocd-server serving the
+# Sync plan extension), runs the scenarios
 # (e2e.test), and stops everything it started, also on failure or interrupt.
 set -euo pipefail
 
@@ -223,6 +224,7 @@ done
 api_create /api/v1/namespaces "$HERE/manifests/argocd-namespace.yaml"
 api_create /api/v1/namespaces/argocd/configmaps "$HERE/manifests/argocd-cm.yaml"
 api_create /api/v1/namespaces/argocd/secrets "$HERE/manifests/argocd-secret.yaml"
+api_create /api/v1/namespaces/argocd/configmaps "$HERE/manifests/argocd-rbac-cm.yaml"
 wait_for kube-apiserver 30 "Argo CD CRDs served" api_get /apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects
 api_create /apis/argoproj.io/v1alpha1/namespaces/argocd/appprojects "$HERE/manifests/appproject-default.yaml"
 
@@ -280,10 +282,41 @@ start argocd-application-controller ARGOCD_BINARY_NAME=argocd-application-contro
 	--status-processors 2 --operation-processors 2 --app-resync 30 --loglevel info
 wait_for argocd-application-controller 60 "argocd-application-controller healthy" http_ok http://127.0.0.1:8082/healthz
 
+# argocd-server (--insecure: plain HTTP on 127.0.0.1:8080; RBAC and local
+# users from argocd-rbac-cm and argocd-cm), serving the Sync plan extension
+# itself. Argo CD reads extensions only from the fixed /tmp/extensions, so the
+# server gets its own mount namespace in which the run's extensions directory,
+# in the installer's layout (resources/extension-syncwave.js), is bind-mounted
+# over /tmp/extensions: whatever the host has there stays unseen, and nothing
+# is written to it. (/tmp itself cannot be replaced by a tmpfs: the cache, and
+# with it the kubeconfig, may live under /tmp.) A bind mount needs an existing
+# mount point: an empty /tmp/extensions is created when the host has none, and
+# left there (removing it would detach the mount of a concurrent run).
+BUNDLE=$ROOT/examples/install/ui/extension-syncwave.js
+[[ -s $BUNDLE ]] || fail "$BUNDLE is missing (make ui)"
+mkdir -p "$RUN/extensions/resources"
+cp "$BUNDLE" "$RUN/extensions/resources/extension-syncwave.js"
+[[ -d /tmp/extensions ]] || mkdir -p /tmp/extensions || fail "cannot create the mount point /tmp/extensions"
+start argocd-server ARGOCD_BINARY_NAME=argocd-server ARGOCD_FAKE_IN_CLUSTER=true -- \
+	unshare --mount --propagation private bash -c 'mount --bind "$1" /tmp/extensions && shift && exec "$@"' \
+	_ "$RUN/extensions" "$BIN/argocd" --kubeconfig "$KUBECONFIG" --namespace argocd --insecure \
+	--address 127.0.0.1 --port 8080 --metrics-port 8083 --redis 127.0.0.1:6379 \
+	--repo-server 127.0.0.1:8081 --repo-server-plaintext --loglevel info
+wait_for argocd-server 60 "argocd-server healthy" http_ok http://127.0.0.1:8080/healthz
+# /extensions.js is every extension file under /tmp/extensions, each after a
+# "// source: PATH/NAME" line.
+curl -sS --max-time 10 -o "$RUN/extensions.js" http://127.0.0.1:8080/extensions.js ||
+	fail "GET /extensions.js from argocd-server failed"
+[[ $(head -1 "$RUN/extensions.js") == "// source: /tmp/extensions/resources/extension-syncwave.js/"* &&
+	$(tail -n +2 "$RUN/extensions.js" | sha256sum) == "$(sha256sum <"$BUNDLE")" ]] ||
+	fail "argocd-server does not serve $BUNDLE as /extensions.js from its /tmp/extensions (got $RUN/extensions.js)"
+log "argocd-server serves the extension from its own /tmp/extensions"
+
 # --- the scenarios ------------------------------------------------------------------------------
 log "stack up; running the scenarios"
 # In the background, so that an interrupt reaches the trap at once.
 E2E_KUBECONFIG=$KUBECONFIG E2E_ROOT=$ROOT E2E_SYNCWAVE=$BIN/syncwave E2E_WORK=$RUN/work E2E_PLUGIN=$PLUGIN \
+	E2E_ARGOCD_SERVER=127.0.0.1:8080 E2E_SCREENSHOTS=$E2E_CACHE/screenshots \
 	"$BIN/e2e.test" -test.v -test.timeout "${E2E_TIMEOUT:-15m}" ${E2E_RUN:+-test.run "$E2E_RUN"} 2>&1 |
 	tee "$LOGS/e2e.test.log" &
 status=0

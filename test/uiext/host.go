@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -47,6 +48,8 @@ func Host(backend http.Handler) (http.Handler, error) {
 	mux.HandleFunc("/_host/index.html", serve("text/html; charset=utf-8", hostPage))
 	mux.HandleFunc("/_host/react.js", serve("application/javascript", react))
 	mux.HandleFunc("/_host/react-dom.js", serve("application/javascript", reactDOM))
+	// An empty page of the origin, where OpenAs logs in.
+	mux.HandleFunc("/_host/login.html", serve("text/html; charset=utf-8", []byte("<!doctype html><title>login</title>")))
 	mux.Handle("/", backend)
 	return mux, nil
 }
@@ -149,8 +152,46 @@ const ready = `(() => {
 // Open loads url in a fresh tab, waits for the view, reads it and takes a
 // screenshot, then closes the tab.
 func (b *Browser) Open(url string, timeout time.Duration) (*View, error) {
+	return b.open(url, timeout, nil)
+}
+
+// OpenAs is Open after a login in the same fresh tab: on a page of the
+// host's origin (base, e.g. http://127.0.0.1:PORT), the browser POSTs user
+// and password to argocd-server's /api/v1/session, as Argo CD's login page
+// does, and keeps the session cookie (argocd.token, HttpOnly) the answer
+// sets; then path is loaded. The cookie replaces any earlier one, so each
+// call is that user's own session.
+func (b *Browser) OpenAs(base, user, password, path string, timeout time.Duration) (*View, error) {
+	body, err := json.Marshal(map[string]string{"username": user, "password": password})
+	if err != nil {
+		return nil, err
+	}
+	login := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/_host/login.html")); err != nil {
+			return fmt.Errorf("navigate %s/_host/login.html: %w", base, err)
+		}
+		js := `(() => { const x = new XMLHttpRequest(); x.open('POST', '/api/v1/session', false);
+  x.setRequestHeader('Content-Type', 'application/json'); x.send(` + strconv.Quote(string(body)) + `);
+  return String(x.status); })()`
+		status, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			return fmt.Errorf("login as %s: %w", user, err)
+		}
+		if status != "200" {
+			return fmt.Errorf("login as %s: POST /api/v1/session answered %s", user, status)
+		}
+		return nil
+	})
+	return b.open(base+path, timeout, login)
+}
+
+func (b *Browser) open(url string, timeout time.Duration, before chromedp.Action[chromedp.Void]) (*View, error) {
 	var v View
-	err := b.Tab(timeout, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	var actions []chromedp.Action[chromedp.Void]
+	if before != nil {
+		actions = append(actions, before)
+	}
+	actions = append(actions, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 			return fmt.Errorf("navigate %s: %w", url, err)
 		}
@@ -168,7 +209,7 @@ func (b *Browser) Open(url string, timeout time.Duration) (*View, error) {
 		v.Screenshot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		return err
 	}))
-	if err != nil {
+	if err := b.Tab(timeout, actions...); err != nil {
 		return nil, err
 	}
 	return &v, nil
