@@ -59,7 +59,7 @@ func TestLintRenderedParity(t *testing.T) {
 	if len(apps) < 40 {
 		t.Fatalf("only %d applications", len(apps))
 	}
-	linted := 0
+	linted, refused, narrowed := 0, 0, 0
 	for _, a := range apps {
 		t.Run(a.name, func(t *testing.T) {
 			t.Chdir(a.dir)
@@ -73,19 +73,28 @@ func TestLintRenderedParity(t *testing.T) {
 			c.Flags().Bool("diff", false, "")
 			c.Flags().StringVar(&cmFile, "argocd-cm", "", "")
 			if err := c.ParseFlags(a.args); err != nil {
-				t.Skip(err)
+				t.Fatal(err)
 			}
 			opts, err := f.prepare(host{environ: func() []string { return nil }, getwd: os.Getwd}, c.Flags().Args())
 			if err != nil {
-				t.Skip(err)
+				t.Fatal(err)
 			}
 			cm, err := readArgoCDCM(cmFile)
 			if err != nil {
-				t.Skip(err)
+				t.Fatal(err)
 			}
 			out, err := pipeline.Run(context.Background(), opts)
-			if err != nil {
-				t.Skip(err)
+			refusal, listed := refusedOnPurpose[a.name]
+			switch {
+			case err != nil && !listed:
+				t.Fatalf("does not render (only the applications of refusedOnPurpose may fail): %v", err)
+			case err == nil && listed:
+				t.Fatalf("renders, but refusedOnPurpose lists it as refused (%q): take it off the list", refusal)
+			case err != nil && !strings.Contains(err.Error(), refusal):
+				t.Fatalf("refused with %q, refusedOnPurpose wants %q", err, refusal)
+			case err != nil:
+				refused++
+				return
 			}
 			var before bytes.Buffer
 			if err := out.Write(&before); err != nil {
@@ -108,7 +117,11 @@ func TestLintRenderedParity(t *testing.T) {
 			}
 			if werr == nil {
 				// the objects lint.ObjectsNeeded leaves out change nothing
-				if all := lintAllObjects(t, out, opts, cm); !reflect.DeepEqual(all, want) {
+				all, left := lintAllObjects(t, out, opts, cm)
+				if left {
+					narrowed++
+				}
+				if !reflect.DeepEqual(all, want) {
 					t.Errorf("with every object NeedsObject names, lint found\n%+v\nwith lint.ObjectsNeeded's\n%+v", all, want)
 				}
 			}
@@ -153,14 +166,18 @@ func TestLintRenderedParity(t *testing.T) {
 	if linted < 30 {
 		t.Errorf("only %d applications rendered and linted", linted)
 	}
-	if skipped < 5 {
-		t.Errorf("lint.ObjectsNeeded left objects out in only %d applications", skipped)
+	if refused != len(refusedOnPurpose) {
+		t.Errorf("%d applications refused, refusedOnPurpose lists %d: a listed application no longer exists", refused, len(refusedOnPurpose))
+	}
+	if narrowed < 5 {
+		t.Errorf("lint.ObjectsNeeded left objects out in only %d applications", narrowed)
 	}
 }
 
 // lintAllObjects is lintRendered with the objects of every step
-// lint.NeedsObject names.
-func lintAllObjects(t *testing.T, out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) []lint.Finding {
+// lint.NeedsObject names; left reports whether lint.ObjectsNeeded leaves
+// some of those out.
+func lintAllObjects(t *testing.T, out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap) (findings []lint.Finding, left bool) {
 	t.Helper()
 	origins := make([]plan.Origin, len(out.Resources))
 	for i, p := range out.Placements {
@@ -179,9 +196,7 @@ func lintAllObjects(t *testing.T, out *pipeline.Output, opts pipeline.Options, c
 			need = append(need, s.Resource)
 		}
 	}
-	if len(need) > len(lint.ObjectsNeeded(p)) {
-		skipped++
-	}
+	left = len(need) > len(lint.ObjectsNeeded(p))
 	objs, err := readObjects(need, (*manifest.Resource).Bytes)
 	if err != nil {
 		t.Fatal(err)
@@ -192,8 +207,58 @@ func lintAllObjects(t *testing.T, out *pipeline.Output, opts pipeline.Options, c
 		Plan: p, Objects: objs, Health: h, ConfigMap: cm,
 		APIVersions: opts.APIVersions, Namespace: opts.Namespace,
 		After: lint.GroupsAfter(out.Order), OrderedAfter: orderedAfter(out.Resources, out.After),
-	})
+	}), left
 }
 
-// skipped counts the applications where lint.ObjectsNeeded leaves objects out.
-var skipped int
+// refusedOnPurpose are the applications of TestLintRenderedParity that do
+// not render, on purpose: each scenario tests a refusal (its stderr.txt
+// holds the whole message) and the value is what the refusal must say.
+// Every other application must render and be linted; a listed one that
+// renders, or fails with another error, fails the test.
+var refusedOnPurpose = map[string]string{
+	"after-typo":                      `no group named "databse" (did you mean "database"?)`,
+	"allow-empty-flag-overrides-file": "no resources rendered from .",
+	"argocd-2.14-prune-true":          `sync option "Prune=true" needs Argo CD 3.0 or later`,
+	"bad-yaml":                        "res.yaml:8: invalid YAML",
+	"cycle":                           "cycle: schema -> backend",
+	"depends-on-cycle":                `cycle: ConfigMap b -> kapp change group "a-group"`,
+	"duplicate-key":                   `duplicate field "wave"`,
+	"empty":                           "no resources rendered from .",
+	"helm-escaping-values":            "value file ../../etc/passwd: path leaves the repository root",
+	"helm-invalid-set":                "parameter --set list[abc]: error parsing index",
+	"helm-kube-version-incompatible":  `its kubeVersion ">=1.30.0-0" does not include Kubernetes v1.27.3`,
+	"helm-load-error":                 "chart.metadata.name is required",
+	"helm-missing-dependency":         "dependency declared in Chart.yaml but missing in charts/",
+	"helm-missing-values":             "value file values-prod.yaml: no such file or directory",
+	"helm-parse-error":                `function "nosuchfunc" not defined`,
+	"helm-required":                   "the chart requires image.tag",
+	"helm-symlink-values":             "value file ../values/evil.yaml: path leaves the repository root",
+	"helm-template-error":             "namespaceOverride is required",
+	"helm-url-values":                 "URLs are not allowed",
+	"helm-values-not-yaml":            "value file values-bad.yaml: not a YAML mapping",
+	"helm-version-invalid":            `invalid Helm version "v5"`,
+	"infer-references-cycle":          "cycle: app -> secrets",
+	"invalid-vocab":                   `unknown hook "Postsync"`,
+	"json-two-objects":                "expected one object in a .json file, found more",
+	"kustomize-escape":                "path leaves the repository root",
+	"kustomize-exec-plugin":           "external plugins disabled",
+	"kustomize-helmcharts":            "helmCharts is not supported",
+	"kustomize-remote-base":           "remote bases and files are not supported",
+	"later-phase":                     `"migrate" (phase PreSync) cannot come after "notify" (phase PostSync)`,
+	"many-errors":                     `invalid group name "Bad_Name"`,
+	"missing-kind":                    "res.yaml:6: object has no kind",
+	"missing-kind-first":              "b.yaml:2: object has no kind",
+	"pin-conflict":                    "pinned waves contradict this edge",
+	"reader-annotation-yes":           "expected a string, found bool true",
+	"selected-twice":                  "selected by more than one group",
+	"selects-nothing":                 `group "cache" selects no resource`,
+	"source-escape":                   `path "../.." leaves PATH`,
+	"symlink-escape":                  "symlink points outside the repository root",
+	"unknown-field":                   `unknown field "afterr"`,
+	"wave-overflow":                   `no wave fits group "after-big"`,
+	"wrong-apiversion":                `apiVersion: expected "syncwave.io/v1alpha1"`,
+	// not applications: a CI workflow, and the install components in
+	// subdirectories of their own
+	"examples/ci":      "no resources rendered from examples/ci",
+	"examples/install": "no resources rendered from examples/install",
+}
