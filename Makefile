@@ -8,23 +8,35 @@ LDFLAGS   := -s -w -X github.com/syncwave/syncwave/internal/cli.version=$(VERSIO
 FUZZTIME  ?= 20s
 PKGS      := ./...
 
-.PHONY: all build test test-unit test-fidelity test-fidelity-tools vet demo fuzz bench update-golden clean
+.PHONY: all build test test-slow test-unit test-image test-fidelity test-fidelity-tools vet demo fuzz bench update-golden clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/syncwave ./cmd/syncwave
 
-## test: everything CI runs (unit, golden, CLI, examples, fidelity)
-test: vet test-unit test-fidelity test-fidelity-tools
+## test: vet, unit, golden, CLI, examples and fidelity tests (under 10
+## minutes cold on 2 cores). CI (.ci/run) runs it, then test-slow.
+test: vet test-unit test-fidelity
+
+## test-slow: the suites bound by building from nothing, which CI runs after
+## `make test`: the image for both platforms (TestImage) and the reference
+## CLIs of test-fidelity-tools.
+test-slow: test-image test-fidelity-tools
 
 vet:
 	$(GO) vet $(PKGS)
 	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$fmt" ]; then echo "gofmt needed:"; echo "$$fmt"; exit 1; fi
 
+# TestImage cross-builds syncwave for two platforms: test-image runs it.
 test-unit:
-	$(GO) test -count=1 $(PKGS)
+	$(GO) test -count=1 -skip '^TestImage$$' $(PKGS)
+
+## test-image: the image for both platforms (hack/image), opened as a
+## registry client would.
+test-image:
+	$(GO) test -count=1 -run '^TestImage$$' ./hack/image/
 
 test-fidelity:
 	@if [ -f test/go.mod ]; then cd test && $(GO) vet ./... && $(GO) test -count=1 ./...; fi
