@@ -269,94 +269,99 @@ func TestHostileInputs(t *testing.T) {
 		name string
 		rss  int64
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			base := t.TempDir()
-			repo, out := filepath.Join(base, "repo"), filepath.Join(base, "outside")
-			subst := strings.NewReplacer("{{URL}}", srv.URL, "{{OUTSIDE}}", out)
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(out, "secret.txt"), []byte("TOPSECRET: x\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			writeTree(t, repo, tc.files, subst)
-			args := tc.args
-			if args == "" {
-				args = "render ."
-			}
-			env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + base, "SYNCWAVE_MAX_MEMORY=" + hostileBudget, "SYNCWAVE_TIMEOUT=120s",
-				"ARGOCD_APP_NAME=app", "ARGOCD_APP_NAMESPACE=ns", "ARGOCD_APP_SOURCE_PATH=."}
-			for _, e := range tc.env {
-				env = append(env, subst.Replace(e))
-			}
-			kill := hostileKill
-			if d, err := time.ParseDuration(os.Getenv("SYNCWAVE_HOSTILE_KILL")); err == nil {
-				kill = d
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), kill)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, bin, strings.Fields(subst.Replace(args))...)
-			cmd.Dir, cmd.Env = repo, env
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			start := time.Now()
-			err := cmd.Run()
-			took := time.Since(start)
-			if ctx.Err() != nil {
-				t.Fatalf("killed after %s: it hangs", kill)
-			}
-			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
-			worst.Lock()
-			if rss > worst.rss {
-				worst.name, worst.rss = tc.name, rss
-			}
-			worst.Unlock()
-			t.Logf("exit %d in %s, peak RSS %d MiB", code, took.Round(time.Millisecond), rss>>20)
-			errText := stderr.String()
-			if code != tc.code {
-				t.Errorf("exit %d, want %d; stderr:\n%.2000s", code, tc.code, errText)
-			}
-			if code != 0 && stdout.Len() > 0 {
-				t.Errorf("exit %d with %d bytes on stdout", code, stdout.Len())
-			}
-			for _, want := range tc.stderr {
-				if want = subst.Replace(want); !strings.Contains(errText, want) {
-					t.Errorf("stderr does not contain %q:\n%.2000s", want, errText)
+	// The cases run in parallel (each is a process of its own, with its own
+	// temporary tree and peak RSS); the group returns when all are done.
+	t.Run("case", func(t *testing.T) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				base := t.TempDir()
+				repo, out := filepath.Join(base, "repo"), filepath.Join(base, "outside")
+				subst := strings.NewReplacer("{{URL}}", srv.URL, "{{OUTSIDE}}", out)
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					t.Fatal(err)
 				}
-			}
-			for _, crash := range []string{"goroutine ", "fatal error", "panic:", "SIGSEGV"} {
-				if strings.Contains(errText, crash) {
-					t.Errorf("stderr has a Go crash (%q):\n%.2000s", crash, errText)
+				if err := os.WriteFile(filepath.Join(out, "secret.txt"), []byte("TOPSECRET: x\n"), 0o644); err != nil {
+					t.Fatal(err)
 				}
-			}
-			if len(errText) > 64<<10 {
-				t.Errorf("stderr is %d bytes", len(errText))
-			}
-			if tc.stdout != "" && !strings.Contains(stdout.String(), tc.stdout) {
-				t.Errorf("stdout does not contain %q:\n%.2000s", tc.stdout, stdout.String())
-			}
-			if tc.notOut != "" && strings.Contains(stdout.String(), tc.notOut) {
-				t.Errorf("stdout contains %q", tc.notOut)
-			}
-			if tc.maxStdout > 0 && stdout.Len() > tc.maxStdout {
-				t.Errorf("stdout is %d bytes, want at most %d", stdout.Len(), tc.maxStdout)
-			}
-			bound := int64(hostileMaxRSS)
-			if tc.maxRSS > 0 {
-				bound = tc.maxRSS
-			}
-			if int64(rss) > bound {
-				t.Errorf("peak RSS %d MiB, bound %d MiB", rss>>20, bound>>20)
-			}
-		})
-	}
+				writeTree(t, repo, tc.files, subst)
+				args := tc.args
+				if args == "" {
+					args = "render ."
+				}
+				env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + base, "SYNCWAVE_MAX_MEMORY=" + hostileBudget, "SYNCWAVE_TIMEOUT=120s",
+					"ARGOCD_APP_NAME=app", "ARGOCD_APP_NAMESPACE=ns", "ARGOCD_APP_SOURCE_PATH=."}
+				for _, e := range tc.env {
+					env = append(env, subst.Replace(e))
+				}
+				kill := hostileKill
+				if d, err := time.ParseDuration(os.Getenv("SYNCWAVE_HOSTILE_KILL")); err == nil {
+					kill = d
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), kill)
+				defer cancel()
+				cmd := exec.CommandContext(ctx, bin, strings.Fields(subst.Replace(args))...)
+				cmd.Dir, cmd.Env = repo, env
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				start := time.Now()
+				err := cmd.Run()
+				took := time.Since(start)
+				if ctx.Err() != nil {
+					t.Fatalf("killed after %s: it hangs", kill)
+				}
+				code := 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
+				worst.Lock()
+				if rss > worst.rss {
+					worst.name, worst.rss = tc.name, rss
+				}
+				worst.Unlock()
+				t.Logf("exit %d in %s, peak RSS %d MiB", code, took.Round(time.Millisecond), rss>>20)
+				errText := stderr.String()
+				if code != tc.code {
+					t.Errorf("exit %d, want %d; stderr:\n%.2000s", code, tc.code, errText)
+				}
+				if code != 0 && stdout.Len() > 0 {
+					t.Errorf("exit %d with %d bytes on stdout", code, stdout.Len())
+				}
+				for _, want := range tc.stderr {
+					if want = subst.Replace(want); !strings.Contains(errText, want) {
+						t.Errorf("stderr does not contain %q:\n%.2000s", want, errText)
+					}
+				}
+				for _, crash := range []string{"goroutine ", "fatal error", "panic:", "SIGSEGV"} {
+					if strings.Contains(errText, crash) {
+						t.Errorf("stderr has a Go crash (%q):\n%.2000s", crash, errText)
+					}
+				}
+				if len(errText) > 64<<10 {
+					t.Errorf("stderr is %d bytes", len(errText))
+				}
+				if tc.stdout != "" && !strings.Contains(stdout.String(), tc.stdout) {
+					t.Errorf("stdout does not contain %q:\n%.2000s", tc.stdout, stdout.String())
+				}
+				if tc.notOut != "" && strings.Contains(stdout.String(), tc.notOut) {
+					t.Errorf("stdout contains %q", tc.notOut)
+				}
+				if tc.maxStdout > 0 && stdout.Len() > tc.maxStdout {
+					t.Errorf("stdout is %d bytes, want at most %d", stdout.Len(), tc.maxStdout)
+				}
+				bound := int64(hostileMaxRSS)
+				if tc.maxRSS > 0 {
+					bound = tc.maxRSS
+				}
+				if int64(rss) > bound {
+					t.Errorf("peak RSS %d MiB, bound %d MiB", rss>>20, bound>>20)
+				}
+			})
+		}
+	})
 	if hits.Load() != 0 {
 		t.Errorf("the local HTTP server received %d requests; rendering must never use the network", hits.Load())
 	}
@@ -777,6 +782,8 @@ func TestHostileWriter(t *testing.T) {
 // prints a credential of its environment (issue 18, class 6), whether a
 // library's message, a misplaced variable or a URL would carry it.
 func TestHostileSecrets(t *testing.T) {
+	t.Parallel()
+
 	bin := syncwaveBinary(t)
 	const secret = "Hostile-s3cret-value"
 	for _, tc := range []struct {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"os"
 	"reflect"
 	"strings"
@@ -13,6 +14,8 @@ import (
 // schema`) is what the generator writes from the Go types; with -update it
 // is rewritten (as `go generate ./order` does).
 func TestCommittedSchema(t *testing.T) {
+	t.Parallel()
+
 	got, err := Generate("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -23,6 +26,8 @@ func TestCommittedSchema(t *testing.T) {
 // TestEveryFieldInSchema: a field added to the Go types appears in the
 // schema with its doc comment, without touching the generator.
 func TestEveryFieldInSchema(t *testing.T) {
+	t.Parallel()
+
 	type Extra struct {
 		// Switch turns it on.
 		Switch *bool          `yaml:"switch,omitempty" json:"switch,omitempty"`
@@ -30,7 +35,7 @@ func TestEveryFieldInSchema(t *testing.T) {
 		Hidden string         `yaml:"-" json:"-"`
 		Counts map[string]int `yaml:"counts,omitempty" json:"counts,omitempty"`
 	}
-	g := &gen{defs: map[string]schema{}, types: typeSchemas(), docs: map[string]string{"Extra.Switch": "Switch turns it on."}}
+	g := &gen{defs: map[string]schema{}, types: typeSchemas(), docs: map[string]string{"Extra.Switch": "Switch turns it on."}, constraints: fieldConstraints}
 	s := g.structSchema(reflect.TypeFor[Extra]())
 	props := s["properties"].(schema)
 	want := schema{
@@ -47,14 +52,18 @@ func TestEveryFieldInSchema(t *testing.T) {
 }
 
 func TestGenerateFailsOnStaleConstraint(t *testing.T) {
-	fieldConstraints["Group.nosuchfield"] = schema{"minLength": 1}
-	defer delete(fieldConstraints, "Group.nosuchfield")
-	if _, err := Generate("../.."); err == nil || !strings.Contains(err.Error(), "Group.nosuchfield") {
+	t.Parallel()
+
+	stale := maps.Clone(fieldConstraints)
+	stale["Group.nosuchfield"] = schema{"minLength": 1}
+	if _, err := generate("../..", stale); err == nil || !strings.Contains(err.Error(), "Group.nosuchfield") {
 		t.Errorf("err = %v", err)
 	}
 }
 
 func TestMissingSources(t *testing.T) {
+	t.Parallel()
+
 	if _, err := Generate(os.TempDir() + "/no-such-dir-schemagen"); err == nil {
 		t.Error("no error for a missing source directory")
 	}
