@@ -6,11 +6,15 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	_ "github.com/syncwave/syncwave/internal/golden" // the -update flag, so that go test ./... -update runs here too
 )
 
 // TestFlattenValues: the keys and values of Argo CD's Helm parameter view
 // (util/helm flatVals), with scalars as written.
 func TestFlattenValues(t *testing.T) {
+	t.Parallel()
+
 	for _, c := range []struct {
 		name, in string
 		want     map[string]string
@@ -49,6 +53,8 @@ func TestFlattenValues(t *testing.T) {
 // TestDynamicBoundaries: value files that leave the repository root (also
 // through a symlink) or are missing are skipped with a warning, never read.
 func TestDynamicBoundaries(t *testing.T) {
+	t.Parallel()
+
 	root := t.TempDir()
 	outside := t.TempDir()
 	app := filepath.Join(root, "apps", "web")

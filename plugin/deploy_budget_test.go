@@ -90,6 +90,8 @@ func sidecarBudget(t *testing.T, where string, c container, repoServerParallelis
 // Argo CD's install, and reads the Helm chart values, and checks that the
 // memory limit, the budget and the parallelism agree in both.
 func TestInstallBudget(t *testing.T) {
+	t.Parallel()
+
 	fsys := filesys.MakeFsInMemory()
 	entries, err := os.ReadDir(installDir)
 	if err != nil {

@@ -30,6 +30,8 @@ const (
 // table of docs/install.md are what `go generate ./plugin` writes from the
 // table.
 func TestGeneratedFiles(t *testing.T) {
+	t.Parallel()
+
 	for file, want := range map[string]string{
 		pluginYAML:    string(ConfigYAML("")),
 		discoveryYAML: string(ConfigYAML(DiscoverFileName)),
@@ -77,6 +79,8 @@ func readConfig(t *testing.T, file string) Config {
 // TestPluginYAML checks plugin.yaml against what the product promises,
 // independently of the generator: SPEC §4 and Argo CD's config.go rules.
 func TestPluginYAML(t *testing.T) {
+	t.Parallel()
+
 	for _, file := range []string{pluginYAML, discoveryYAML} {
 		c := readConfig(t, file)
 		if c.Kind != "ConfigManagementPlugin" || c.APIVersion != "argoproj.io/v1alpha1" {
@@ -130,6 +134,8 @@ func TestPluginYAML(t *testing.T) {
 // TestDefaultsFromTable: what FromEnv applies when nothing is set is what
 // the announcement shows.
 func TestDefaultsFromTable(t *testing.T) {
+	t.Parallel()
+
 	in, err := FromEnv(nil, wd)
 	if err != nil {
 		t.Fatal(err)
@@ -149,6 +155,8 @@ func TestDefaultsFromTable(t *testing.T) {
 // CA certificates and plugin.yaml, running as 999 with Argo CD's
 // cmp-server as entrypoint.
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
+
 	f, err := os.Open(dockerfile)
 	if err != nil {
 		t.Fatal(err)
@@ -326,6 +334,8 @@ func checkDefaultContainer(t *testing.T, file string, annotations map[string]str
 }
 
 func TestInstallKustomize(t *testing.T) {
+	t.Parallel()
+
 	var k struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
@@ -435,6 +445,8 @@ type Application struct {
 // example directories that exist. (internal/cli renders each of them
 // through `syncwave generate` with the environment Argo CD would build.)
 func TestApplications(t *testing.T) {
+	t.Parallel()
+
 	files, err := filepath.Glob(filepath.Join(appsDir, "*.yaml"))
 	if err != nil || len(files) < 6 {
 		t.Fatalf("found %d Applications (%v)", len(files), err)

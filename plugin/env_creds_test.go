@@ -8,6 +8,8 @@ import (
 // The credential variables of init are known in the sidecar; a misspelt one
 // is a warning that lists them and never shows its value.
 func TestRepositoryCredentialVariables(t *testing.T) {
+	t.Parallel()
+
 	const secret = "hunter2-secret-value"
 	in, err := FromEnv([]string{EnvRepoURL + "=https://h", EnvRepoUsername + "=u", EnvRepoPassword + "=" + secret, EnvRepositoryConfig + "=/r.yaml"}, "/repo/app")
 	if err != nil || len(in.Warnings) != 0 {

@@ -139,6 +139,8 @@ func (s shape) argoEnv(sidecar []string, appName, ns, sourcePath string, appEnv 
 const wd = "/tmp/_cmp_server/2f1c/apps/shop"
 
 func TestFromEnvArgoShapes(t *testing.T) {
+	t.Parallel()
+
 	type tc struct {
 		name       string
 		sidecar    []string
@@ -302,6 +304,8 @@ func TestFromEnvArgoShapes(t *testing.T) {
 // TestFromEnvEmptyValuesSame: v2.14 drops variables with empty values, v3
 // passes them; the inputs must be the same.
 func TestFromEnvEmptyValuesSame(t *testing.T) {
+	t.Parallel()
+
 	params := []param{{name: "release-name", str: str("")}, {name: "values-files", array: arr("", "x.yaml")}, {name: "order", str: str("")}}
 	appEnv := map[string]string{"SYNCWAVE_ORDER_FILE": "", "SYNCWAVE_VALUES": ""}
 	var got []Inputs
@@ -318,6 +322,8 @@ func TestFromEnvEmptyValuesSame(t *testing.T) {
 }
 
 func TestFromEnvParamVariables(t *testing.T) {
+	t.Parallel()
+
 	for _, c := range []struct {
 		name  string
 		env   []string
@@ -438,6 +444,8 @@ func TestFromEnvParamVariables(t *testing.T) {
 }
 
 func TestFromEnvReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+
 	_, err := FromEnv([]string{"KUBE_VERSION=x", "SYNCWAVE_TIMEOUT=x", `ARGOCD_APP_PARAMETERS=[{"name":"a"},{"name":"values","array":["x"]}]`}, wd)
 	if err == nil {
 		t.Fatal("no error")
@@ -450,12 +458,16 @@ func TestFromEnvReportsEveryProblem(t *testing.T) {
 }
 
 func TestFromEnvRelativeWorkDir(t *testing.T) {
+	t.Parallel()
+
 	if _, err := FromEnv(nil, "apps/shop"); err == nil || !strings.Contains(err.Error(), "not absolute") {
 		t.Fatalf("error %v", err)
 	}
 }
 
 func TestRepoRoot(t *testing.T) {
+	t.Parallel()
+
 	for _, c := range []struct{ wd, sp, want string }{
 		{"/w/u/apps/shop", "apps/shop", "/w/u"},
 		{"/w/u/apps/shop", "./apps/shop/", "/w/u"},
@@ -476,6 +488,8 @@ func TestRepoRoot(t *testing.T) {
 }
 
 func TestEscape(t *testing.T) {
+	t.Parallel()
+
 	for in, want := range map[string]string{"values-files": "VALUES_FILES", "image.tag": "IMAGE_TAG", "a/b~c": "A_B_C", "ok_9": "OK_9", "é": "_"} {
 		if got := Escape(in); got != want {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
@@ -489,6 +503,8 @@ var validSample = map[string]string{ParamHelmVersion: "3", ParamArgoCDVersion: "
 // TestEveryParameterReachable: every table row can be set by parameter and
 // by both variables, with the collection the table says.
 func TestEveryParameterReachable(t *testing.T) {
+	t.Parallel()
+
 	for _, p := range Parameters {
 		var v param
 		var envValue string
@@ -533,6 +549,8 @@ func eq[T any](t *testing.T, what string, got, want T) {
 // variable reaches the pipeline as an explicit value (so false wins over
 // allowEmpty: true in syncwave.yaml); not given, the file decides.
 func TestAllowEmptyOverridesFile(t *testing.T) {
+	t.Parallel()
+
 	wd := t.TempDir()
 	for _, c := range []struct {
 		env  []string
@@ -566,6 +584,8 @@ func derefBool(b *bool) any {
 // TestManyUnknownParameters: 10,000 unknown parameters make one short
 // message, not 10,000 lines in the Application's status.
 func TestManyUnknownParameters(t *testing.T) {
+	t.Parallel()
+
 	var b strings.Builder
 	b.WriteString("[")
 	for i := range 10000 {
@@ -611,6 +631,8 @@ func TestManyUnknownParameters(t *testing.T) {
 // TestHelmVersionInput: helm-version reaches the pipeline from a parameter
 // or either variable; an invalid value names the parameter and its origin.
 func TestHelmVersionInput(t *testing.T) {
+	t.Parallel()
+
 	for _, c := range []struct {
 		env  []string
 		want string

@@ -114,6 +114,8 @@ func snapshot(t *testing.T, dir, skip string) map[string]string {
 // unset and TMPDIR set, and the environment of an Argo CD request. It must
 // succeed and write nothing outside TMPDIR.
 func TestSidecarBinary(t *testing.T) {
+	t.Parallel()
+
 	bin := buildBinary(t)
 	base := t.TempDir()
 	repo := filepath.Join(base, "_cmp_server", "4b1f0c")
@@ -262,6 +264,8 @@ func argoParamEnvJSON(t *testing.T, order string) (string, error) {
 }
 
 func TestWritesOutside(t *testing.T) {
+	t.Parallel()
+
 	log := filepath.Join(t.TempDir(), "log")
 	_ = os.WriteFile(log, []byte(`12 openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3
 12 openat(AT_FDCWD, "/tmp/x/t/a", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0666) = 3
