@@ -29,6 +29,8 @@ func TestCheckAliases(t *testing.T) {
 		{"not YAML: left to the reader", "a: [\n*x &y", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+
 			err := checkAliases([]byte(tc.yaml))
 			if (err != nil) != tc.refused {
 				t.Fatalf("err %v, refused %v", err, tc.refused)

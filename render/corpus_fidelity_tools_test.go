@@ -48,6 +48,8 @@ func TestCorpusFidelity(t *testing.T) {
 		}
 		name, tool, dir := f[0], f[1], f[2]
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+
 			switch tool {
 			case "helm":
 				if len(f) < 5 {

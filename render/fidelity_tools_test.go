@@ -250,6 +250,8 @@ func firstLineOf(s string) string {
 func TestHelmFidelityHelmTestCharts(t *testing.T) {
 	for _, m := range helmModes {
 		t.Run(m.String(), func(t *testing.T) {
+			t.Parallel()
+
 			helm := tool(t, m.tool)
 			compared := 0
 			for _, mod := range []struct{ path, prefix string }{
@@ -307,7 +309,10 @@ func TestHelmFidelityModeCharts(t *testing.T) {
 // scenario tests, with their values, capabilities and subcharts.
 func TestHelmFidelityOwnCharts(t *testing.T) {
 	for _, m := range helmModes {
-		t.Run(m.String(), func(t *testing.T) { helmFidelityOwnCharts(t, tool(t, m.tool), m.version) })
+		t.Run(m.String(), func(t *testing.T) {
+			t.Parallel()
+			helmFidelityOwnCharts(t, tool(t, m.tool), m.version)
+		})
 	}
 }
 

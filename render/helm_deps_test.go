@@ -171,6 +171,8 @@ func TestFetchDependenciesErrors(t *testing.T) {
 		"unreachable host": {dep: "{name: redis, version: 19.x.x, repository: 'http://127.0.0.1:1'}", err: "connection refused"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+
 			dir := t.TempDir()
 			dep := strings.ReplaceAll(tc.dep, "URL", repo.srv.URL)
 			root := writeChart(t, dir, "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n  - "+dep+"\n", nil)

@@ -134,6 +134,8 @@ func TestFetchOCIDependenciesLock(t *testing.T) {
 		{name: "wrong lock digest", version: "19.0.1", digest: "sha256:" + strings.Repeat("0", 64), err: "Chart.lock is out of sync with the dependencies in Chart.yaml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+
 			digest := tc.digest
 			if digest == "" {
 				digest = digestOf(t, req, []*chart.Dependency{{Name: "redis", Version: tc.version, Repository: "oci://" + reg.host + "/charts"}})

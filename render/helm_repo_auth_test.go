@@ -263,6 +263,8 @@ func TestFetchDependenciesTLS(t *testing.T) {
 		"key that does not match": {url: mtls.srv.URL, entry: "{caFile: ca.crt, certFile: tls.crt, keyFile: ca.crt}", err: "not a certificate and its key"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+
 			creds := conf(t, fmt.Sprintf("repositories:\n- {name: tls, url: %s, username: %s, password: %s, %s}\n", tc.url, repoUser, repoPass, strings.Trim(tc.entry, "{}")))
 			got, err := fetchOne(t, tc.url, FetchOptions{Repositories: creds})
 			if tc.err == "" {

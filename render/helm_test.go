@@ -278,6 +278,8 @@ func TestHelmWeirdCharts(t *testing.T) {
 		"anchors and aliases": {files: map[string]string{"templates/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: a}\ndata: {x: y}\n"}, n: 1},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+
 			root := chartW(t, tc.files)
 			rs, err := Helm(context.Background(), root, HelmOptions{Path: ".", ReleaseName: "r"}, func(string) {})
 			if tc.err != "" {

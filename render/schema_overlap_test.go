@@ -45,6 +45,8 @@ func TestSchemaValidationAlongsideRendering(t *testing.T) {
 	} {
 		for _, version := range []int{Helm3, Helm4} {
 			t.Run(name+"/helm"+string(rune('0'+version)), func(t *testing.T) {
+				t.Parallel()
+
 				root := chartW(t, tc.files)
 				var warnings []string
 				_, err := Helm(context.Background(), root, HelmOptions{Path: ".", ReleaseName: "r", HelmVersion: version}, func(s string) { warnings = append(warnings, s) })
