@@ -99,6 +99,8 @@ func TestPlanApp(t *testing.T) {
 // receives the arguments after "syncwave"), the commands call themselves
 // "argocd syncwave".
 func TestPluginName(t *testing.T) {
+	t.Parallel()
+
 	h := host{environ: func() []string { return nil }, getwd: func() (string, error) { return "/", nil }, program: "/usr/local/bin/argocd-syncwave"}
 	var out, errb bytes.Buffer
 	if code := mainWith(context.Background(), []string{"plan", "--help"}, &out, &errb, h); code != 0 {

@@ -8,6 +8,8 @@ import (
 )
 
 func TestContainerMemoryMax(t *testing.T) {
+	t.Parallel()
+
 	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
 	for _, c := range []struct {
 		name string
@@ -37,6 +39,8 @@ func TestContainerMemoryMax(t *testing.T) {
 // SYNCWAVE_MAX_MEMORY, the budget is the container's limit less the
 // sidecar's overhead, shared by SYNCWAVE_PARALLELISM generations.
 func TestDefaultBudgetFromContainer(t *testing.T) {
+	t.Parallel()
+
 	gi := fstest.MapFS{"proc/self/cgroup": {Data: []byte("0::/\n")}, "sys/fs/cgroup/memory.max": {Data: []byte("1073741824\n")}}
 	for _, c := range []struct {
 		name string

@@ -90,6 +90,8 @@ func checkCall(errorf func(string, ...any), root *cobra.Command, c syncwaveCall)
 // .pre-commit-hooks.yaml parse, and every syncwave command they run
 // exists with the flags they give it.
 func TestActionAndPreCommit(t *testing.T) {
+	t.Parallel()
+
 	root := newRoot(&bytes.Buffer{}, &bytes.Buffer{}, host{})
 	top := filepath.Join("..", "..")
 
@@ -204,6 +206,8 @@ func TestActionAndPreCommit(t *testing.T) {
 // TestCheckCallFails: the check catches a flag or command that does not
 // exist.
 func TestCheckCallFails(t *testing.T) {
+	t.Parallel()
+
 	root := newRoot(&bytes.Buffer{}, &bytes.Buffer{}, host{})
 	for _, script := range []string{"syncwave lint --no-such-flag .", "syncwave plann .", `flags+=(--bogus)
 syncwave plan "${flags[@]}" .`} {

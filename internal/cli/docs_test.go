@@ -140,6 +140,8 @@ func anchors(text string) map[string]bool {
 }
 
 func TestSlug(t *testing.T) {
+	t.Parallel()
+
 	for in, want := range map[string]string{
 		"Plan diffs for review: `plan --diff REV`":                   "plan-diffs-for-review-plan---diff-rev",
 		"The ordering file: `syncwave.yaml`":                         "the-ordering-file-syncwaveyaml",
@@ -179,6 +181,8 @@ func sameSet(a, b map[string]bool) bool {
 // file or directory of the repository, and every #anchor a heading of the
 // page it points to.
 func TestDocsLinks(t *testing.T) {
+	t.Parallel()
+
 	checked := 0
 	for _, page := range docPages(t) {
 		_, prose := splitMarkdown(readDoc(t, page))
@@ -425,6 +429,8 @@ func matchShown(shown []string, out string) error {
 }
 
 func TestMatchShown(t *testing.T) {
+	t.Parallel()
+
 	out := "a\nb\nc\nd\n"
 	for _, tc := range []struct {
 		shown []string
@@ -528,6 +534,8 @@ func tableRows(text string) [][]string {
 // TestReadmeCommands: the README's command table lists exactly the
 // commands of the CLI (cobra's implicit help command aside), each once.
 func TestReadmeCommands(t *testing.T) {
+	t.Parallel()
+
 	root := newRoot(io.Discard, io.Discard, host{})
 	want := map[string]bool{}
 	for _, c := range root.Commands() {
@@ -718,6 +726,8 @@ func syncwaveConstants(t *testing.T, dir string) map[string]bool {
 // every directory of the repository that holds Go code (test/ and its
 // packages included).
 func TestDevelopmentLayout(t *testing.T) {
+	t.Parallel()
+
 	text := readDoc(t, "docs/development.md")
 	_, layout, ok := strings.Cut(text, "\nLayout (every Go package")
 	if !ok {

@@ -336,6 +336,8 @@ func TestContainedIgnoredContext(t *testing.T) {
 }
 
 func TestContainedInterrupted(t *testing.T) {
+	t.Parallel()
+
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := contained(ctx, limits{timeout: time.Minute}, "render x", func(ctx context.Context) error {
@@ -348,6 +350,8 @@ func TestContainedInterrupted(t *testing.T) {
 }
 
 func TestGenerateWorkdirError(t *testing.T) {
+	t.Parallel()
+
 	h := host{environ: func() []string { return nil }, getwd: func() (string, error) { return "", errors.New("gone") }}
 	var out, errb bytes.Buffer
 	if code := mainWith(context.Background(), []string{"generate"}, &out, &errb, h); code != 1 || !strings.Contains(errb.String(), "working directory: gone") {

@@ -799,6 +799,8 @@ func TestHostileSecrets(t *testing.T) {
 			env: []string{"SYNCWAVE_REPO_URL=https://h/charts?token=" + secret, "SYNCWAVE_REPO_USERNAME=u", "SYNCWAVE_REPO_PASSWORD=p4ssword"}, stderr: "token=***"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+
 			dir := t.TempDir()
 			chart := chartYAML + "dependencies:\n- {name: dep, version: 1.0.0, repository: 'https://h/charts'}\n"
 			if tc.args == "generate" {

@@ -141,6 +141,8 @@ func TestPlanDiffErrors(t *testing.T) {
 // TestPlanDiffWorkflow: the example CI job is valid YAML, fetches the whole
 // history and runs plan --diff in each output it posts.
 func TestPlanDiffWorkflow(t *testing.T) {
+	t.Parallel()
+
 	data, err := os.ReadFile("../../examples/ci/plan-diff.yaml")
 	if err != nil {
 		t.Fatal(err)

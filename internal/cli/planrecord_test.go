@@ -135,6 +135,8 @@ func stepKey(s plan.Step) string {
 // the output creates, 0 with no Sync-phase resource; names from
 // ARGOCD_APP_NAME.
 func TestRecordWave(t *testing.T) {
+	t.Parallel()
+
 	res, err := manifest.Decode("in", []byte(`apiVersion: v1
 kind: ConfigMap
 metadata: {name: early, namespace: other, annotations: {argocd.argoproj.io/sync-wave: "-3"}}

@@ -183,6 +183,8 @@ func sidecarUIDs(t *testing.T) []int {
 }
 
 func TestSealProofHTTPRef(t *testing.T) {
+	t.Parallel()
+
 	if runtime.GOOS != "linux" {
 		t.Skip("Landlock and seccomp: linux only")
 	}
@@ -225,6 +227,8 @@ func TestSealProofHTTPRef(t *testing.T) {
 }
 
 func TestSealProofFileRef(t *testing.T) {
+	t.Parallel()
+
 	if runtime.GOOS != "linux" {
 		t.Skip("Landlock and seccomp: linux only")
 	}
@@ -250,6 +254,8 @@ func TestSealProofFileRef(t *testing.T) {
 // plan --diff seals after extracting the revision: the probes fail, and
 // the revision's tree is removed (its empty directory stays).
 func TestSealProofPlanDiff(t *testing.T) {
+	t.Parallel()
+
 	if runtime.GOOS != "linux" {
 		t.Skip("Landlock and seccomp: linux only")
 	}
@@ -282,6 +288,8 @@ func TestSealProofPlanDiff(t *testing.T) {
 // runs on this machine, as root and as the sidecar's user, and says which
 // layers it has.
 func TestSealRequireReleaseBuild(t *testing.T) {
+	t.Parallel()
+
 	if runtime.GOOS != "linux" {
 		t.Skip("Landlock and seccomp: linux only")
 	}
