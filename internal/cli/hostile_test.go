@@ -61,7 +61,7 @@ func syncwaveBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "syncwave")
-		cmd := exec.Command("go", "build", "-o", binPath, "../../cmd/syncwave")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", binPath, "../../cmd/syncwave") // flags of the release build: one cold compile shared with the seal proof and plugin's sidecar test
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)

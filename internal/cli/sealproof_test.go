@@ -41,7 +41,7 @@ func proofBinary(t *testing.T) string {
 			return
 		}
 		proofPath = filepath.Join(dir, "syncwave")
-		cmd := exec.Command("go", "build", "-tags", "sealproof", "-o", proofPath, "../../cmd/syncwave")
+		cmd := exec.Command("go", "build", "-trimpath", "-tags", "sealproof", "-o", proofPath, "../../cmd/syncwave") // -trimpath, CGO_ENABLED=0: the release build's compile cache, shared with syncwaveBinary and plugin's sidecar test
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			proofErr = fmt.Errorf("go build -tags sealproof: %v\n%s", err, out)
