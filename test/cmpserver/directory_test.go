@@ -27,6 +27,8 @@ var (
 // source with the same recurse/include/exclude options, less syncwave's
 // annotations; where Argo CD fails, syncwave fails too.
 func TestDirectoryDifferential(t *testing.T) {
+	t.Parallel()
+
 	seeds := make([]int64, 0, *dirCases)
 	if *dirSeed >= 0 {
 		seeds = append(seeds, *dirSeed)

@@ -25,6 +25,8 @@ func testContext(t *testing.T) context.Context {
 // TestPluginYAML checks that the cmp-server runs the project's plugin.yaml
 // with only the binary path changed, and that Argo CD reads it as intended.
 func TestPluginYAML(t *testing.T) {
+	t.Parallel()
+
 	var project, derived map[string]any
 	if err := yaml.Unmarshal(projectPluginYAML, &project); err != nil {
 		t.Fatal(err)
@@ -68,6 +70,8 @@ func TestPluginYAML(t *testing.T) {
 // TestSyncHookWave: the manifests Argo CD gets for examples/sync-hook-wave
 // are exactly what `syncwave render` prints, waves and hooks included.
 func TestSyncHookWave(t *testing.T) {
+	t.Parallel()
+
 	repo := examplesRepo(t)
 	a := application(t, "sync-hook-wave.yaml")
 	got, err := generate(testContext(t), repo, app{
@@ -123,6 +127,8 @@ func assertSame(t *testing.T, got, want []*unstructured.Unstructured) {
 // exactly syncwave render's output, with them the chart's output changes as
 // the parameters say and the ordering stays.
 func TestHelmParameters(t *testing.T) {
+	t.Parallel()
+
 	repo := examplesRepo(t)
 	base := application(t, "chart-with-hooks.yaml")
 	withParams := application(t, "helm-parameters.yaml")
@@ -189,6 +195,8 @@ func ordering(objs []*unstructured.Unstructured) map[string]map[string]string {
 // release name comes from ARGOCD_APP_NAME in its <namespace>_<name> form,
 // or from the Application's plugin.env.
 func TestInlineOrder(t *testing.T) {
+	t.Parallel()
+
 	repo := examplesRepo(t)
 	a := application(t, "inline-order.yaml")
 	appDir := filepath.Join(repo, a.Spec.Source.Path)
@@ -246,6 +254,8 @@ func TestInlineOrder(t *testing.T) {
 // Argo CD's KUBE_VERSION (the v2.14 form 1.29 and the v3.4+ form 1.29.3),
 // KUBE_API_VERSIONS and ARGOCD_APP_NAME in its <namespace>_<name> form.
 func TestArgoEnvironment(t *testing.T) {
+	t.Parallel()
+
 	repo := t.TempDir()
 	copyTree(t, "testdata/capabilities", filepath.Join(repo, "charts", "capabilities"))
 	src := sourceYAML(t, `
@@ -285,6 +295,8 @@ plugin:
 
 // TestRefused: what syncwave refuses, Argo CD refuses with syncwave's message.
 func TestRefused(t *testing.T) {
+	t.Parallel()
+
 	for _, c := range []struct{ name, dir string }{
 		{"cycle", "testdata/cycle"},
 		{"empty", "testdata/empty"},
@@ -332,6 +344,8 @@ func lastLine(s string) string {
 // TestSymlinkEscape: a repository with a symlink out of the repository root
 // never yields the file it points at.
 func TestSymlinkEscape(t *testing.T) {
+	t.Parallel()
+
 	tmp := t.TempDir()
 	outside := filepath.Join(tmp, "outside")
 	repo := filepath.Join(tmp, "repo")

@@ -53,6 +53,8 @@ var readingCases = []struct {
 // TestDirectoryReading runs Argo CD's native directory source and syncwave
 // side by side on each of readingCases.
 func TestDirectoryReading(t *testing.T) {
+	t.Parallel()
+
 	for _, tc := range readingCases {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := &tree{seed: -1, appPath: "apps/app", files: map[string]string{tc.file: tc.content}, links: map[string]string{}}

@@ -27,6 +27,8 @@ func table(t *testing.T) *swhealth.Table {
 // TestLuaScripts walks the scripts Argo CD embeds (the files its controller
 // reads) and compares them with the table's Lua entries.
 func TestLuaScripts(t *testing.T) {
+	t.Parallel()
+
 	want := map[swhealth.GroupKind]bool{}
 	err := fs.WalkDir(resource_customizations.Embedded, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -65,6 +67,8 @@ func TestLuaScripts(t *testing.T) {
 // TestBuiltIn asks gitops-engine's GetHealthCheckFunc about every kind the
 // table lists and every kind client-go's scheme knows, plus Argo's own.
 func TestBuiltIn(t *testing.T) {
+	t.Parallel()
+
 	tb := table(t)
 	listed := map[swhealth.GroupKind]bool{}
 	for _, gk := range tb.BuiltIn {
