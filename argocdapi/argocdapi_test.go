@@ -1,6 +1,9 @@
 package argocdapi
 
 import (
+	// every test package takes the one -update flag (go test ./... -update)
+	_ "github.com/syncwave/syncwave/internal/golden"
+
 	"context"
 	"encoding/json"
 	"net/http"

@@ -1,6 +1,9 @@
 package migrate
 
 import (
+	// every test package takes the one -update flag (go test ./... -update)
+	_ "github.com/syncwave/syncwave/internal/golden"
+
 	"fmt"
 	"math/rand/v2"
 	"strings"

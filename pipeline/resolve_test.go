@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	// every test package takes the one -update flag (go test ./... -update)
+	_ "github.com/syncwave/syncwave/internal/golden"
+
 	"os"
 	"path/filepath"
 	"strings"

@@ -1,6 +1,9 @@
 package refs
 
 import (
+	// every test package takes the one -update flag (go test ./... -update)
+	_ "github.com/syncwave/syncwave/internal/golden"
+
 	"fmt"
 	"reflect"
 	"testing"

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	// every test package takes the one -update flag (go test ./... -update)
+	_ "github.com/syncwave/syncwave/internal/golden"
+
 	"archive/tar"
 	"bytes"
 	"github.com/syncwave/syncwave/argocd"

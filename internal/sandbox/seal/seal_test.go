@@ -1,6 +1,9 @@
 package seal
 
 import (
+	// every test package takes the one -update flag (go test ./... -update)
+	_ "github.com/syncwave/syncwave/internal/golden"
+
 	"encoding/json"
 	"fmt"
 	"net"
