@@ -40,13 +40,40 @@ const (
 	hostileBudget = "256Mi"           // SYNCWAVE_MAX_MEMORY of the cases
 )
 
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)
+// built are the syncwave binaries the tests built, by build tags: each is
+// built once per test run, with the release build's flags (-trimpath,
+// CGO_ENABLED=0), so that one cold compile serves them all and plugin's
+// sidecar test.
+var built sync.Map // tags -> func() (string, error)
 
-// syncwaveBinary builds cmd/syncwave once per test run.
+// buildSyncwave builds cmd/syncwave with tags (may be empty) once.
+func buildSyncwave(t *testing.T, tags string) string {
+	t.Helper()
+	f, _ := built.LoadOrStore(tags, sync.OnceValues(func() (string, error) {
+		dir, err := os.MkdirTemp("", "syncwave-bin-")
+		if err != nil {
+			return "", err
+		}
+		bin := filepath.Join(dir, "syncwave")
+		args := []string{"build", "-trimpath", "-o", bin}
+		if tags != "" {
+			args = append(args, "-tags", tags)
+		}
+		cmd := exec.Command("go", append(args, "../../cmd/syncwave")...)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return bin, nil
+	}))
+	bin, err := f.(func() (string, error))()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// syncwaveBinary is the release build of cmd/syncwave.
 // SYNCWAVE_HOSTILE_BIN runs the table against another build instead (an
 // older release, to see which cases it fails).
 func syncwaveBinary(t *testing.T) string {
@@ -54,23 +81,7 @@ func syncwaveBinary(t *testing.T) string {
 	if b := os.Getenv("SYNCWAVE_HOSTILE_BIN"); b != "" {
 		return b
 	}
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "syncwave-hostile-")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "syncwave")
-		cmd := exec.Command("go", "build", "-trimpath", "-o", binPath, "../../cmd/syncwave") // flags of the release build: one cold compile shared with the seal proof and plugin's sidecar test
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
+	return buildSyncwave(t, "")
 }
 
 // A file's content may be one of these markers instead of text.

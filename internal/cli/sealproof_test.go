@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -24,33 +23,11 @@ import (
 // Each sealed run is paired with SYNCWAVE_SANDBOX=off, which must reach
 // the server and read the files, so the test can fail.
 
-var (
-	proofOnce sync.Once
-	proofPath string
-	proofErr  error
-)
-
-// proofBinary builds cmd/syncwave with -tags sealproof and CGO_ENABLED=0,
-// as the release is built, once per test run.
+// proofBinary builds cmd/syncwave with -tags sealproof, as the release is
+// built otherwise, once per test run.
 func proofBinary(t *testing.T) string {
 	t.Helper()
-	proofOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "syncwave-sealproof-bin-")
-		if err != nil {
-			proofErr = err
-			return
-		}
-		proofPath = filepath.Join(dir, "syncwave")
-		cmd := exec.Command("go", "build", "-trimpath", "-tags", "sealproof", "-o", proofPath, "../../cmd/syncwave") // -trimpath, CGO_ENABLED=0: the release build's compile cache, shared with syncwaveBinary and plugin's sidecar test
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			proofErr = fmt.Errorf("go build -tags sealproof: %v\n%s", err, out)
-		}
-	})
-	if proofErr != nil {
-		t.Fatal(proofErr)
-	}
-	return proofPath
+	return buildSyncwave(t, "sealproof")
 }
 
 // proofWorld is the repository, a sibling directory outside it, a TMPDIR,
