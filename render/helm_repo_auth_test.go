@@ -244,8 +244,9 @@ func TestFetchDependenciesTLS(t *testing.T) {
 	for name, data := range map[string][]byte{"ca.crt": caPEM, "tls.crt": clientCertPEM, "tls.key": clientKeyPEM, "junk.crt": []byte("not a certificate")} {
 		must(t, os.WriteFile(filepath.Join(dir, name), data, 0o600))
 	}
+	// Each subtest has its own file beside the certificates: they run in parallel.
 	conf := func(t *testing.T, body string) []*RepoCredential {
-		f := filepath.Join(dir, "repositories.yaml")
+		f := filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+".yaml")
 		must(t, os.WriteFile(f, []byte(body), 0o600))
 		creds, err := LoadRepositoryConfig(f)
 		must(t, err)
