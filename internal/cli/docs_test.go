@@ -762,6 +762,83 @@ func TestDevelopmentLayout(t *testing.T) {
 			t.Errorf("docs/development.md's layout section does not name `%s`", d)
 		}
 	}
+
+	// The layers: a package belongs to the "### Layer N" section whose
+	// bullet opens with its name; hack/ and test/ stand outside them.
+	layer := map[string]int{}
+	sections := regexp.MustCompile(`(?m)^### Layer (\d+): `).FindAllStringSubmatchIndex(layout, -1)
+	if len(sections) < 3 {
+		t.Fatalf("docs/development.md's layout has %d \"### Layer N\" sections", len(sections))
+	}
+	for _, m := range sections {
+		n, _ := strconv.Atoi(layout[m[2]:m[3]])
+		body := layout[m[1]:]
+		if next := strings.Index(body, "\n### "); next >= 0 {
+			body = body[:next]
+		}
+		for _, line := range strings.Split(body, "\n") {
+			names, _, ok := strings.Cut(line, ": ")
+			if !ok || !strings.HasPrefix(names, "- ") {
+				continue
+			}
+			for _, b := range backquoted.FindAllStringSubmatch(names, -1) {
+				if _, seen := layer[b[1]]; dirs[b[1]] && layered(b[1]) && !seen {
+					layer[b[1]] = n
+				}
+			}
+		}
+	}
+	const module = "github.com/syncwave/syncwave/"
+	for d := range dirs {
+		if !layered(d) {
+			continue
+		}
+		own, ok := layer[d]
+		if !ok {
+			t.Errorf("docs/development.md names `%s` outside every \"### Layer N\" section", d)
+			continue
+		}
+		for _, imp := range packageImports(t, filepath.Join(root, d)) {
+			dep, ok := strings.CutPrefix(imp, module)
+			if !ok {
+				continue
+			}
+			if l, known := layer[dep]; known && l > own {
+				t.Errorf("`%s` (layer %d) imports `%s` (layer %d): a layer builds only on the ones below it", d, own, dep, l)
+			}
+		}
+	}
+}
+
+// layered reports whether a package directory belongs to the layers (hack/
+// and test/ are tools).
+func layered(dir string) bool {
+	return !strings.HasPrefix(dir, "hack/") && !strings.HasPrefix(dir, "test/")
+}
+
+// packageImports lists the imports of a directory's non-test Go files.
+func packageImports(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	fset := token.NewFileSet()
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, e.Name()), nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			out = append(out, path)
+		}
+	}
+	return out
 }
 
 // TestDocsSyntaxes: the lists of dependency annotation syntaxes in the docs
