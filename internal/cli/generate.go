@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncwave/syncwave/argocd"
+	"github.com/syncwave/syncwave/health"
 	"github.com/syncwave/syncwave/internal/redact"
 	"github.com/syncwave/syncwave/internal/sandbox"
 	"github.com/syncwave/syncwave/internal/sandbox/seal"
@@ -126,20 +127,7 @@ and SYNCWAVE_ALLOW_NETWORKS (CIDRs) open more.`,
 						return fmt.Errorf("%s: plan record: %w", what, err)
 					}
 				}
-				w := &sandbox.LimitWriter{W: stdout, Limit: lim.output}
-				if err := out.Write(w); err != nil {
-					return err
-				}
-				if record == nil {
-					return nil
-				}
-				if len(out.Resources) > 0 {
-					if _, err := io.WriteString(w, "---\n"); err != nil {
-						return err
-					}
-				}
-				_, err = w.Write(record)
-				return err
+				return writeWithRecord(&sandbox.LimitWriter{W: stdout, Limit: lim.output}, out, record)
 			}
 			// One deadline for the whole generation: the download and the
 			// rendering after it share it. Argo CD's init step comes first,
@@ -268,25 +256,49 @@ func planRecord(stderr io.Writer, out *pipeline.Output, opts pipeline.Options, i
 		printWarnings(stderr, []string{"plan record skipped: the Application has no destination namespace (ARGOCD_APP_NAMESPACE)"})
 		return nil, nil
 	}
-	argo, err := argocd.Parse(opts.ArgoCDVersion)
-	if err != nil {
-		return nil, err
-	}
 	cm, err := readArgoCDCM(in.ArgoCDCM)
 	if err != nil {
 		printWarnings(stderr, []string{fmt.Sprintf("plan record without the checks of %s: %v", plugin.EnvArgoCDCM, err)})
 		cm = nil
+	}
+	return recordOf(stderr, out, opts, cm, in.AppName, in.Namespace)
+}
+
+// recordOf is the plan record of a rendered output for the Application
+// app in namespace, with the health checks of cm (nil: built-in only).
+func recordOf(stderr io.Writer, out *pipeline.Output, opts pipeline.Options, cm *health.ConfigMap, app, namespace string) ([]byte, error) {
+	argo, err := argocd.Parse(opts.ArgoCDVersion)
+	if err != nil {
+		return nil, err
 	}
 	p, err := planOf(out, plan.Options{Namespace: opts.Namespace, ArgoCD: argo})
 	if err != nil {
 		return nil, err
 	}
 	p.ComputeWaits(healthTable(argo), cm)
-	b, note, err := p.Record(in.AppName, in.Namespace)
+	b, note, err := p.Record(app, namespace)
 	if note != "" {
 		printWarnings(stderr, []string{"plan record: " + note})
 	}
 	return b, err
+}
+
+// writeWithRecord writes out, then the plan record (when there is one) as
+// the stream's last document.
+func writeWithRecord(w io.Writer, out *pipeline.Output, record []byte) error {
+	if err := out.Write(w); err != nil {
+		return err
+	}
+	if record == nil {
+		return nil
+	}
+	if len(out.Resources) > 0 {
+		if _, err := io.WriteString(w, "---\n"); err != nil {
+			return err
+		}
+	}
+	_, err := w.Write(record)
+	return err
 }
 
 // appLabel names the application of a plugin command in messages: its

@@ -125,6 +125,30 @@ func TestGeneratePlanRecord(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, `"plan-record"`) {
 		t.Errorf("plan-record=yes: exit %d, stderr %q", code, errOut)
 	}
+
+	// render --plan-record prints what the sidecar prints, byte for byte.
+	rendered, errOut, code := run(t, wd, "render", "--plan-record", "--app-name", app.name, "--namespace", app.namespace, ".")
+	if code != 0 || rendered != withRecord {
+		t.Errorf("render --plan-record (exit %d, stderr %q) differs from generate with plan-record:\n%s", code, errOut, rendered)
+	}
+}
+
+// TestRenderPlanRecordUsage: the record needs the Application's name and
+// namespace; --argocd-cm only goes with it.
+func TestRenderPlanRecordUsage(t *testing.T) {
+	t.Parallel()
+
+	wd := filepath.Join(repoRoot(t), "examples", "sync-hook-wave")
+	for _, args := range [][]string{
+		{"render", "--plan-record", "."},
+		{"render", "--plan-record", "--app-name", "shop", "."},
+		{"render", "--argocd-cm", "cm.yaml", "."},
+	} {
+		out, errOut, code := runHost(t, nil, wd, args...)
+		if code != 2 || out != "" || !strings.Contains(errOut, "--plan-record") {
+			t.Errorf("%v: exit %d, stdout %d bytes, stderr %q; want exit 2 naming --plan-record", args, code, len(out), errOut)
+		}
+	}
 }
 
 func stepKey(s plan.Step) string {

@@ -130,6 +130,8 @@ func (f *renderFlags) runOptions(args []string) (pipeline.Options, error) {
 
 func newRender(stdout, stderr io.Writer, h host) *cobra.Command {
 	var f renderFlags
+	var record bool
+	var cmFile string
 	c := &cobra.Command{
 		Use:   "render [PATH]",
 		Short: "Render PATH, apply the ordering and print the annotated YAML stream",
@@ -143,11 +145,26 @@ error goes to stderr and the exit code is 1 (2 for a usage error).
 
 The rendering never uses the network and runs under a deadline (--timeout),
 a memory budget (--max-memory) and an output limit (--max-output); each
-defaults to its SYNCWAVE_* variable, else 45s, 1Gi and 128Mi.`,
+defaults to its SYNCWAVE_* variable, else 45s, 1Gi and 128Mi.
+
+With --plan-record, the stream ends with the plan record that the plugin's
+plan-record parameter adds (the ConfigMap the Sync plan UI extension reads),
+for the Application named by --app-name in the --namespace it deploys to.`,
 		Example: `  syncwave render examples/sync-hook-wave
-  syncwave render --order ordering/prod.yaml apps/shop`,
+  syncwave render --order ordering/prod.yaml apps/shop
+  syncwave render --plan-record --app-name shop --namespace demo examples/sync-hook-wave`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if cmFile != "" && !record {
+				return usageError{fmt.Errorf("--argocd-cm goes with --plan-record")}
+			}
+			if record && (f.appName == "" || f.namespace == "") {
+				return usageError{fmt.Errorf("--plan-record needs --app-name and --namespace: the Application's name and the namespace it deploys to, where the record goes")}
+			}
+			cm, err := readArgoCDCM(cmFile)
+			if err != nil {
+				return err
+			}
 			opts, err := f.prepare(h, args)
 			if err != nil {
 				return err
@@ -161,11 +178,19 @@ defaults to its SYNCWAVE_* variable, else 45s, 1Gi and 128Mi.`,
 				if err != nil {
 					return err
 				}
-				return out.Write(&sandbox.LimitWriter{W: stdout, Limit: f.limits.output})
+				var doc []byte
+				if record {
+					if doc, err = recordOf(stderr, out, opts, cm, f.appName, f.namespace); err != nil {
+						return fmt.Errorf("render %s: plan record: %w", opts.Path, err)
+					}
+				}
+				return writeWithRecord(&sandbox.LimitWriter{W: stdout, Limit: f.limits.output}, out, doc)
 			})
 		},
 	}
 	f.register(c)
+	c.Flags().BoolVar(&record, "plan-record", false, "end the stream with the plan record, as the plugin's plan-record parameter does (needs --app-name and --namespace)")
+	c.Flags().StringVar(&cmFile, "argocd-cm", "", "with --plan-record: Argo CD's argocd-cm ConfigMap (YAML file), whose health checks count in the record's waits, as SYNCWAVE_ARGOCD_CM does in the sidecar")
 	return c
 }
 
