@@ -682,12 +682,7 @@ func (s *metaScan) entry(slab *nodeSlab, k string, val []byte, ln, col, valCol i
 	case labelsOrAnnotations && val[0] == '{':
 		return s.flowNested(slab, k, val, ln, col, valCol)
 	case slab != nil:
-		vn, ok := simpleValue(slab, val, ln, valCol)
-		if !ok {
-			return false
-		}
-		s.meta.Content = append(s.meta.Content, slab.scalar(k, ln, col), vn)
-		return true
+		return appendScalar(slab, s.meta, k, val, ln, col, valCol)
 	}
 	v, _, ok := simpleString(val)
 	if !ok || labelsOrAnnotations {
@@ -756,18 +751,24 @@ func (s *metaScan) setNested(k string, m map[string]string) {
 // nestedEntry reads an entry of the open labels or annotations mapping.
 func (s *metaScan) nestedEntry(slab *nodeSlab, k string, val []byte, ln, col, valCol int) bool {
 	if slab != nil {
-		vn, ok := simpleValue(slab, val, ln, valCol)
-		if !ok {
-			return false
-		}
-		s.nested.Content = append(s.nested.Content, slab.scalar(k, ln, col), vn)
-		return true
+		return appendScalar(slab, s.nested, k, val, ln, col, valCol)
 	}
 	v, _, ok := simpleString(val)
 	if !ok {
 		return false
 	}
 	s.nestedMap[k] = v
+	return true
+}
+
+// appendScalar appends the entry `k: val` to mapping m, its key at column
+// col and its value (a safe scalar: simpleValue) at valCol of line ln.
+func appendScalar(slab *nodeSlab, m *yaml.Node, k string, val []byte, ln, col, valCol int) bool {
+	vn, ok := simpleValue(slab, val, ln, valCol)
+	if !ok {
+		return false
+	}
+	m.Content = append(m.Content, slab.scalar(k, ln, col), vn)
 	return true
 }
 
