@@ -49,7 +49,7 @@ func synth(tb testing.TB, resources, groups, edges int) (*order.SyncOrder, []byt
 			o.WriteString("]\n")
 		}
 	}
-	so, err := order.Decode("syncwave.yaml", []byte(o.String()))
+	so, err := order.Decode("syncwave.yaml", []byte(o.String()), SyntaxNames())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func BenchmarkApplyReferences10k(b *testing.B) {
 		fmt.Fprintf(&m, "---\napiVersion: v1\nkind: Secret\nmetadata: {name: a%d, namespace: ns}\n", i)
 		fmt.Fprintf(&m, "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a%d, namespace: ns}\nspec:\n  template:\n    spec:\n      serviceAccountName: a%d\n      containers:\n        - name: c\n          image: x\n          envFrom: [{configMapRef: {name: a%d}}]\n          env: [{name: P, valueFrom: {secretKeyRef: {name: a%d, key: p}}}]\n", i, i, i, i)
 	}
-	so, err := order.Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ndependencies: {references: true}\n"))
+	so, err := order.Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ndependencies: {references: true}\n"), SyntaxNames())
 	if err != nil {
 		b.Fatal(err)
 	}

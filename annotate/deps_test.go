@@ -28,7 +28,7 @@ func decodeOrder(t *testing.T, y string) *order.SyncOrder {
 	if y == "" {
 		return nil
 	}
-	o, err := order.Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\n"+y))
+	o, err := order.Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\n"+y), SyntaxNames())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestDependencyAnnotations(t *testing.T) {
 			},
 			want: "Job/j=-", warn: "ignored on a Helm hook"},
 		{name: "helm switched off",
-			opts: Options{Dependencies: &order.Dependencies{Helm: new(bool)}},
+			opts: Options{Dependencies: &order.Dependencies{Syntaxes: map[string]bool{"helm": false}}},
 			docs: []string{
 				obj("v1", "ConfigMap", "shop", "a", HelmResourceGroup, "a", HelmDependsOnGroups, `["b"]`),
 				obj("v1", "ConfigMap", "shop", "b", HelmResourceGroup, "b"),
@@ -338,7 +338,7 @@ func TestSubchartOrdering(t *testing.T) {
 		t.Errorf("reason %q", r)
 	}
 	// Switched off with the rest of Helm's sequencing.
-	out, err = ApplyWith(nil, resources(), Options{Charts: charts, Dependencies: &order.Dependencies{Helm: new(bool)}})
+	out, err = ApplyWith(nil, resources(), Options{Charts: charts, Dependencies: &order.Dependencies{Syntaxes: map[string]bool{"helm": false}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func pod(ns, name, spec string, ann ...string) string {
 
 func TestInferredReferences(t *testing.T) {
 	on := "dependencies: {references: true}\n"
-	none, err := order.ParseSyntaxList("none")
+	none, err := order.ParseSyntaxList("none", SyntaxNames())
 	if err != nil {
 		t.Fatal(err)
 	}

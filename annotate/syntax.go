@@ -10,9 +10,10 @@ import (
 // that reads it (its keys, their parsing and validation, the edges they
 // make) and one row in syntaxes. The --dependency-annotations flag, the
 // dependency-annotations plugin parameter and docs/dependency-annotations.md
-// take their lists from the table; the ordering file's dependencies block
-// switches a syntax by the order.Dependencies field whose syntax tag is its
-// Name.
+// take their lists from the table, and so does the ordering file's
+// dependencies block: order.Decode, order.ParseSyntaxList and the schema
+// are given SyntaxNames (order cannot import annotate), and a syntax's key
+// in the file is order.SyntaxKey(Name).
 type Syntax struct {
 	// Name is the syntax's name in --dependency-annotations and the plugin
 	// parameter: "depends-on".
@@ -42,9 +43,11 @@ var syntaxes = []Syntax{dependsOnSyntax, helmSyntax, kappSyntax}
 func Syntaxes() []Syntax { return slices.Clone(syntaxes) }
 
 // SyntaxNames returns the names of the syntaxes, in the table's order.
-func SyntaxNames() []string {
-	names := make([]string, len(syntaxes))
-	for s, syn := range syntaxes {
+func SyntaxNames() []string { return syntaxNames(syntaxes) }
+
+func syntaxNames(table []Syntax) []string {
+	names := make([]string, len(table))
+	for s, syn := range table {
 		names[s] = syn.Name
 	}
 	return names
@@ -53,12 +56,14 @@ func SyntaxNames() []string {
 // SyntaxList lists the syntaxes with what each is, as the plugin
 // parameter's description does: "depends-on (config.kubernetes.io/depends-on),
 // helm (Helm resource sequencing, HIP-0025) and kapp (...)".
-func SyntaxList() string {
+func SyntaxList() string { return syntaxList(syntaxes) }
+
+func syntaxList(table []Syntax) string {
 	var b strings.Builder
-	for s, syn := range syntaxes {
+	for s, syn := range table {
 		switch {
 		case s == 0:
-		case s == len(syntaxes)-1:
+		case s == len(table)-1:
 			b.WriteString(" and ")
 		default:
 			b.WriteString(", ")

@@ -1,20 +1,18 @@
 package annotate
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/order"
 )
 
-// TestSyntaxTable: the table names the syntaxes the ordering file's
-// dependencies block switches (order.Syntaxes), in the same order; each row
-// owns its own keys and no other row's; a key to strip is one of its keys.
+// TestSyntaxTable: each row owns its own keys and no other row's; a key to
+// strip is one of its keys; every row is on by default.
 func TestSyntaxTable(t *testing.T) {
-	if got := SyntaxNames(); !slices.Equal(got, order.Syntaxes) {
-		t.Fatalf("annotate's syntaxes %q, order.Dependencies' syntax tags %q: add the field (or the row)", got, order.Syntaxes)
-	}
 	for _, syn := range syntaxes {
 		if syn.Doc == "" || len(syn.Keys) == 0 || syn.owns == nil || syn.read == nil {
 			t.Errorf("%s: incomplete row %+v", syn.Name, syn)
@@ -38,6 +36,95 @@ func TestSyntaxTable(t *testing.T) {
 	want := "depends-on (config.kubernetes.io/depends-on), helm (Helm resource sequencing, HIP-0025) and kapp (kapp.k14s.io/change-group and change-rule)"
 	if got := SyntaxList(); got != want {
 		t.Errorf("SyntaxList() = %q, want %q", got, want)
+	}
+}
+
+// TestSyntaxesInOrderingFile: the ordering file's dependencies block
+// accepts the key of every row of the table (order.SyntaxKey of its name)
+// and switches that row's syntax, and nothing else beside references; the
+// committed schema lists the same keys.
+func TestSyntaxesInOrderingFile(t *testing.T) {
+	t.Parallel()
+
+	var b strings.Builder
+	b.WriteString("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ndependencies:\n")
+	keys := []string{"references"}
+	for _, name := range SyntaxNames() {
+		b.WriteString("  " + order.SyntaxKey(name) + ": false\n")
+		keys = append(keys, order.SyntaxKey(name))
+	}
+	o, err := order.Decode("syncwave.yaml", []byte(b.String()), SyntaxNames())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range SyntaxNames() {
+		if o.Dependencies.Enabled(name) {
+			t.Errorf("%s: %s: false leaves it on", name, order.SyntaxKey(name))
+		}
+	}
+	_, err = order.Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ndependencies: {zzz: false}\n"), SyntaxNames())
+	want := `syncwave.yaml:3: dependencies: unknown field "zzz"; expected one of ` + strings.Join(keys[1:], ", ") + ", references"
+	if err == nil || err.Error() != want {
+		t.Errorf("unknown key: %v\nwant %s", err, want)
+	}
+
+	var schema struct {
+		Definitions map[string]struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"definitions"`
+	}
+	if err := json.Unmarshal(order.Schema(), &schema); err != nil {
+		t.Fatal(err)
+	}
+	var inSchema []string
+	for k := range schema.Definitions["dependencies"].Properties {
+		inSchema = append(inSchema, k)
+	}
+	slices.Sort(inSchema)
+	slices.Sort(keys)
+	if !slices.Equal(inSchema, keys) {
+		t.Errorf("schema's dependencies keys %q, want %q (go generate ./order)", inSchema, keys)
+	}
+}
+
+// TestFourthSyntax: a row added to the table (here a fake one, in a copy
+// of it) is all the ordering file, the flag and the parameter need: its key
+// is accepted and switches it, the flag's list and the parameter's
+// description name it.
+func TestFourthSyntax(t *testing.T) {
+	t.Parallel()
+
+	fake := Syntax{
+		Name: "argo-rollouts", Keys: []string{"example.com/after"}, Doc: "example.com/after",
+		owns: func(key string) bool { return key == "example.com/after" },
+		read: func(*depGraph, []int) {},
+	}
+	table := append(Syntaxes(), fake)
+	names := syntaxNames(table)
+	if !slices.Contains(names, "argo-rollouts") || len(names) != len(syntaxes)+1 {
+		t.Fatalf("names %q", names)
+	}
+	if l := syntaxList(table); !strings.HasSuffix(l, ", kapp (kapp.k14s.io/change-group and change-rule) and argo-rollouts (example.com/after)") {
+		t.Errorf("list %q", l)
+	}
+	o, err := order.Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ndependencies: {argoRollouts: false, helm: true}\n"), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Dependencies.Enabled("argo-rollouts") || !o.Dependencies.Enabled("helm") || !o.Dependencies.Enabled("kapp") {
+		t.Errorf("dependencies %+v", o.Dependencies)
+	}
+	if _, err := order.Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ndependencies: {argoRollouts: false}\n"), SyntaxNames()); err == nil {
+		t.Error("the real table accepts the fake syntax's key")
+	}
+	d, err := order.ParseSyntaxList("argo-rollouts", names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if d.Enabled(name) != (name == "argo-rollouts") {
+			t.Errorf("--dependency-annotations argo-rollouts: %s enabled %v", name, d.Enabled(name))
+		}
 	}
 }
 

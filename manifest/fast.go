@@ -566,159 +566,210 @@ func simpleMetadata(slab *nodeSlab, region []byte, line int) (*yaml.Node, *yaml.
 // scanMetadata is simpleMetadata; with a nil slab it builds no tree but
 // sets into's name, namespace, labels and annotations (leanFast).
 func scanMetadata(slab *nodeSlab, region []byte, line int, into *Resource) (*yaml.Node, *yaml.Node, bool) {
-	first, rest := region, []byte(nil)
-	if i := bytes.IndexByte(region, '\n'); i >= 0 {
-		first, rest = region[:i], region[i+1:]
-	}
-	if len(rest) == 0 || string(bytes.TrimRight(first, "\r")) != "metadata:" {
+	header, rest := cutLine(region)
+	if len(rest) == 0 || string(bytes.TrimRight(header, "\r")) != "metadata:" {
 		return nil, nil, false
 	}
-	build := slab != nil
-	var key, meta, nested *yaml.Node // nested: the mapping of labels/annotations being read
-	var nestedMap map[string]string  // the same without a tree
-	if build {
+	s := metaScan{into: into, ind: -1, nind: -1}
+	var key *yaml.Node
+	if slab != nil {
 		key = slab.scalar("metadata", line+1, 1)
-		meta = slab.node()
-		*meta = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		s.meta = slab.node()
+		*s.meta = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	}
-	inNested, entries := false, 0
-	ind, nind := -1, -1
-	var seen, nseen keySet
 	for ln := line + 2; len(rest) > 0; ln++ { // ln: 1-based line of l in the document
-		l := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			l, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
-		l = bytes.TrimRight(l, "\r")
-		t := bytes.TrimLeft(l, " ")
-		if len(t) == 0 {
-			continue
-		}
-		if t[0] == '#' || t[0] == '\t' {
-			return nil, nil, false
-		}
-		n := len(l) - len(t)
-		if ind < 0 {
-			ind = n
-			if build {
-				meta.Line, meta.Column = ln, n+1
-			}
-		}
-		k, val, ok := simpleKey(t)
-		if !ok {
-			return nil, nil, false
-		}
-		switch {
-		case n == ind:
-			if inNested && nseen.n == 0 {
-				return nil, nil, false // "labels:" with nothing under it is null
-			}
-			inNested, nind = false, -1
-			if !seen.add(t[:len(k)]) {
-				return nil, nil, false
-			}
-			entries++
-			nseen = keySet{}
-			if len(val) == 0 {
-				if k != "labels" && k != "annotations" {
-					return nil, nil, false
-				}
-				inNested = true
-				if build {
-					nested = slab.node()
-					*nested = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-					meta.Content = append(meta.Content, slab.scalar(k, ln, n+1), nested)
-				} else {
-					nestedMap = map[string]string{}
-					if k == "labels" {
-						into.Labels = nestedMap
-					} else {
-						into.Annotations = nestedMap
-					}
-				}
-				continue
-			}
-			if (k == "labels" || k == "annotations") && val[0] == '{' {
-				fl, ok := simpleFlowMap(val)
-				if !ok {
-					return nil, nil, false
-				}
-				col := len(l) - len(val) // 0-based column of '{'
-				if build {
-					fm := slab.node()
-					*fm = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle, Line: ln, Column: col + 1}
-					for _, e := range fl {
-						vn := slab.scalar(e.value, ln, col+e.vcol+1)
-						vn.Style = e.style
-						fm.Content = append(fm.Content, slab.scalar(e.key, ln, col+e.kcol+1), vn)
-					}
-					meta.Content = append(meta.Content, slab.scalar(k, ln, n+1), fm)
-					continue
-				}
-				m := make(map[string]string, len(fl))
-				for _, e := range fl {
-					m[e.key] = e.value
-				}
-				if k == "labels" {
-					into.Labels = m
-				} else {
-					into.Annotations = m
-				}
-				continue
-			}
-			if build {
-				vn, ok := simpleValue(slab, val, ln, len(l)-len(val)+1)
-				if !ok {
-					return nil, nil, false
-				}
-				meta.Content = append(meta.Content, slab.scalar(k, ln, n+1), vn)
-				continue
-			}
-			v, _, ok := simpleString(val)
-			if !ok {
-				return nil, nil, false
-			}
-			switch k {
-			case "name":
-				into.Name = v
-			case "namespace":
-				into.Namespace = v
-			case "labels", "annotations":
-				return nil, nil, false // a string: an error, which the full reader words
-			}
-		case inNested && n > ind && (nind < 0 || n == nind):
-			if nind < 0 {
-				nind = n
-				if build {
-					nested.Line, nested.Column = ln, n+1
-				}
-			}
-			if len(val) == 0 || !nseen.add(t[:len(k)]) {
-				return nil, nil, false
-			}
-			if build {
-				vn, ok := simpleValue(slab, val, ln, len(l)-len(val)+1)
-				if !ok {
-					return nil, nil, false
-				}
-				nested.Content = append(nested.Content, slab.scalar(k, ln, n+1), vn)
-				continue
-			}
-			v, _, ok := simpleString(val)
-			if !ok {
-				return nil, nil, false
-			}
-			nestedMap[k] = v
-		default:
+		var l []byte
+		l, rest = cutLine(rest)
+		if !s.line(slab, bytes.TrimRight(l, "\r"), ln) {
 			return nil, nil, false
 		}
 	}
-	if ind <= 0 || entries == 0 || inNested && nseen.n == 0 {
+	if s.ind <= 0 || s.entries == 0 || s.openEmpty() {
 		return nil, nil, false
 	}
-	return key, meta, true
+	return key, s.meta, true
+}
+
+// cutLine splits b after its first line, dropping the newline.
+func cutLine(b []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i], b[i+1:]
+	}
+	return b, nil
+}
+
+// metaScan is what scanMetadata knows between lines. Its methods build
+// meta's tree in the slab they are given; given none, they fill into. (The
+// slab is not a field: held here, it would escape to the heap.)
+type metaScan struct {
+	into *Resource
+	meta *yaml.Node
+
+	entries int    // of metadata
+	ind     int    // metadata's entries' indentation; -1 before the first
+	seen    keySet // metadata's keys
+
+	// A block labels or annotations mapping open under metadata: its
+	// tree (nested) or map (nestedMap), its entries' indentation (nind, -1
+	// before the first) and keys.
+	inNested  bool
+	nested    *yaml.Node
+	nestedMap map[string]string
+	nind      int
+	nseen     keySet
+}
+
+// openEmpty reports an open labels or annotations with no entry yet:
+// "labels:" with nothing under it is null, which the full reader words.
+func (s *metaScan) openEmpty() bool { return s.inNested && s.nseen.n == 0 }
+
+// line reads line l (ln in the document, without its newline); false
+// gives up.
+func (s *metaScan) line(slab *nodeSlab, l []byte, ln int) bool {
+	t := bytes.TrimLeft(l, " ")
+	if len(t) == 0 {
+		return true
+	}
+	if t[0] == '#' || t[0] == '\t' {
+		return false
+	}
+	n := len(l) - len(t)
+	if s.ind < 0 {
+		s.ind = n
+		if slab != nil {
+			s.meta.Line, s.meta.Column = ln, n+1
+		}
+	}
+	k, val, ok := simpleKey(t)
+	if !ok {
+		return false
+	}
+	valCol := len(l) - len(val) + 1 // 1-based column of val
+	switch {
+	case n == s.ind:
+		if s.openEmpty() {
+			return false
+		}
+		s.inNested, s.nind = false, -1
+		if !s.seen.add(t[:len(k)]) {
+			return false
+		}
+		s.entries++
+		s.nseen = keySet{}
+		return s.entry(slab, k, val, ln, n+1, valCol)
+	case s.inNested && n > s.ind && (s.nind < 0 || n == s.nind):
+		if s.nind < 0 {
+			s.nind = n
+			if slab != nil {
+				s.nested.Line, s.nested.Column = ln, n+1
+			}
+		}
+		if len(val) == 0 || !s.nseen.add(t[:len(k)]) {
+			return false
+		}
+		return s.nestedEntry(slab, k, val, ln, n+1, valCol)
+	}
+	return false
+}
+
+// entry reads an entry of metadata: key k at column col, its value val
+// (empty when the value is on the lines below) at valCol.
+func (s *metaScan) entry(slab *nodeSlab, k string, val []byte, ln, col, valCol int) bool {
+	labelsOrAnnotations := k == "labels" || k == "annotations"
+	switch {
+	case len(val) == 0:
+		return labelsOrAnnotations && s.openNested(slab, k, ln, col)
+	case labelsOrAnnotations && val[0] == '{':
+		return s.flowNested(slab, k, val, ln, col, valCol)
+	case slab != nil:
+		return appendScalar(slab, s.meta, k, val, ln, col, valCol)
+	}
+	v, _, ok := simpleString(val)
+	if !ok || labelsOrAnnotations {
+		return false // labels or annotations as a string: an error, which the full reader words
+	}
+	switch k {
+	case "name":
+		s.into.Name = v
+	case "namespace":
+		s.into.Namespace = v
+	}
+	return true
+}
+
+// openNested starts a block labels or annotations mapping, whose entries
+// are on the lines below.
+func (s *metaScan) openNested(slab *nodeSlab, k string, ln, col int) bool {
+	s.inNested = true
+	if slab != nil {
+		s.nested = slab.node()
+		*s.nested = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		s.meta.Content = append(s.meta.Content, slab.scalar(k, ln, col), s.nested)
+		return true
+	}
+	s.nestedMap = map[string]string{}
+	s.setNested(k, s.nestedMap)
+	return true
+}
+
+// flowNested reads labels or annotations written as a one-line flow
+// mapping, `{a: b, c: d}` starting at valCol.
+func (s *metaScan) flowNested(slab *nodeSlab, k string, val []byte, ln, col, valCol int) bool {
+	fl, ok := simpleFlowMap(val)
+	if !ok {
+		return false
+	}
+	if slab == nil {
+		m := make(map[string]string, len(fl))
+		for _, e := range fl {
+			m[e.key] = e.value
+		}
+		s.setNested(k, m)
+		return true
+	}
+	brace := valCol - 1 // 0-based column of '{'
+	fm := slab.node()
+	*fm = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle, Line: ln, Column: valCol}
+	for _, e := range fl {
+		vn := slab.scalar(e.value, ln, brace+e.vcol+1)
+		vn.Style = e.style
+		fm.Content = append(fm.Content, slab.scalar(e.key, ln, brace+e.kcol+1), vn)
+	}
+	s.meta.Content = append(s.meta.Content, slab.scalar(k, ln, col), fm)
+	return true
+}
+
+// setNested sets into's labels or annotations (k) to m.
+func (s *metaScan) setNested(k string, m map[string]string) {
+	if k == "labels" {
+		s.into.Labels = m
+	} else {
+		s.into.Annotations = m
+	}
+}
+
+// nestedEntry reads an entry of the open labels or annotations mapping.
+func (s *metaScan) nestedEntry(slab *nodeSlab, k string, val []byte, ln, col, valCol int) bool {
+	if slab != nil {
+		return appendScalar(slab, s.nested, k, val, ln, col, valCol)
+	}
+	v, _, ok := simpleString(val)
+	if !ok {
+		return false
+	}
+	s.nestedMap[k] = v
+	return true
+}
+
+// appendScalar appends the entry `k: val` to mapping m, its key at column
+// col and its value (a safe scalar: simpleValue) at valCol of line ln.
+func appendScalar(slab *nodeSlab, m *yaml.Node, k string, val []byte, ln, col, valCol int) bool {
+	vn, ok := simpleValue(slab, val, ln, valCol)
+	if !ok {
+		return false
+	}
+	m.Content = append(m.Content, slab.scalar(k, ln, col), vn)
+	return true
 }
 
 // simpleKey splits `key: rest` where key is a plain identifier-like scalar

@@ -190,8 +190,6 @@ func shallowCopy(m map[string]any) map[string]any {
 	return c
 }
 
-// splice applies the annotation changes to the original text line by line.
-// It reports false when the document's shape makes that unsafe.
 // leanTree is the tree a splice reads of a lean resource: its metadata
 // entry alone, kept from decoding (metaTree) or read again as leanFast read
 // it (simpleMetadata), or, should that fail, the document's tree
@@ -210,6 +208,8 @@ func (r *Resource) leanTree() (*yaml.Node, bool) {
 	return root, ok
 }
 
+// splice applies the annotation changes to the original text line by line.
+// It reports false when the document's shape makes that unsafe.
 func (r *Resource) splice() ([]byte, bool) {
 	root := r.node
 	if r.lean {
@@ -219,138 +219,206 @@ func (r *Resource) splice() ([]byte, bool) {
 		}
 	}
 	lines := splitLines(r.raw)
+	meta, ok := blockMetadata(root, lines)
+	if !ok {
+		return nil, false
+	}
+	e := lineEdits{repl: map[int][]string{}, ins: map[int][]string{}}
+	annKey, ann := lastEntry(meta.node, "annotations")
+	switch {
+	case ann == nil:
+		e.ins[meta.annotationsLine(lines)] = append([]string{fmt.Sprintf("%*sannotations:\n", meta.ind, "")}, r.changedEntries(meta.ind+2)...)
+	case ann.Kind == yaml.ScalarNode && ann.Tag == "!!null" || ann.Kind == yaml.MappingNode && ann.Style&yaml.FlowStyle != 0:
+		ok = r.rewriteAsBlock(&e, lines, annKey, ann, meta.ind)
+	case ann.Kind == yaml.MappingNode && len(ann.Content) > 0:
+		ok = r.editBlock(&e, lines, annKey, ann)
+	default:
+		ok = false
+	}
+	if !ok {
+		return nil, false
+	}
+	return e.apply(lines, len(r.raw)+256), true
+}
+
+// metadataBlock is a metadata entry written as a block mapping whose first
+// key is on a line of its own, at column ind+1.
+type metadataBlock struct {
+	node *yaml.Node // the mapping
+	ind  int        // its entries' indentation
+}
+
+// blockMetadata finds the last metadata entry of root, if it is a
+// non-empty block mapping without anchors whose first key starts a line
+// below `metadata:`: one splice can edit line by line.
+func blockMetadata(root *yaml.Node, lines [][]byte) (metadataBlock, bool) {
 	metaKey, meta := lastEntry(root, "metadata")
 	if meta == nil || meta.Kind != yaml.MappingNode || meta.Style&yaml.FlowStyle != 0 ||
 		len(meta.Content) == 0 || hasAnchors(meta) || hasAnchors(metaKey) || metaKey.Kind != yaml.ScalarNode {
-		return nil, false
+		return metadataBlock{}, false
 	}
 	first := meta.Content[0]
 	ind := first.Column - 1
 	if first.Line <= metaKey.Line || !indentedKey(lines, first, ind) {
-		return nil, false
+		return metadataBlock{}, false
 	}
-	repl := map[int][]string{} // 0-based line -> replacement lines ([]: the line is dropped)
-	ins := map[int][]string{}  // 0-based line -> lines inserted before it
-	keys := r.changedKeys()
-	set := func(pad int) []string {
-		var out []string
-		for _, k := range keys {
-			if v := r.changed.value(k); v != nil {
-				out = append(out, fmt.Sprintf("%*s%s: %s\n", pad, "", yamlKey(k), quote(*v)))
-			}
+	return metadataBlock{node: meta, ind: ind}, true
+}
+
+// annotationsLine returns the 0-based line before which a new annotations
+// entry goes: after the leading name, namespace and generateName entries
+// that each fill one line, else before the first entry.
+func (m metadataBlock) annotationsLine(lines [][]byte) int {
+	c := m.node.Content
+	at := c[0].Line - 1
+	for i := 0; i+1 < len(c); i += 2 {
+		k, v := c[i], c[i+1]
+		if k.Value != "name" && k.Value != "namespace" && k.Value != "generateName" ||
+			v.Kind != yaml.ScalarNode || v.Line != k.Line || v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			break
 		}
-		return out
+		if end, ok := entryEnd(lines, k, m.ind); !ok || end != k.Line {
+			break
+		}
+		if i+2 < len(c) && (c[i+2].Line != k.Line+1 || !indentedKey(lines, c[i+2], m.ind)) {
+			break
+		}
+		at = k.Line // the 0-based index of the following line
 	}
-	annKey, ann := lastEntry(meta, "annotations")
-	switch {
-	case ann == nil:
-		// After a leading name/namespace/generateName, else first.
-		at := first.Line - 1
-		for i := 0; i+1 < len(meta.Content); i += 2 {
-			k, v := meta.Content[i], meta.Content[i+1]
-			if k.Value != "name" && k.Value != "namespace" && k.Value != "generateName" ||
-				v.Kind != yaml.ScalarNode || v.Line != k.Line || v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-				break
-			}
-			if end, ok := entryEnd(lines, k, ind); !ok || end != k.Line {
-				break
-			}
-			next := k.Line // 0-based index of the following line
-			if i+2 < len(meta.Content) {
-				if meta.Content[i+2].Line != k.Line+1 || !indentedKey(lines, meta.Content[i+2], ind) {
-					break
-				}
-			}
-			at = next
+	return at
+}
+
+// changedEntries returns an annotation entry, indented by pad, for each
+// changed key that is set (not removed), in changedKeys' order.
+func (r *Resource) changedEntries(pad int) []string {
+	var out []string
+	for _, k := range r.changedKeys() {
+		if v := r.changed.value(k); v != nil {
+			out = append(out, fmt.Sprintf("%*s%s: %s\n", pad, "", yamlKey(k), quote(*v)))
 		}
-		ins[at] = append([]string{fmt.Sprintf("%*sannotations:\n", ind, "")}, set(ind+2)...)
-	case ann.Kind == yaml.ScalarNode && ann.Tag == "!!null" || ann.Kind == yaml.MappingNode && ann.Style&yaml.FlowStyle != 0:
-		// annotations: / null / {} / {a: b} starting on the key's own line
-		// (a flow mapping may go on over more lines): rewrite it as a block.
-		if ann.Line != annKey.Line || hasAnchors(annKey) || hasAnchors(ann) {
-			return nil, false
-		}
-		end, ok := entryEnd(lines, annKey, ind)
-		if !ok {
-			return nil, false
-		}
-		out := []string{fmt.Sprintf("%*sannotations:\n", ind, "")}
-		if ann.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(ann.Content); i += 2 {
-				k, v := ann.Content[i], ann.Content[i+1]
-				if _, changed := r.changed.get(k.Value); changed {
-					continue
-				}
-				out = append(out, fmt.Sprintf("%*s%s: %s\n", ind+2, "", yamlKey(k.Value), quote(v.Value)))
-			}
-		}
-		out = append(out, set(ind+2)...)
-		sort.Strings(out[1:])
-		repl[annKey.Line-1] = out
-		for l := annKey.Line; l < end; l++ {
-			repl[l] = []string{}
-		}
-	case ann.Kind == yaml.MappingNode && len(ann.Content) > 0:
-		afirst := ann.Content[0]
-		aind := afirst.Column - 1
-		if afirst.Line <= annKey.Line || !indentedKey(lines, afirst, aind) || hasAnchors(annKey) || hasAnchors(ann) {
-			return nil, false
-		}
-		var add []string
-		for _, k := range keys {
-			kn, vn := lastEntry(ann, k)
-			if kn == nil {
-				if v := r.changed.value(k); v != nil {
-					add = append(add, fmt.Sprintf("%*s%s: %s\n", aind, "", yamlKey(k), quote(*v)))
-				}
+	}
+	return out
+}
+
+// rewriteAsBlock replaces `annotations:` with no value, null, {} or a flow
+// mapping that starts on the key's line (and may go on over more lines)
+// by a block mapping at indentation ind+2: the entries kept and the
+// changed ones, sorted.
+func (r *Resource) rewriteAsBlock(e *lineEdits, lines [][]byte, annKey, ann *yaml.Node, ind int) bool {
+	if ann.Line != annKey.Line || hasAnchors(annKey) || hasAnchors(ann) {
+		return false
+	}
+	end, ok := entryEnd(lines, annKey, ind)
+	if !ok {
+		return false
+	}
+	out := []string{fmt.Sprintf("%*sannotations:\n", ind, "")}
+	if ann.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(ann.Content); i += 2 {
+			k, v := ann.Content[i], ann.Content[i+1]
+			if _, changed := r.changed.get(k.Value); changed {
 				continue
 			}
-			if countKey(ann, k) > 1 || vn.Kind != yaml.ScalarNode || kn.Column-1 != aind || !indentedKey(lines, kn, aind) {
-				return nil, false
-			}
-			// The entry's lines: a quoted or block scalar may go on over
-			// several (at any indentation, for a quoted one); all of them
-			// are replaced, and none may hold the next entry's key.
-			end, ok := entryEnd(lines, kn, aind)
-			if !ok || nextKeyLine(ann, kn) > 0 && nextKeyLine(ann, kn) <= end {
-				return nil, false
-			}
-			if v := r.changed.value(k); v != nil {
-				repl[kn.Line-1] = []string{fmt.Sprintf("%*s%s: %s\n", aind, "", yamlKey(k), quote(*v))}
-			} else {
-				repl[kn.Line-1] = []string{}
-			}
-			for l := kn.Line; l < end; l++ {
-				repl[l] = []string{}
-			}
+			out = append(out, fmt.Sprintf("%*s%s: %s\n", ind+2, "", yamlKey(k.Value), quote(v.Value)))
 		}
-		if len(add) > 0 {
-			ins[afirst.Line-1] = add
-		}
-	default:
-		return nil, false
 	}
+	out = append(out, r.changedEntries(ind+2)...)
+	sort.Strings(out[1:])
+	e.replace(annKey.Line-1, end, out)
+	return true
+}
+
+// editBlock edits a block mapping of annotations in place: the lines of a
+// changed entry are replaced (or dropped, for a removed one), and new
+// entries go before the first one.
+func (r *Resource) editBlock(e *lineEdits, lines [][]byte, annKey, ann *yaml.Node) bool {
+	afirst := ann.Content[0]
+	aind := afirst.Column - 1
+	if afirst.Line <= annKey.Line || !indentedKey(lines, afirst, aind) || hasAnchors(annKey) || hasAnchors(ann) {
+		return false
+	}
+	var add []string
+	for _, k := range r.changedKeys() {
+		kn, vn := lastEntry(ann, k)
+		if kn == nil {
+			if v := r.changed.value(k); v != nil {
+				add = append(add, fmt.Sprintf("%*s%s: %s\n", aind, "", yamlKey(k), quote(*v)))
+			}
+			continue
+		}
+		if countKey(ann, k) > 1 || vn.Kind != yaml.ScalarNode || kn.Column-1 != aind || !indentedKey(lines, kn, aind) {
+			return false
+		}
+		end, ok := singleEntryLines(lines, ann, kn, aind)
+		if !ok {
+			return false
+		}
+		var out []string
+		if v := r.changed.value(k); v != nil {
+			out = []string{fmt.Sprintf("%*s%s: %s\n", aind, "", yamlKey(k), quote(*v))}
+		}
+		e.replace(kn.Line-1, end, out)
+	}
+	if len(add) > 0 {
+		e.ins[afirst.Line-1] = add
+	}
+	return true
+}
+
+// singleEntryLines returns the end (the 0-based index of the line after
+// it) of the entry of key kn in mapping m: a quoted or block scalar may go
+// on over several lines (at any indentation, for a quoted one), and none
+// of them may hold the next entry's key.
+func singleEntryLines(lines [][]byte, m, kn *yaml.Node, ind int) (int, bool) {
+	end, ok := entryEnd(lines, kn, ind)
+	if !ok || nextKeyLine(m, kn) > 0 && nextKeyLine(m, kn) <= end {
+		return 0, false
+	}
+	return end, true
+}
+
+// lineEdits are the changes a splice makes to the lines of a document, by
+// 0-based line index.
+type lineEdits struct {
+	repl map[int][]string // the line's replacement ([]: the line is dropped)
+	ins  map[int][]string // lines inserted before it
+}
+
+// replace replaces lines [from, end) by out.
+func (e *lineEdits) replace(from, end int, out []string) {
+	if out == nil {
+		out = []string{}
+	}
+	e.repl[from] = out
+	for l := from + 1; l < end; l++ {
+		e.repl[l] = []string{}
+	}
+}
+
+// apply writes lines with the edits; a last line without a newline gets
+// one when something follows it.
+func (e *lineEdits) apply(lines [][]byte, size int) []byte {
 	var b bytes.Buffer
-	b.Grow(len(r.raw) + 256)
+	b.Grow(size)
 	for i, l := range lines {
-		for _, s := range ins[i] {
+		for _, s := range e.ins[i] {
 			b.WriteString(s)
 		}
-		if rl, ok := repl[i]; ok {
+		if rl, ok := e.repl[i]; ok {
 			for _, s := range rl {
 				b.WriteString(s)
 			}
 			continue
 		}
 		b.Write(l)
-		if len(l) > 0 && l[len(l)-1] != '\n' && (len(ins[i+1]) > 0 || i+1 < len(lines)) {
+		if len(l) > 0 && l[len(l)-1] != '\n' && (len(e.ins[i+1]) > 0 || i+1 < len(lines)) {
 			b.WriteByte('\n')
 		}
 	}
-	for _, s := range ins[len(lines)] {
+	for _, s := range e.ins[len(lines)] {
 		b.WriteString(s)
 	}
-	return b.Bytes(), true
+	return b.Bytes()
 }
 
 // splitLines returns the lines of b, each with its newline, as slices of b

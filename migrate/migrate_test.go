@@ -46,7 +46,7 @@ func roundTrip(t *testing.T, text string, strip bool) (*plan.Plan, *plan.Plan, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	so, err := order.Decode("syncwave.yaml", y)
+	so, err := order.Decode("syncwave.yaml", y, annotate.SyntaxNames())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, y)
 	}

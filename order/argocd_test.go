@@ -47,7 +47,7 @@ func TestSyncOptionsByArgoCDVersion(t *testing.T) {
 }
 
 func TestCheckArgoCD(t *testing.T) {
-	o, err := Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ngroups:\n  - name: keep\n    select: [{kind: ConfigMap}]\n    syncOptions: [Prune=true, Validate=false]\n"))
+	o, err := Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ngroups:\n  - name: keep\n    select: [{kind: ConfigMap}]\n    syncOptions: [Prune=true, Validate=false]\n"), testSyntaxes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,8 +23,10 @@ import (
 // checked first; then every unknown or duplicate key and every value of the
 // wrong type is reported with its line and field path; then every problem
 // Validate finds. The returned error joins *FieldError values, one per line
-// of its text.
-func Decode(filename string, data []byte) (*SyncOrder, error) {
+// of its text. syntaxes are the names of the dependency annotation syntaxes
+// (annotate.SyntaxNames): the keys the dependencies block accepts besides
+// references are theirs (SyntaxKey).
+func Decode(filename string, data []byte, syntaxes []string) (*SyncOrder, error) {
 	root, err := parseDocument(filename, data)
 	if err != nil {
 		return nil, err
@@ -31,7 +34,11 @@ func Decode(filename string, data []byte) (*SyncOrder, error) {
 	if err := checkTypeMeta(filename, root); err != nil {
 		return nil, err
 	}
-	d := &decoder{file: filename, lines: map[string]int{}, budget: decodeBudget}
+	d := &decoder{file: filename, lines: map[string]int{}, budget: decodeBudget, syntaxOf: map[string]string{}}
+	for _, name := range syntaxes {
+		d.syntaxKeys = append(d.syntaxKeys, SyntaxKey(name))
+		d.syntaxOf[SyntaxKey(name)] = name
+	}
 	o := &SyncOrder{}
 	d.value(root, reflect.ValueOf(o).Elem(), "", root.Line)
 	o.file, o.lines = filename, d.lines
@@ -179,7 +186,12 @@ type decoder struct {
 	errs   errorList
 	failed []string // paths whose value could not be decoded
 	budget int
+
+	syntaxKeys []string          // the dependencies block's syntax keys, in order
+	syntaxOf   map[string]string // syntax key -> syntax name
 }
+
+var dependenciesType = reflect.TypeFor[Dependencies]()
 
 func (d *decoder) errorf(line int, path, format string, args ...any) {
 	d.errs = append(d.errs, NewFieldError(d.file, line, path, format, args...))
@@ -393,6 +405,10 @@ func (d *decoder) structValue(n *yaml.Node, v reflect.Value, path string, line i
 		return
 	}
 	fields := fieldsOf(v.Type())
+	names := fields.names
+	if v.Type() == dependenciesType {
+		names = append(slices.Clip(d.syntaxKeys), names...)
+	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := resolve(n.Content[i]), n.Content[i+1]
@@ -406,18 +422,38 @@ func (d *decoder) structValue(n *yaml.Node, v reflect.Value, path string, line i
 		}
 		seen[key] = kn.Line
 		f, ok := fields.byName[key]
-		if !ok {
-			if s := closest(key, fields.names); s != "" {
+		syntax, isSyntax := d.syntaxOf[key]
+		isSyntax = isSyntax && v.Type() == dependenciesType
+		if !ok && !isSyntax {
+			if s := closest(key, names); s != "" {
 				d.errorf(kn.Line, path, "unknown field %q (did you mean %q?)", key, s)
 			} else {
-				d.errorf(kn.Line, path, "unknown field %q; expected one of %s", key, strings.Join(fields.names, ", "))
+				d.errorf(kn.Line, path, "unknown field %q; expected one of %s", key, strings.Join(names, ", "))
 			}
 			continue
 		}
 		p := join(path, key)
 		d.lines[p] = kn.Line
+		if isSyntax {
+			d.syntaxSwitch(vn, v.Addr().Interface().(*Dependencies), syntax, p, kn.Line)
+			continue
+		}
 		d.value(vn, v.Field(f), p, kn.Line)
 	}
+}
+
+// syntaxSwitch decodes the value of a syntax's key in the dependencies
+// block into deps.Syntaxes[syntax]; null leaves the syntax unset (on).
+func (d *decoder) syntaxSwitch(n *yaml.Node, deps *Dependencies, syntax, path string, line int) {
+	var on *bool
+	d.value(n, reflect.ValueOf(&on).Elem(), path, line)
+	if on == nil {
+		return
+	}
+	if deps.Syntaxes == nil {
+		deps.Syntaxes = map[string]bool{}
+	}
+	deps.Syntaxes[syntax] = *on
 }
 
 type structFields struct {

@@ -28,7 +28,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, gotFile, other := "", "", ""
-			o, err := Decode("syncwave.yaml", data)
+			o, err := Decode("syncwave.yaml", data, testSyntaxes)
 			if err == nil {
 				var w *Waves
 				if w, err = o.ComputeWaves(); err != nil {
@@ -53,7 +53,7 @@ func TestDecodeSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := Decode("syncwave.yaml", data)
+	o, err := Decode("syncwave.yaml", data, testSyntaxes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ sources:
       skipCrds: true
   - kustomize: {path: overlays/prod}
   - directory: {}
-`))
+`), testSyntaxes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +117,51 @@ sources:
 	}
 	if o.Sources[2].Path() != "." {
 		t.Errorf("sources[2] path = %q, want default \".\"", o.Sources[2].Path())
+	}
+}
+
+// testSyntaxes stand for annotate's table of dependency annotation
+// syntaxes, which order does not import: today's three and a fourth only
+// the tests know, so that the tests show the dependencies block takes its
+// keys from the list Decode is given.
+var testSyntaxes = []string{"depends-on", "helm", "kapp", "argo-rollouts"}
+
+// TestDecodeDependencies: each syntax of the list is switched by its key
+// (lower camel case), null leaves it on, and the lines are kept; without
+// the list only references is a field.
+func TestDecodeDependencies(t *testing.T) {
+	t.Parallel()
+
+	in := []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ndependencies:\n  dependsOn: false\n  helm: null\n  argoRollouts: false\n  references: true\n")
+	o, err := Decode("x.yaml", in, testSyntaxes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"depends-on": false, "helm": true, "kapp": true, "argo-rollouts": false}
+	for name, on := range want {
+		if got := o.Dependencies.Enabled(name); got != on {
+			t.Errorf("Enabled(%q) = %v, want %v", name, got, on)
+		}
+	}
+	if !reflect.DeepEqual(o.Dependencies.Syntaxes, map[string]bool{"depends-on": false, "argo-rollouts": false}) || !o.Dependencies.InferReferences() {
+		t.Errorf("dependencies = %+v", o.Dependencies)
+	}
+	if l := o.Line("dependencies.argoRollouts"); l != 6 {
+		t.Errorf("line of dependencies.argoRollouts = %d, want 6", l)
+	}
+	_, err = Decode("x.yaml", in, nil)
+	if err == nil || !strings.Contains(err.Error(), `x.yaml:4: dependencies: unknown field "dependsOn"; expected one of references`) {
+		t.Errorf("without syntaxes: %v", err)
+	}
+}
+
+func TestSyntaxKey(t *testing.T) {
+	t.Parallel()
+
+	for name, key := range map[string]string{"depends-on": "dependsOn", "helm": "helm", "argo-rollouts": "argoRollouts", "a-b-c": "aBC"} {
+		if got := SyntaxKey(name); got != key {
+			t.Errorf("SyntaxKey(%q) = %q, want %q", name, got, key)
+		}
 	}
 }
 
@@ -141,10 +186,16 @@ func TestDecodeErrorsTable(t *testing.T) {
 		{"label quoted key", head + "groups:\n- name: a\n  select: [{labels: {app.kubernetes.io/name: 3}}]\n", `groups[0].select[0].labels["app.kubernetes.io/name"]: expected a string`},
 		{"values not mapping", head + "sources: [{helm: {values: [1]}}]\n", `sources[0].helm.values: expected a mapping, found a list`},
 		{"unknown top", head + "group: []\n", `x.yaml:3: unknown field "group" (did you mean "groups"?)`},
+		{"dependencies unknown", head + "dependencies: {zzz: true}\n", `x.yaml:3: dependencies: unknown field "zzz"; expected one of dependsOn, helm, kapp, argoRollouts, references`},
+		{"dependencies typo", head + "dependencies: {dependsOnn: false}\n", `x.yaml:3: dependencies: unknown field "dependsOnn" (did you mean "dependsOn"?)`},
+		{"dependencies name not key", head + "dependencies: {argo-rollouts: false}\n", `x.yaml:3: dependencies: unknown field "argo-rollouts" (did you mean "argoRollouts"?)`},
+		{"dependencies not bool", head + "dependencies:\n  references: true\n  helm: maybe\n", `x.yaml:5: dependencies.helm: expected true or false, found the string "maybe"`},
+		{"dependencies duplicate", head + "dependencies: {kapp: false, kapp: true}\n", `x.yaml:3: dependencies: duplicate field "kapp" (first at line 3)`},
+		{"dependencies list", head + "dependencies: [helm]\n", `x.yaml:3: dependencies: expected a mapping, found a list`},
 		{"unknown far", head + "zzz: 1\n", `x.yaml:3: unknown field "zzz"; expected one of apiVersion, kind, sources, defaults, groups, allowEmpty`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Decode("x.yaml", []byte(tc.in))
+			_, err := Decode("x.yaml", []byte(tc.in), testSyntaxes)
 			if err == nil {
 				t.Fatalf("no error; want %q", tc.want)
 			}
@@ -168,7 +219,7 @@ func TestAliasBomb(t *testing.T) {
 		}
 		b.WriteString("]\n")
 	}
-	if _, err := Decode("x.yaml", []byte(b.String())); err == nil {
+	if _, err := Decode("x.yaml", []byte(b.String()), testSyntaxes); err == nil {
 		t.Fatal("no error")
 	}
 }
@@ -189,7 +240,7 @@ sources:
         mode: 0755
         shared: &s {on: On}
         again: *s
-`))
+`), testSyntaxes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +252,7 @@ sources:
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("values = %#v\nwant %#v", got, want)
 	}
-	_, err = Decode("x.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\nsources:\n  - helm:\n      values:\n        a: 1\n        a: 2\n"))
+	_, err = Decode("x.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\nsources:\n  - helm:\n      values:\n        a: 1\n        a: 2\n"), testSyntaxes)
 	if err == nil || !strings.Contains(err.Error(), `line 7: mapping key "a" already defined at line 6`) {
 		t.Errorf("duplicate key: %v", err)
 	}

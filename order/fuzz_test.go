@@ -18,8 +18,9 @@ func FuzzDecode(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ngroups: [{name: a, select: [{name: '{a,b}*'}], after: [a]}]\n"))
+	f.Add([]byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\ndependencies: {dependsOn: false, argoRollouts: null, references: true}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		o, err := Decode("f.yaml", data)
+		o, err := Decode("f.yaml", data, testSyntaxes)
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("empty error text")
@@ -68,18 +69,18 @@ func FuzzSelector(f *testing.F) {
 // then says exactly which syntaxes it names, or is an error naming the
 // offending entry.
 func FuzzParseSyntaxList(f *testing.F) {
-	for _, s := range []string{"none", "depends-on,helm,kapp", " helm ", "helm,", "bogus"} {
+	for _, s := range []string{"none", "depends-on,helm,kapp", "argo-rollouts, helm", " helm ", "helm,", "bogus"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseSyntaxList(s)
+		d, err := ParseSyntaxList(s, testSyntaxes)
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("empty error text")
 			}
 			return
 		}
-		for _, syn := range Syntaxes {
+		for _, syn := range testSyntaxes {
 			if d.Enabled(syn) && s == "none" {
 				t.Fatalf("%q enables %s", s, syn)
 			}

@@ -2,7 +2,6 @@ package order
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -147,14 +146,14 @@ func parentPath(p string) string {
 
 // Dependencies switches each dependency annotation syntax on or off (an
 // unset one is on) and the edges inferred from references (off unless
-// set). Each syntax field carries, in its syntax tag, the name the
-// --dependency-annotations flag and the dependency-annotations plugin
-// parameter use; annotate's table of syntaxes reads the same names, and
-// its tests check that the two agree.
+// set). order does not know the syntaxes: annotate's table does, and its
+// names reach Decode and ParseSyntaxList as a list. In the ordering file a
+// syntax's key is its name in lower camel case (SyntaxKey: depends-on is
+// dependsOn), beside references.
 type Dependencies struct {
-	DependsOn *bool `yaml:"dependsOn,omitempty" json:"dependsOn,omitempty" syntax:"depends-on"`
-	Helm      *bool `yaml:"helm,omitempty" json:"helm,omitempty" syntax:"helm"`
-	Kapp      *bool `yaml:"kapp,omitempty" json:"kapp,omitempty" syntax:"kapp"`
+	// Syntaxes switches syntaxes by name ("depends-on"); one it does not
+	// hold is on.
+	Syntaxes map[string]bool `yaml:"-" json:"-"`
 	// References, when true, turns the references a workload's pod template
 	// makes (its ServiceAccount, ConfigMaps, Secrets) and those of a
 	// RoleBinding or ClusterRoleBinding (its Role or ClusterRole, its
@@ -166,65 +165,54 @@ type Dependencies struct {
 	References *bool `yaml:"references,omitempty" json:"references,omitempty"`
 }
 
-// Syntaxes lists the dependency annotation syntaxes by their names
-// ("depends-on", "helm", "kapp"), in the order of Dependencies' fields.
-var Syntaxes = syntaxNames()
-
-// syntaxField maps a syntax name to its field index in Dependencies.
-var syntaxField = map[string]int{}
-
-func syntaxNames() []string {
-	var names []string
-	t := reflect.TypeFor[Dependencies]()
-	for i := range t.NumField() {
-		if name := t.Field(i).Tag.Get("syntax"); name != "" {
-			names = append(names, name)
-			syntaxField[name] = i
+// SyntaxKey returns the key that switches a syntax in the ordering file's
+// dependencies block: its name in lower camel case ("depends-on" ->
+// "dependsOn", "helm" -> "helm").
+func SyntaxKey(name string) string {
+	var b strings.Builder
+	upper := false
+	for _, c := range name {
+		switch {
+		case c == '-':
+			upper = true
+		case upper:
+			b.WriteString(strings.ToUpper(string(c)))
+			upper = false
+		default:
+			b.WriteRune(c)
 		}
 	}
-	return names
-}
-
-// switchOf returns the field that switches syntax on or off, nil for an
-// unknown syntax.
-func (d *Dependencies) switchOf(syntax string) **bool {
-	i, ok := syntaxField[syntax]
-	if !ok {
-		return nil
-	}
-	return reflect.ValueOf(d).Elem().Field(i).Addr().Interface().(**bool)
+	return b.String()
 }
 
 // InferReferences reports whether references become edges (References).
 func (d Dependencies) InferReferences() bool { return d.References != nil && *d.References }
 
-// Enabled reports whether a syntax (one of Syntaxes) is read.
+// Enabled reports whether a syntax is read: unless Syntaxes switches it
+// off (so a name no syntax has is "on" too; callers ask about the table).
 func (d Dependencies) Enabled(syntax string) bool {
-	p := d.switchOf(syntax)
-	if p == nil {
-		return false
-	}
-	return *p == nil || **p
+	on, set := d.Syntaxes[syntax]
+	return !set || on
 }
 
 // ParseSyntaxList reads the value of --dependency-annotations: a comma
-// list of the syntaxes to read ("depends-on,helm"), or "none". Every
-// syntax it does not name is switched off.
-func ParseSyntaxList(s string) (Dependencies, error) {
+// list of the syntaxes to read ("depends-on,helm"), or "none", against the
+// names of the known syntaxes. Every syntax it does not name is switched
+// off.
+func ParseSyntaxList(s string, syntaxes []string) (Dependencies, error) {
 	on := map[string]bool{}
 	if strings.TrimSpace(s) != "none" {
 		for _, item := range strings.Split(s, ",") {
 			item = strings.TrimSpace(item)
-			if !slices.Contains(Syntaxes, item) {
-				return Dependencies{}, fmt.Errorf("unknown dependency annotation syntax %q%s; expected a comma list of %s, or \"none\"", item, didYouMean(item, Syntaxes), quoteList(Syntaxes))
+			if !slices.Contains(syntaxes, item) {
+				return Dependencies{}, fmt.Errorf("unknown dependency annotation syntax %q%s; expected a comma list of %s, or \"none\"", item, didYouMean(item, syntaxes), quoteList(syntaxes))
 			}
 			on[item] = true
 		}
 	}
-	var d Dependencies
-	for _, name := range Syntaxes {
-		v := on[name]
-		*d.switchOf(name) = &v
+	d := Dependencies{Syntaxes: make(map[string]bool, len(syntaxes))}
+	for _, name := range syntaxes {
+		d.Syntaxes[name] = on[name]
 	}
 	return d, nil
 }

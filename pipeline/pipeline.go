@@ -153,7 +153,7 @@ func run(ctx context.Context, opts Options, out *Output) error {
 
 func loadOrder(root *render.Root, appRel string, opts Options) (*order.SyncOrder, string, error) {
 	if opts.Order != nil {
-		so, err := order.Decode("inline order", opts.Order)
+		so, err := order.Decode("inline order", opts.Order, annotate.SyntaxNames())
 		return so, "", err
 	}
 	var rel string
@@ -178,7 +178,7 @@ func loadOrder(root *render.Root, appRel string, opts Options) (*order.SyncOrder
 	if err != nil {
 		return nil, "", fmt.Errorf("ordering file %s: %w", displayPath(rel), err)
 	}
-	so, err := order.Decode(displayPath(rel), data)
+	so, err := order.Decode(displayPath(rel), data, annotate.SyntaxNames())
 	if err != nil {
 		return nil, "", err
 	}

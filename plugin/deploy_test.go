@@ -12,6 +12,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/syncwave/syncwave/annotate"
 	"github.com/syncwave/syncwave/order"
 )
 
@@ -470,7 +471,7 @@ func TestApplications(t *testing.T) {
 				t.Errorf("%s: %v", file, err)
 			}
 			if o, ok := ps[ParamOrder]; ok {
-				if _, err := order.Decode(file+" order", []byte(o.String)); err != nil {
+				if _, err := order.Decode(file+" order", []byte(o.String), annotate.SyntaxNames()); err != nil {
 					t.Errorf("%s: %v", file, err)
 				}
 			}

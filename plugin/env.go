@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncwave/syncwave/annotate"
 	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/order"
 	"github.com/syncwave/syncwave/render"
@@ -233,7 +234,7 @@ func FromEnv(environ []string, workDir string) (Inputs, error) {
 	}
 	in.AllowEmptySet = in.Origins[ParamAllowEmpty] != "default"
 	if s := values[ParamDependencies].String; s != "" {
-		d, err := order.ParseSyntaxList(s)
+		d, err := order.ParseSyntaxList(s, annotate.SyntaxNames())
 		if err != nil {
 			return Inputs{}, fmt.Errorf("parameter %q (%s): %w", ParamDependencies, in.Origins[ParamDependencies], err)
 		}

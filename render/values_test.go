@@ -31,7 +31,7 @@ func TestInlineValuesReadAsValuesFile(t *testing.T) {
 	for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		indented += "        " + l + "\n"
 	}
-	o, err := order.Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\nsources:\n  - helm:\n      values:\n"+indented))
+	o, err := order.Decode("syncwave.yaml", []byte("apiVersion: syncwave.io/v1alpha1\nkind: SyncOrder\nsources:\n  - helm:\n      values:\n"+indented), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/syncwave/syncwave/annotate"
 	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/manifest"
 	"github.com/syncwave/syncwave/migrate"
@@ -142,7 +143,7 @@ func runMigrate(ctx context.Context, opts pipeline.Options, strip bool, stderr i
 	if m.yaml, err = res.YAML(opts.Path); err != nil {
 		return nil, err
 	}
-	if _, err := order.Decode("the migrated ordering", m.yaml); err != nil {
+	if _, err := order.Decode("the migrated ordering", m.yaml, annotate.SyntaxNames()); err != nil {
 		return nil, fmt.Errorf("the migrated ordering is invalid (a bug): %w", err)
 	}
 	check := func(o pipeline.Options, what string) error {

@@ -119,7 +119,7 @@ func (f *renderFlags) seal(h host, stderr io.Writer, opts pipeline.Options, scra
 func (f *renderFlags) runOptions(args []string) (pipeline.Options, error) {
 	o := f.options(args)
 	if f.flags != nil && f.flags.Changed("dependency-annotations") {
-		d, err := order.ParseSyntaxList(f.deps)
+		d, err := order.ParseSyntaxList(f.deps, annotate.SyntaxNames())
 		if err != nil {
 			return o, usageError{fmt.Errorf("--dependency-annotations: %w", err)}
 		}

@@ -3,7 +3,9 @@
 // yaml/json struct tags gives the properties, their types, nullability and
 // required fields; the doc comments of the fields give the descriptions; the
 // exported value lists of the vocabulary types (HookTypes, SyncOptionValues,
-// DeletePolicyValues) give the enums. What Go types cannot say (paths that
+// DeletePolicyValues) give the enums; annotate's table of dependency
+// annotation syntaxes gives the keys of the dependencies block besides
+// references (order does not import it). What Go types cannot say (paths that
 // must stay inside PATH, DNS-label names, "exactly one of") is in the
 // constraint tables below, keyed by type and field.
 //
@@ -24,6 +26,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/syncwave/syncwave/annotate"
 	"github.com/syncwave/syncwave/argocd"
 	"github.com/syncwave/syncwave/order"
 )
@@ -32,7 +35,7 @@ func main() {
 	out := flag.String("o", "schema.json", "file to write")
 	dir := flag.String("src", ".", "directory of package order's sources (for the doc comments)")
 	flag.Parse()
-	b, err := Generate(*dir)
+	b, err := Generate(*dir, annotate.SyntaxNames())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "schemagen: %v\n", err)
 		os.Exit(1)
@@ -113,19 +116,20 @@ var typeConstraints = map[string]schema{
 	"Group":    {"dependencies": schema{"hookDeletePolicy": []any{"hook"}}},
 }
 
-// Generate returns the schema, indented, with a final newline.
-func Generate(srcDir string) ([]byte, error) {
-	return generate(srcDir, fieldConstraints)
+// Generate returns the schema, indented, with a final newline. syntaxes are
+// the names of the dependency annotation syntaxes (annotate.SyntaxNames).
+func Generate(srcDir string, syntaxes []string) ([]byte, error) {
+	return generate(srcDir, syntaxes, fieldConstraints)
 }
 
 // generate is Generate with the given field constraints (a test passes a
 // stale one).
-func generate(srcDir string, constraints map[string]schema) ([]byte, error) {
+func generate(srcDir string, syntaxes []string, constraints map[string]schema) ([]byte, error) {
 	docs, err := fieldDocs(srcDir)
 	if err != nil {
 		return nil, err
 	}
-	g := &gen{defs: map[string]schema{}, types: typeSchemas(), docs: docs, constraints: constraints}
+	g := &gen{defs: map[string]schema{}, types: typeSchemas(), docs: docs, constraints: constraints, syntaxes: syntaxes}
 	for k, v := range sharedDefs {
 		g.defs[k] = v
 	}
@@ -158,6 +162,9 @@ type gen struct {
 	// constraints: per "Type.jsonName", keywords merged into the field's
 	// schema (fieldConstraints).
 	constraints map[string]schema
+	// syntaxes: the names of the dependency annotation syntaxes, each a
+	// key of order.Dependencies in the file (order.SyntaxKey).
+	syntaxes []string
 }
 
 func defName(t reflect.Type) string {
@@ -196,6 +203,12 @@ func (g *gen) structSchema(t reflect.Type) schema {
 			required = append(required, name)
 		}
 		props[name] = s
+	}
+	if t == reflect.TypeFor[order.Dependencies]() {
+		// Dependencies.Syntaxes, written as one optional boolean per syntax
+		for _, name := range g.syntaxes {
+			props[order.SyntaxKey(name)] = nullable(schema{"type": "boolean"})
+		}
 	}
 	s := schema{"type": "object", "additionalProperties": false, "properties": props}
 	if len(required) > 0 {

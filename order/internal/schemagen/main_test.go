@@ -4,10 +4,13 @@ import (
 	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/syncwave/syncwave/annotate"
 	"github.com/syncwave/syncwave/internal/golden"
+	"github.com/syncwave/syncwave/order"
 )
 
 // TestCommittedSchema: order/schema.json (embedded, printed by `syncwave
@@ -16,7 +19,7 @@ import (
 func TestCommittedSchema(t *testing.T) {
 	t.Parallel()
 
-	got, err := Generate("../..")
+	got, err := Generate("../..", annotate.SyntaxNames())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +59,7 @@ func TestGenerateFailsOnStaleConstraint(t *testing.T) {
 
 	stale := maps.Clone(fieldConstraints)
 	stale["Group.nosuchfield"] = schema{"minLength": 1}
-	if _, err := generate("../..", stale); err == nil || !strings.Contains(err.Error(), "Group.nosuchfield") {
+	if _, err := generate("../..", nil, stale); err == nil || !strings.Contains(err.Error(), "Group.nosuchfield") {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -64,7 +67,34 @@ func TestGenerateFailsOnStaleConstraint(t *testing.T) {
 func TestMissingSources(t *testing.T) {
 	t.Parallel()
 
-	if _, err := Generate(os.TempDir() + "/no-such-dir-schemagen"); err == nil {
+	if _, err := Generate(os.TempDir()+"/no-such-dir-schemagen", nil); err == nil {
 		t.Error("no error for a missing source directory")
+	}
+}
+
+// TestSyntaxesInSchema: the dependencies block has one optional boolean
+// per syntax it is given, under the syntax's key, beside references; a
+// fourth syntax needs no edit here or in order.
+func TestSyntaxesInSchema(t *testing.T) {
+	t.Parallel()
+
+	names := append(annotate.SyntaxNames(), "argo-rollouts")
+	g := &gen{defs: map[string]schema{}, types: typeSchemas(), docs: map[string]string{}, constraints: fieldConstraints, syntaxes: names}
+	props := g.structSchema(reflect.TypeFor[order.Dependencies]())["properties"].(schema)
+	var keys []string
+	for k := range props {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	want := []string{"argoRollouts", "references"}
+	for _, n := range annotate.SyntaxNames() {
+		want = append(want, order.SyntaxKey(n))
+	}
+	slices.Sort(want)
+	if !slices.Equal(keys, want) {
+		t.Fatalf("dependencies keys %q, want %q", keys, want)
+	}
+	if !reflect.DeepEqual(props["argoRollouts"], schema{"type": []any{"boolean", "null"}}) {
+		t.Errorf("argoRollouts: %#v", props["argoRollouts"])
 	}
 }
