@@ -37,7 +37,9 @@ const (
 	heldApp = "sw-held"
 	// appsApp is an app of apps: child Applications appsInfra (wave 1, a
 	// ConfigMap: Healthy) and appsWeb (wave 2, a Deployment that never
-	// rolls out: Progressing), synced by the same controller.
+	// rolls out: Progressing), synced by the same controller, then a
+	// ConfigMap in wave 3 (Argo CD does not wait for the health of the last
+	// wave: without it the parent would finish once appsWeb is applied).
 	appsApp   = "sw-apps"
 	appsInfra = "sw-apps-infra"
 	appsWeb   = "sw-apps-web"
@@ -244,7 +246,8 @@ func treeHealth(t *testing.T, server, token, app, kind, name string) (status, me
 //     not exist: the sync is held at postgresql's wave for good;
 //   - sw-apps: an app of apps (plan-record on) whose child Applications
 //     sw-apps-infra (wave 1) and sw-apps-web (wave 2, a Deployment that
-//     never rolls out) the same controller syncs; argocd-cm has the Lua
+//     never rolls out) the same controller syncs, then a ConfigMap in wave
+//     3; argocd-cm has the Lua
 //     health check for Application (examples/install/app-health), so the
 //     parent is held at wave 2 by sw-apps-web.
 func TestArgoCDServer(t *testing.T) {
@@ -277,6 +280,7 @@ func TestArgoCDServer(t *testing.T) {
 	checkAppHealthLua(t)
 	repo.write(t, "e2e/"+appsApp+"/infra.yaml", childApp(appsInfra, 1))
 	repo.write(t, "e2e/"+appsApp+"/web.yaml", childApp(appsWeb, 2))
+	repo.write(t, "e2e/"+appsApp+"/after.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sw-apps-after\n  annotations: {argocd.argoproj.io/sync-wave: \"3\"}\n")
 	repo.write(t, "e2e/"+appsInfra+"/settings.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {tier: infra}\n")
 	repo.write(t, "e2e/"+appsWeb+"/web.yaml", neverRollsOut)
 	rev := repo.commit(t, "argocd-server scenarios")

@@ -176,7 +176,8 @@ func checkChildSteps(t *testing.T, v *View) {
 	for _, s := range v.Steps {
 		got = append(got, s.Kind+"/"+s.Name+": "+s.Reason)
 	}
-	want := []string{`Application/infra: argocd.argoproj.io/sync-wave: "1"`, `Application/web: argocd.argoproj.io/sync-wave: "2"`}
+	want := []string{`Application/infra: argocd.argoproj.io/sync-wave: "1"`, `Application/web: argocd.argoproj.io/sync-wave: "2"`,
+		`ConfigMap/after: argocd.argoproj.io/sync-wave: "3"`}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("steps:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -225,7 +226,9 @@ func TestSyncPlanView(t *testing.T) {
 		plain = append(plain, managedItem(t, []byte(doc), "demo"))
 	}
 	// An app of apps: the parent's managed resources are two child
-	// Applications in waves 1 and 2; infra is Healthy, web Progressing.
+	// Applications in waves 1 and 2 (infra is Healthy, web Progressing) and
+	// a ConfigMap in wave 3 (Argo CD does not wait for the last wave's
+	// health, so a child gates only in an earlier wave).
 	// "apps" runs with the Lua health check for Application in argocd-cm
 	// (its tree has the children's health; the sync is held at web's
 	// wave); "apps-nolua" without it (no health for the children in the
@@ -236,6 +239,7 @@ func TestSyncPlanView(t *testing.T) {
 			"spec: {project: default, destination: {namespace: " + c.name + ", server: https://kubernetes.default.svc}, source: {repoURL: https://git.example/apps, path: " + c.name + "}}\n"
 		children = append(children, managedItem(t, []byte(doc), "argocd"))
 	}
+	children = append(children, managedItem(t, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: after, annotations: {argocd.argoproj.io/sync-wave: \"3\"}}\n"), "argocd"))
 	childNode := func(name, status, msg string) map[string]any {
 		n := node("argoproj.io", "Application", name, status, msg)
 		n["namespace"] = "argocd"
@@ -263,13 +267,24 @@ func TestSyncPlanView(t *testing.T) {
 		"syncResult": map[string]any{"revision": "abc", "resources": []any{childResult("infra"), childResult("web")}}})
 	apps2["spec"].(map[string]any)["destination"].(map[string]any)["namespace"] = "argocd"
 	apps2["status"].(map[string]any)["resources"] = childStatus
-	child := func(name, health string, res ...any) fixture {
+	child := func(name, health string, tree []any, res ...any) fixture {
 		a := application(name, nil)
 		st := a["status"].(map[string]any)
 		st["health"] = map[string]any{"status": health}
 		st["sync"].(map[string]any)["status"] = "Synced"
 		st["resources"] = res
-		return fixture{app: a}
+		return fixture{app: a, tree: map[string]any{"nodes": tree}}
+	}
+	// web as Argo CD 3.x shows it: no health in status.resources
+	// (resourceHealthSource appTree), the tree has it, and a Pod that is
+	// not a managed resource.
+	webTree := []any{
+		node("", "Service", "web", "Healthy", ""),
+		node("apps", "Deployment", "web", "Progressing", webMsg),
+		node("", "Pod", "web-7d4b9", "Progressing", "pod is pending"),
+	}
+	for _, n := range webTree {
+		n.(map[string]any)["namespace"] = "web"
 	}
 	// crd: a wave holding a CRD that is Established (Healthy) while the
 	// operation is still on that wave, 13 s after it started.
@@ -306,11 +321,13 @@ func TestSyncPlanView(t *testing.T) {
 	apps := map[string]fixture{
 		"apps":       {app: apps1, tree: map[string]any{"nodes": []any{childNode("infra", "Healthy", ""), childNode("web", "Progressing", "1 of 2 resources not healthy")}}, managed: children},
 		"apps-nolua": {app: apps2, tree: map[string]any{"nodes": []any{childNode("infra", "", ""), childNode("web", "", "")}}, managed: children},
-		"infra": child("infra", "Healthy",
-			map[string]any{"kind": "ConfigMap", "namespace": "infra", "name": "settings", "status": "Synced"}),
-		"web": child("web", "Progressing",
-			map[string]any{"kind": "Service", "namespace": "web", "name": "web", "status": "Synced", "health": map[string]any{"status": "Healthy"}},
-			map[string]any{"group": "apps", "kind": "Deployment", "namespace": "web", "name": "web", "status": "Synced", "health": map[string]any{"status": "Progressing", "message": webMsg}}),
+		// infra as Argo CD 2.14 shows it: health inline in status.resources.
+		"infra": child("infra", "Healthy", nil,
+			map[string]any{"kind": "ConfigMap", "namespace": "infra", "name": "settings", "status": "Synced"},
+			map[string]any{"kind": "Service", "namespace": "infra", "name": "dns", "status": "Synced", "health": map[string]any{"status": "Healthy"}}),
+		"web": child("web", "Progressing", webTree,
+			map[string]any{"kind": "Service", "namespace": "web", "name": "web", "status": "Synced"},
+			map[string]any{"group": "apps", "kind": "Deployment", "namespace": "web", "name": "web", "status": "Synced"}),
 		"crd":    {app: application("crd", crdOp), tree: map[string]any{"nodes": []any{crdNode}}, managed: crd},
 		"flat":   {app: flatApp, tree: map[string]any{"nodes": []any{}}, managed: []map[string]any{managedItem(t, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"), "demo")}},
 		"shop3":  {app: shopApp, tree: map[string]any{"nodes": healthy}, managed: managed},
@@ -432,8 +449,16 @@ func TestSyncPlanView(t *testing.T) {
 			}
 		}
 		if !strings.HasPrefix(v.Children[0].Own, "Healthy · Synced") || !strings.Contains(v.Children[1].Own, "Progressing · Synced") ||
-			!strings.Contains(v.Children[1].Own, "Deployment web/web: Progressing: "+webMsg) || strings.Contains(v.Children[1].Own, "Service") {
+			!strings.Contains(v.Children[1].Own, "Deployment web/web: Progressing: "+webMsg) || strings.Contains(v.Children[1].Own, "Service") ||
+			strings.Contains(v.Children[1].Own, "Pod") || strings.Contains(v.Children[0].Own, "dns") {
 			t.Errorf("the children's own status: %q, %q", v.Children[0].Own, v.Children[1].Own)
+		}
+		var states []string
+		for _, w := range v.Waves {
+			states = append(states, w.State)
+		}
+		if got := strings.Join(states, ","); got != "done,running,pending" {
+			t.Errorf("wave states %s", got)
 		}
 		if !strings.Contains(v.Text, "a wave holding a child waits until the child is Healthy") {
 			t.Errorf("the view does not say the children gate their waves:\n%s", v.Text)

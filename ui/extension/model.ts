@@ -416,12 +416,23 @@ export interface ChildOwn {
   unhealthy: {kind: string; namespace: string; name: string; health: Health}[];
 }
 
-export function childOwn(app: any): ChildOwn {
+// childOwn reads a child Application and its resource tree. The health of
+// its resources is in status.resources on Argo CD 2.x (persisted inline) and
+// only in the resource tree on 3.x (controller.resource.health.persist
+// false by default): the tree's wins, for the managed resources only.
+export function childOwn(app: any, tree: any): ChildOwn {
   const status = (app && app.status) || {};
+  const fromTree: {[k: string]: Health} = {};
+  for (const n of (tree && tree.nodes) || []) {
+    if (n.health && n.health.status) {
+      fromTree[key(n.group || '', n.kind, n.namespace || '', n.name)] = n.health;
+    }
+  }
   const unhealthy: ChildOwn['unhealthy'] = [];
   for (const r of status.resources || []) {
-    if (r.health && r.health.status && r.health.status !== 'Healthy') {
-      unhealthy.push({kind: r.kind, namespace: r.namespace || '', name: r.name, health: {status: r.health.status, message: r.health.message || ''}});
+    const h = fromTree[key(r.group || '', r.kind, r.namespace || '', r.name)] || r.health;
+    if (h && h.status && h.status !== 'Healthy') {
+      unhealthy.push({kind: r.kind, namespace: r.namespace || '', name: r.name, health: {status: h.status, message: h.message || ''}});
     }
   }
   return {

@@ -170,15 +170,18 @@ function Waves(props: {view: View}) {
   );
 }
 
-// ownOf fetches a child Application (its own status) through Argo CD's API
-// with the user's session; a child the user may not get is reported so.
+// ownOf fetches a child Application (its own status) and its resource tree
+// through Argo CD's API with the user's session; a child the user may not
+// get is reported so.
 async function ownOf(ns: string, n: string): Promise<ChildOwn | string> {
   const q = ns ? `?appNamespace=${encodeURIComponent(ns)}` : '';
   const res = await fetch(`/api/v1/applications/${encodeURIComponent(n)}${q}`, {credentials: 'same-origin'});
   if (!res.ok) {
     return res.status === 403 || res.status === 404 ? 'not visible to you' : `${res.status} ${res.statusText}`;
   }
-  return childOwn(await res.json());
+  const app = await res.json();
+  const tr = await fetch(`/api/v1/applications/${encodeURIComponent(n)}/resource-tree${q}`, {credentials: 'same-origin'});
+  return childOwn(app, tr.ok ? await tr.json() : null);
 }
 
 function Children(props: {view: View}) {
