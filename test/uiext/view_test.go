@@ -6,12 +6,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -263,8 +265,10 @@ func TestSyncPlanView(t *testing.T) {
 	apps1 := application("apps", appsOp)
 	apps1["spec"].(map[string]any)["destination"].(map[string]any)["namespace"] = "argocd"
 	apps1["status"].(map[string]any)["resources"] = childStatus
+	afterResult := result("", "ConfigMap", "after", "Sync", "Synced", "")
+	afterResult["namespace"] = "argocd"
 	apps2 := application("apps-nolua", map[string]any{"phase": "Succeeded", "message": "successfully synced (all tasks run)",
-		"syncResult": map[string]any{"revision": "abc", "resources": []any{childResult("infra"), childResult("web")}}})
+		"syncResult": map[string]any{"revision": "abc", "resources": []any{childResult("infra"), childResult("web"), afterResult}}})
 	apps2["spec"].(map[string]any)["destination"].(map[string]any)["namespace"] = "argocd"
 	apps2["status"].(map[string]any)["resources"] = childStatus
 	child := func(name, health string, tree []any, res ...any) fixture {
@@ -523,8 +527,11 @@ func TestSyncPlanView(t *testing.T) {
 			t.Errorf("flat on 2.14: contract %q shown %q ready %q, %d steps, registered %q", v.Contract, v.Shown, v.Ready, len(v.Steps), v.Registered)
 		}
 	})
-	for shot, d := range times {
-		t.Logf("%s: %.2fs", shot, d.Seconds())
+	var total time.Duration
+	for _, shot := range slices.Sorted(maps.Keys(times)) {
+		t.Logf("%s: %.2fs", shot, times[shot].Seconds())
+		total += times[shot]
 	}
+	t.Logf("%d pages (fresh tab, view, screenshot): %.1fs", len(times), total.Seconds())
 	fmt.Fprintf(os.Stderr, "browser scenarios: %s\n", time.Since(start).Round(100*time.Millisecond))
 }
