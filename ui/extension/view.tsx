@@ -184,7 +184,10 @@ async function ownOf(ns: string, n: string): Promise<ChildOwn | string> {
   return childOwn(app, tr.ok ? await tr.json() : null);
 }
 
-function Children(props: {view: View}) {
+// Children re-reads the children when the parent's operation phase
+// changes or the controller reconciles the parent again (reconciledAt,
+// which Argo CD's live updates of the parent carry).
+function Children(props: {view: View; tick: string}) {
   const kids = props.view.children;
   const [own, setOwn] = React.useState({} as {[k: string]: ChildOwn | string});
   const names = kids.map(c => name(c.step.namespace, c.step.name)).join(',');
@@ -200,7 +203,7 @@ function Children(props: {view: View}) {
     return () => {
       live = false;
     };
-  }, [names, props.view.operation && props.view.operation.phase]);
+  }, [names, props.view.operation && props.view.operation.phase, props.tick]);
   const judged = kids.some(c => !!c.health);
   return (
     <div data-testid='children'>
@@ -331,7 +334,7 @@ export function SyncPlan(props: Props) {
       </div>
       <Now view={view} since={seen.current.at || now} now={now} />
       <Waves view={view} />
-      {view.children.length > 0 ? <Children view={view} /> : null}
+      {view.children.length > 0 ? <Children view={view} tick={(app.status && app.status.reconciledAt) || ''} /> : null}
       {view.excluded.length > 0 ? (
         <div data-testid='excluded'>
           <h4>Never applied in a sync</h4>
