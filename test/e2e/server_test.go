@@ -24,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/yaml"
 
 	"github.com/syncwave/syncwave/test/uiext"
 )
@@ -34,7 +35,70 @@ import (
 const (
 	labApp  = "sw-lab"
 	heldApp = "sw-held"
+	// appsApp is an app of apps: child Applications appsInfra (wave 1, a
+	// ConfigMap: Healthy) and appsWeb (wave 2, a Deployment that never
+	// rolls out: Progressing), synced by the same controller, then a
+	// ConfigMap in wave 3 (Argo CD does not wait for the health of the last
+	// wave: without it the parent would finish once appsWeb is applied).
+	appsApp   = "sw-apps"
+	appsInfra = "sw-apps-infra"
+	appsWeb   = "sw-apps-web"
 )
+
+// childApp is a child Application of appsApp, in wave, synced automatically
+// through the plugin from e2e/<name>.
+func childApp(name string, wave int) string {
+	return fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: %[1]s
+  namespace: argocd
+  annotations: {argocd.argoproj.io/sync-wave: "%[2]d"}
+spec:
+  project: default
+  source: {repoURL: %[3]q, targetRevision: HEAD, path: e2e/%[1]s, plugin: {name: %[4]q}}
+  destination: {server: https://kubernetes.default.svc, namespace: %[1]s}
+  syncPolicy: {automated: {prune: true}, syncOptions: [CreateNamespace=true]}
+`, name, wave, repo.url(), env.plugin)
+}
+
+// neverRollsOut is a Deployment whose pod no node accepts.
+const neverRollsOut = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      nodeSelector: {syncwave.io/e2e-node: none}
+      containers: [{name: web, image: nginx:1.27}]
+`
+
+// checkAppHealthLua: the stack's argocd-cm has the health check for
+// Application of the install component examples/install/app-health.
+func checkAppHealthLua(t *testing.T) {
+	t.Helper()
+	const key = "resource.customizations.health.argoproj.io_Application"
+	read := func(path string) string {
+		b, err := os.ReadFile(filepath.Join(env.root, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cm struct{ Data map[string]string }
+		if err := yaml.Unmarshal(b, &cm); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if cm.Data[key] == "" {
+			t.Fatalf("%s has no data.%s", path, key)
+		}
+		return cm.Data[key]
+	}
+	if a, b := read("test/e2e/manifests/argocd-cm.yaml"), read("examples/install/app-health/argocd-cm-patch.yaml"); a != b {
+		t.Fatalf("the stack's argocd-cm and examples/install/app-health differ in %s:\n%s\n---\n%s", key, a, b)
+	}
+}
 
 // planStep is a step of plan -o json with its reason.
 type planStep struct {
@@ -179,7 +243,13 @@ func treeHealth(t *testing.T, server, token, app, kind, name string) (status, me
 //
 //   - sw-lab: examples/sync-hook-wave with plan-record on, synced;
 //   - sw-held: the same, with postgresql's pods pinned to a node that does
-//     not exist: the sync is held at postgresql's wave for good.
+//     not exist: the sync is held at postgresql's wave for good;
+//   - sw-apps: an app of apps (plan-record on) whose child Applications
+//     sw-apps-infra (wave 1) and sw-apps-web (wave 2, a Deployment that
+//     never rolls out) the same controller syncs, then a ConfigMap in wave
+//     3; argocd-cm has the Lua
+//     health check for Application (examples/install/app-health), so the
+//     parent is held at wave 2 by sw-apps-web.
 func TestArgoCDServer(t *testing.T) {
 	server := os.Getenv("E2E_ARGOCD_SERVER")
 	if server == "" {
@@ -207,9 +277,16 @@ func TestArgoCDServer(t *testing.T) {
 	}
 	repo.write(t, pg, strings.Replace(string(orig), anchor,
 		"    spec:\n      nodeSelector: {syncwave.io/e2e-node: none}\n      initContainers:\n", 1))
+	checkAppHealthLua(t)
+	repo.write(t, "e2e/"+appsApp+"/infra.yaml", childApp(appsInfra, 1))
+	repo.write(t, "e2e/"+appsApp+"/web.yaml", childApp(appsWeb, 2))
+	repo.write(t, "e2e/"+appsApp+"/after.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sw-apps-after\n  annotations: {argocd.argoproj.io/sync-wave: \"3\"}\n")
+	repo.write(t, "e2e/"+appsInfra+"/settings.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {tier: infra}\n")
+	repo.write(t, "e2e/"+appsWeb+"/web.yaml", neverRollsOut)
 	rev := repo.commit(t, "argocd-server scenarios")
 	createApp(t, appSpec{name: labApp, path: "e2e/" + labApp, destNS: labApp, params: record})
 	createApp(t, appSpec{name: heldApp, path: "e2e/" + heldApp, destNS: heldApp, params: record})
+	createApp(t, appSpec{name: appsApp, path: "e2e/" + appsApp, destNS: argocdNS, params: record})
 
 	pw := setPasswords(t, server)
 	alice, _ := login(t, server, "alice", pw["alice"])
@@ -252,6 +329,38 @@ func TestArgoCDServer(t *testing.T) {
 		t.Fatalf("%v\nstatus: %s", err, b)
 	}
 	t.Logf("%s held: postgresql Progressing: %s", heldApp, healthMsg)
+
+	// The app of apps: held at wave 2 by its child appsWeb (the Lua check
+	// gives the child the health the child reports), appsInfra Healthy,
+	// appsWeb's own Deployment Progressing.
+	out, stderr, err = syncwaveJSON(nil, "plan", "-o", "json", "--namespace", argocdNS, "--app-name", appsApp, repo.abs("e2e/"+appsApp))
+	if err != nil {
+		t.Fatalf("syncwave plan: %v: %s", err, stderr)
+	}
+	appsSteps := planSteps(t, out)
+	var webMsg string
+	actx, acancel := context.WithTimeout(context.Background(), syncTimeout)
+	defer acancel()
+	if err := poll(actx, appsApp+" held at "+appsWeb, func() (bool, error) {
+		app := getApp(t, appsApp)
+		if str(app, "status", "operationState", "phase") != "Running" ||
+			!strings.Contains(str(app, "status", "operationState", "message"), appsWeb) {
+			return false, nil
+		}
+		if st, _ := treeHealth(t, server, alice, appsApp, "Application", appsInfra); st != "Healthy" {
+			return false, nil
+		}
+		if st, _ := treeHealth(t, server, alice, appsApp, "Application", appsWeb); st != "Progressing" {
+			return false, nil
+		}
+		var st string
+		st, webMsg = treeHealth(t, server, alice, appsWeb, "Deployment", "web")
+		return st == "Progressing" && strings.Contains(webMsg, "updated replicas are available"), nil
+	}); err != nil {
+		b, _ := json.MarshalIndent(getApp(t, appsApp).Object["status"], "", "  ")
+		t.Fatalf("%v\nstatus: %s", err, b)
+	}
+	t.Logf("%s held at %s; its Deployment web: %s", appsApp, appsWeb, webMsg)
 
 	// The browser: the host page and React from uiext, everything else
 	// (/extensions.js, /api/...) from argocd-server.
@@ -325,8 +434,41 @@ func TestArgoCDServer(t *testing.T) {
 			t.Errorf("no %s wave %d among the waves shown: %v", pgStep.Phase, pgStep.Wave, v.Waves)
 		}
 	})
+	t.Run("app of apps", func(t *testing.T) {
+		v := open(t, "alice", appsApp, "apps")
+		if v.Origin != "record" || len(v.Steps) != len(appsSteps) {
+			t.Fatalf("origin %q, %d steps, the plan has %d:\n%s", v.Origin, len(v.Steps), len(appsSteps), v.Text)
+		}
+		for i, s := range appsSteps {
+			if got := v.Steps[i]; got.Kind != s.Kind || got.Name != s.Name || got.Reason != s.Reason {
+				t.Errorf("step %d: %s %s %q, plan says %s %s %q", i, got.Kind, got.Name, got.Reason, s.Kind, s.Name, s.Reason)
+			}
+		}
+		// The children in wave order, with the health the parent judges
+		// them by and their own status.
+		if len(v.Children) != 2 || v.Children[0].Name != appsInfra || v.Children[0].Wave != "1" || v.Children[1].Name != appsWeb || v.Children[1].Wave != "2" {
+			t.Fatalf("children %+v; want %s (wave 1), %s (wave 2)", v.Children, appsInfra, appsWeb)
+		}
+		if !strings.HasPrefix(v.Children[0].Gate, "Healthy") || !strings.HasPrefix(v.Children[1].Gate, "Progressing") {
+			t.Errorf("the parent's judgement of the children: %q, %q", v.Children[0].Gate, v.Children[1].Gate)
+		}
+		if !strings.HasPrefix(v.Children[0].Own, "Healthy · Synced") || !strings.HasPrefix(v.Children[1].Own, "Progressing") ||
+			!strings.Contains(v.Children[1].Own, "Deployment "+appsWeb+"/web: Progressing: "+webMsg) {
+			t.Errorf("the children's own status: %q, %q", v.Children[0].Own, v.Children[1].Own)
+		}
+		// The wave holding is the child's.
+		if !strings.Contains(v.Now, "Running: Sync wave 2") || len(v.Holders) != 1 || !strings.Contains(v.Holders[0], "Application "+argocdNS+"/"+appsWeb+": Progressing") {
+			t.Errorf("now %q, holders %q; want Sync wave 2 held by Application %s", v.Now, v.Holders, appsWeb)
+		}
+		// The record counted the stack's Lua check (SYNCWAVE_ARGOCD_CM):
+		// wave 1 waits for its child.
+		if len(v.Gates) == 0 || !strings.Contains(v.Gates[0], "before Sync wave 2") || !strings.Contains(v.Gates[0], "Application "+argocdNS+"/"+appsInfra) ||
+			!strings.Contains(v.Gates[0], "argocd-cm check") {
+			t.Errorf("gates %q", v.Gates)
+		}
+	})
 	t.Run("no get permission", func(t *testing.T) {
-		for _, app := range []string{labApp, heldApp} {
+		for _, app := range []string{labApp, heldApp, appsApp} {
 			v := open(t, "bob", app, "denied-"+app)
 			if v.Ready != "denied" || v.AppStatus != "403" || len(v.Steps) != 0 || v.Origin != "" || strings.Contains(v.Text, app+" ·") {
 				t.Errorf("bob on %s: ready %q status %q, %d steps, text %q", app, v.Ready, v.AppStatus, len(v.Steps), v.Text)

@@ -253,8 +253,12 @@ ln -sfn "$BIN/argocd" "$RUN/var-run-argocd/argocd-cmp-server"
 # over plain http on 127.0.0.1, which the sidecar's connect policy refuses
 # unless the operator allows the host (as a company allows an in-cluster
 # ChartMuseum).
+# SYNCWAVE_ARGOCD_CM: the stack's argocd-cm, as an operator mounts it into
+# the sidecar, so that plan records count its health checks (the Lua check
+# for Application that TestArgoCDServer's app of apps waits on).
 start argocd-cmp-server ARGOCD_PLUGINSOCKFILEPATH="$SOCK" \
-	ARGOCD_CMP_WORKDIR="$RUN/cmp-work" PATH="$BIN:$PATH" SYNCWAVE_ALLOW_HOSTS=127.0.0.1 -- \
+	ARGOCD_CMP_WORKDIR="$RUN/cmp-work" PATH="$BIN:$PATH" SYNCWAVE_ALLOW_HOSTS=127.0.0.1 \
+	SYNCWAVE_ARGOCD_CM="$HERE/manifests/argocd-cm.yaml" -- \
 	"$RUN/var-run-argocd/argocd-cmp-server" --config-dir-path "$RUN/cmp-config" --loglevel info
 wait_for argocd-cmp-server 30 "argocd-cmp-server listening on $SOCK/$PLUGIN.sock" test -S "$SOCK/$PLUGIN.sock"
 

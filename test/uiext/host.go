@@ -118,6 +118,15 @@ type View struct {
 		Title string `json:"title"`
 		State string `json:"state"`
 	} `json:"waves"`
+	Contract string `json:"contract"` // the extension contract the page implemented: 2.14 (3 arguments) or 3.3
+	Shown    string `json:"shown"`    // what shouldDisplay answered (always true on 2.14)
+	Children []struct {
+		Name string `json:"name"`
+		Wave string `json:"wave"`
+		Gate string `json:"gate"` // the parent's judgement (its tree)
+		Own  string `json:"own"`  // the child's own status
+	} `json:"children"`
+	WaitsOn []string `json:"waitsOn"` // a running wave whose members all report Healthy: what it waits on
 	Now     string   `json:"now"`
 	Holders []string `json:"holders"`
 	Gates   []string `json:"gates"`
@@ -134,6 +143,10 @@ const readView = `JSON.stringify((() => {
     origin: q('[data-testid=sync-plan]') ? q('[data-testid=sync-plan]').dataset.origin : '',
     steps: all('[data-testid=step]').map(tr => ({kind: tr.dataset.kind, name: tr.dataset.name, reason: tr.querySelector('[data-testid=reason]').textContent, text: tr.textContent})),
     waves: all('[data-testid=wave]').map(w => ({title: w.textContent, state: w.dataset.state})),
+    contract: document.body.dataset.contract || '', shown: document.body.dataset.shown || '',
+    children: all('[data-testid=child]').map(c => ({name: c.dataset.name, wave: c.dataset.wave,
+      gate: c.querySelector('[data-testid=child-gate]').textContent, own: c.querySelector('[data-testid=child-own]').textContent})),
+    waitsOn: all('[data-testid=waits-on]').map(w => w.textContent),
     now: q('[data-testid=now]') ? q('[data-testid=now]').textContent : '',
     holders: all('[data-testid=holder]').map(h => h.textContent),
     gates: all('[data-testid=gate]').map(g => g.textContent),
@@ -146,7 +159,9 @@ const ready = `(() => {
   const r = document.body && document.body.dataset.ready;
   if (!r) return null;
   if (r !== 'rendered') return r;
-  return document.querySelector('[data-testid=sync-plan],[data-testid=error]') ? r : null;
+  if (!document.querySelector('[data-testid=sync-plan],[data-testid=error]')) return null;
+  // child Applications' own status arrives after the view renders
+  return [...document.querySelectorAll('[data-testid=child-own]')].some(c => c.textContent === 'loading…') ? null : r;
 })()`
 
 // Open loads url in a fresh tab, waits for the view, reads it and takes a

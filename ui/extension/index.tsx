@@ -1,6 +1,7 @@
 // Entry point: registers the Sync plan view with Argo CD's extension API
 // (window.extensionsAPI, Argo CD 2.7+): as a view of the Application page,
 // and as a tab of an Application resource (an app of apps' children).
+import {shouldDisplay} from './model';
 import {SyncPlan} from './view';
 
 declare const React: any;
@@ -17,7 +18,10 @@ function ResourceTab(props: {application: any; resource: any; tree: any}) {
   if (!api) {
     return;
   }
-  api.registerAppViewExtension(SyncPlan, 'Sync plan', 'fa-list-ol');
+  // The 4th argument: Argo CD 3.3+ shows the view's button only for an
+  // Application that has something to show (model.ts); 2.14 takes three
+  // arguments and ignores it, showing the view for every Application.
+  api.registerAppViewExtension(SyncPlan, 'Sync plan', 'fa-list-ol', shouldDisplay);
   if (api.registerResourceExtension) {
     api.registerResourceExtension(ResourceTab, 'argoproj.io', 'Application', 'Sync plan');
   }

@@ -373,3 +373,72 @@ export function waited(nowMs: number, sinceMs: number): string {
   const m = Math.floor(s / 60);
   return `${m}m${String(s % 60).padStart(2, '0')}s`;
 }
+
+// shouldDisplay decides whether Argo CD 3.3+ shows the view's button for an
+// Application (the 4th argument of registerAppViewExtension; 2.14 ignores
+// it and always shows it). It sees only the Application, so it reads its
+// status: the plan record among the resources, a resource or hook in a
+// wave other than 0, a hook, or a child Application. An Application with
+// none of these syncs in one wave with nothing to wait for between waves:
+// the view would add nothing to Argo CD's own tree. Before the first
+// comparison (no status.resources yet) the view is shown: it can tell.
+export function shouldDisplay(app: any): boolean {
+  const status = (app && app.status) || {};
+  const resources: any[] = status.resources;
+  if (!Array.isArray(resources)) {
+    return true;
+  }
+  const name = (app.metadata && app.metadata.name) || '';
+  for (const r of resources) {
+    if ((r.group || '') === '' && r.kind === 'ConfigMap' && r.name === `${name}-syncwave-plan`) {
+      return true;
+    }
+    if (r.hook || (r.syncWave !== undefined && r.syncWave !== 0) || (r.group === 'argoproj.io' && r.kind === 'Application')) {
+      return true;
+    }
+  }
+  const op = status.operationState;
+  for (const r of (op && op.syncResult && op.syncResult.resources) || []) {
+    if (r.hookType || r.hookPhase) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// ChildOwn is what a child Application says about itself (its own status,
+// read through Argo CD's API with the user's session): its health, sync
+// status and operation, and its resources that are not Healthy.
+export interface ChildOwn {
+  health: Health | null;
+  sync: string;
+  operation: string;
+  unhealthy: {kind: string; namespace: string; name: string; health: Health}[];
+}
+
+// childOwn reads a child Application and its resource tree. The health of
+// its resources is in status.resources on Argo CD 2.x (persisted inline) and
+// only in the resource tree on 3.x (controller.resource.health.persist
+// false by default): the tree's wins, for the managed resources only.
+export function childOwn(app: any, tree: any): ChildOwn {
+  const status = (app && app.status) || {};
+  const fromTree: {[k: string]: Health} = {};
+  for (const n of (tree && tree.nodes) || []) {
+    if (n.health && n.health.status) {
+      fromTree[key(n.group || '', n.kind, n.namespace || '', n.name)] = n.health;
+    }
+  }
+  const unhealthy: ChildOwn['unhealthy'] = [];
+  for (const r of status.resources || []) {
+    const h = fromTree[key(r.group || '', r.kind, r.namespace || '', r.name)] || r.health;
+    if (h && h.status && h.status !== 'Healthy') {
+      unhealthy.push({kind: r.kind, namespace: r.namespace || '', name: r.name, health: {status: h.status, message: h.message || ''}});
+    }
+  }
+  return {
+    health: status.health && status.health.status ? {status: status.health.status, message: status.health.message || ''} : null,
+    sync: (status.sync && status.sync.status) || '',
+    operation: (status.operationState && status.operationState.phase) || '',
+    unhealthy,
+  };
+}

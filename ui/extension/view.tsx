@@ -1,7 +1,7 @@
 // The Sync plan view: React components over model.ts. React is the page's
 // global (Argo CD's own): this file never imports it, esbuild turns the
 // JSX into React.createElement calls.
-import {buildView, findRecord, Managed, Origin, Plan, planFromAnnotations, StepState, View, waited, waitedFor, WaveView} from './model';
+import {buildView, ChildOwn, childOwn, findRecord, Managed, Origin, Plan, planFromAnnotations, StepState, View, waited, waitedFor, WaveView} from './model';
 
 declare const React: any;
 
@@ -48,8 +48,13 @@ function Now(props: {view: View; since: number; now: number}) {
   }
   const w = v.waves.find(x => x.phase === v.running!.phase && x.wave === v.running!.wave)!;
   const start = v.operation && v.operation.startedAt ? Date.parse(v.operation.startedAt) : props.since;
-  const since = Math.max(start, props.since);
+  // The API gives no start time per wave: the first wave the operation
+  // applied started with it; a later one at the latest when this view
+  // first saw it running.
+  const first = v.waves.findIndex(x => x.steps.some(st => st.result !== ''));
+  const since = v.waves[first] === w ? start : Math.max(start, props.since);
   const allHealthy = w.holding.length === 0;
+  const waits = waitedFor(w);
   return (
     <div style={css.now} data-testid='now'>
       <div>
@@ -58,8 +63,20 @@ function Now(props: {view: View; since: number; now: number}) {
       </div>
       {allHealthy ? (
         <div data-testid='no-holder'>
-          Every resource of this wave that Argo CD judges is healthy: the controller has not re-evaluated the wave yet (it refreshes on a change of a
-          resource it watches, or on the next resync).
+          Every resource of this wave that Argo CD judges reports Healthy, yet the sync is still on this wave: the controller has not
+          re-evaluated the wave since (it does on a change of a resource it watches, or on the next resync).
+          {waits.length > 0 ? (
+            <ul style={{margin: '4px 0'}}>
+              {waits.map(st => (
+                <li key={st.step.kind + name(st.step.namespace, st.step.name)} data-testid='waits-on'>
+                  waits on {st.step.kind} {name(st.step.namespace, st.step.name)}:{' '}
+                  {st.step.hook ? <span>hook {st.result || 'not started'}</span> : <HealthCell st={st} />}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <span> No resource of this wave has a health check.</span>
+          )}
         </div>
       ) : (
         <div>
@@ -153,6 +170,100 @@ function Waves(props: {view: View}) {
   );
 }
 
+// ownOf fetches a child Application (its own status) and its resource tree
+// through Argo CD's API with the user's session; a child the user may not
+// get is reported so.
+async function ownOf(ns: string, n: string): Promise<ChildOwn | string> {
+  const q = ns ? `?appNamespace=${encodeURIComponent(ns)}` : '';
+  const res = await fetch(`/api/v1/applications/${encodeURIComponent(n)}${q}`, {credentials: 'same-origin'});
+  if (!res.ok) {
+    return res.status === 403 || res.status === 404 ? 'not visible to you' : `${res.status} ${res.statusText}`;
+  }
+  const app = await res.json();
+  const tr = await fetch(`/api/v1/applications/${encodeURIComponent(n)}/resource-tree${q}`, {credentials: 'same-origin'});
+  return childOwn(app, tr.ok ? await tr.json() : null);
+}
+
+// Children re-reads the children when the parent's operation phase
+// changes or the controller reconciles the parent again (reconciledAt,
+// which Argo CD's live updates of the parent carry).
+function Children(props: {view: View; tick: string}) {
+  const kids = props.view.children;
+  const [own, setOwn] = React.useState({} as {[k: string]: ChildOwn | string});
+  const names = kids.map(c => name(c.step.namespace, c.step.name)).join(',');
+  React.useEffect(() => {
+    let live = true;
+    Promise.all(kids.map(c => ownOf(c.step.namespace, c.step.name).catch(e => String(e.message || e)))).then(rs => {
+      if (live) {
+        const m: {[k: string]: ChildOwn | string} = {};
+        kids.forEach((c, i) => (m[name(c.step.namespace, c.step.name)] = rs[i]));
+        setOwn(m);
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [names, props.view.operation && props.view.operation.phase, props.tick]);
+  const judged = kids.some(c => !!c.health);
+  return (
+    <div data-testid='children'>
+      <h4>Child Applications</h4>
+      <div style={css.note}>
+        {judged
+          ? 'Argo CD judges child Applications with a health check (argocd-cm): a wave holding a child waits until the child is Healthy.'
+          : 'Argo CD reports no health for child Applications (no resource.customizations.health.argoproj.io_Application in argocd-cm, as since Argo CD 1.8): the parent moves past a child once it is applied, without waiting for it. Their own health follows.'}
+      </div>
+      <table style={css.table}>
+        <thead>
+          <tr>
+            <th style={css.th}>Application</th>
+            <th style={css.th}>Step</th>
+            <th style={css.th}>{"Parent's gate"}</th>
+            <th style={css.th}>Its own status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {kids.map(c => {
+            const k = name(c.step.namespace, c.step.name);
+            const o = own[k];
+            return (
+              <tr key={k} data-testid='child' data-name={c.step.name} data-wave={String(c.step.wave)}>
+                <td style={css.td}>{k}</td>
+                <td style={css.td}>
+                  {c.step.phase} wave {c.step.wave}
+                </td>
+                <td style={css.td} data-testid='child-gate'>
+                  {c.health ? <HealthCell st={c} /> : <span style={{color: '#6d7f8b'}}>not judged (no health check)</span>}
+                </td>
+                <td style={css.td} data-testid='child-own'>
+                  {o === undefined ? (
+                    'loading…'
+                  ) : typeof o === 'string' ? (
+                    <span style={{color: '#6d7f8b'}}>{o}</span>
+                  ) : (
+                    <span>
+                      {o.health ? <HealthCell st={{...c, health: o.health}} /> : 'no health yet'}
+                      {o.sync ? ` · ${o.sync}` : ''}
+                      {o.operation ? ` · operation ${o.operation}` : ''}
+                      {o.unhealthy.slice(0, 3).map(u => (
+                        <div key={u.kind + u.namespace + u.name} style={{fontSize: '12px', color: '#495763'}}>
+                          {u.kind} {name(u.namespace, u.name)}: {u.health.status}
+                          {u.health.message ? ': ' + u.health.message : ''}
+                        </div>
+                      ))}
+                      {o.unhealthy.length > 3 ? <div style={css.note}>and {o.unhealthy.length - 3} more not Healthy</div> : null}
+                    </span>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export interface Props {
   application: any;
   tree: any;
@@ -223,16 +334,7 @@ export function SyncPlan(props: Props) {
       </div>
       <Now view={view} since={seen.current.at || now} now={now} />
       <Waves view={view} />
-      {view.children.length > 0 ? (
-        <div data-testid='children'>
-          <h4>Child Applications</h4>
-          {view.children.map(c => (
-            <div key={c.step.name}>
-              {c.step.name} ({c.step.phase} wave {c.step.wave}): <HealthCell st={c} />
-            </div>
-          ))}
-        </div>
-      ) : null}
+      {view.children.length > 0 ? <Children view={view} tick={(app.status && app.status.reconciledAt) || ''} /> : null}
       {view.excluded.length > 0 ? (
         <div data-testid='excluded'>
           <h4>Never applied in a sync</h4>
