@@ -487,6 +487,9 @@ func TestArgoCDServer(t *testing.T) {
 		}
 	})
 	t.Logf("browser scenarios against argocd-server: %.1fs", time.Since(browserStart).Seconds())
+	t.Run("real UI", func(t *testing.T) { // opt-in: E2E_REAL_UI=1 (realui_test.go)
+		realUI(t, server, "alice", pw["alice"], labApp, heldApp, steps, pgStep, healthMsg, shots)
+	})
 
 	t.Run("plan --app", func(t *testing.T) {
 		envs := []string{"ARGOCD_SERVER=" + server, "ARGOCD_AUTH_TOKEN=" + alice}
