@@ -66,7 +66,7 @@ function Now(props: {view: View; since: number; now: number}) {
           Every resource of this wave that Argo CD judges reports Healthy, yet the sync is still on this wave: the controller has not
           re-evaluated the wave since (it does on a change of a resource it watches, or on the next resync).
           {waits.length > 0 ? (
-            <ul style={{margin: '4px 0'}}>
+            <ul style={{margin: '4px 0', paddingLeft: '1.5em', listStyle: 'disc'}}>
               {waits.map(st => (
                 <li key={st.step.kind + name(st.step.namespace, st.step.name)} data-testid='waits-on'>
                   waits on {st.step.kind} {name(st.step.namespace, st.step.name)}:{' '}
@@ -81,7 +81,7 @@ function Now(props: {view: View; since: number; now: number}) {
       ) : (
         <div>
           Held by:
-          <ul style={{margin: '4px 0'}}>
+          <ul style={{margin: '4px 0', paddingLeft: '1.5em', listStyle: 'disc'}}>
             {w.holding.map(st => (
               <li key={st.step.kind + name(st.step.namespace, st.step.name)} data-testid='holder'>
                 {st.step.kind} {name(st.step.namespace, st.step.name)}:{' '}
