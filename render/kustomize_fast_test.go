@@ -13,7 +13,6 @@ import (
 
 	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/provider"
-	"sigs.k8s.io/kustomize/api/resource"
 
 	"github.com/syncwave/syncwave/manifest"
 )
@@ -33,17 +32,11 @@ func genKustomize(tb testing.TB) string {
 // (`kustomize build`'s AsYAML, then a full parse) path, annotates every
 // resource and prints the stream.
 func renderKustomize(repo, dir string, fast bool) ([]byte, int, error) {
-	oldYAML, oldReader := kustomizeYAML, kustomizeReader
-	kustomizeYAML, kustomizeReader = (*resource.Resource).AsYAML, manifest.Full
-	if fast {
-		kustomizeYAML, kustomizeReader = resourceYAML, manifest.Fast
-	}
-	defer func() { kustomizeYAML, kustomizeReader = oldYAML, oldReader }()
 	root, err := OpenRoot(repo)
 	if err != nil {
 		return nil, 0, err
 	}
-	rs, err := Kustomize(context.Background(), root, KustomizeOptions{Path: dir})
+	rs, err := Kustomize(context.Background(), root, KustomizeOptions{Path: dir, fullPath: !fast})
 	if err != nil {
 		return nil, 0, err
 	}
