@@ -12,6 +12,7 @@ import (
 // dependencies block switches (order.Syntaxes), in the same order; each row
 // owns its own keys and no other row's; a key to strip is one of its keys.
 func TestSyntaxTable(t *testing.T) {
+	t.Parallel()
 	if got := SyntaxNames(); !slices.Equal(got, order.Syntaxes) {
 		t.Fatalf("annotate's syntaxes %q, order.Dependencies' syntax tags %q: add the field (or the row)", got, order.Syntaxes)
 	}
@@ -42,6 +43,7 @@ func TestSyntaxTable(t *testing.T) {
 }
 
 func TestParseKappRule(t *testing.T) {
+	t.Parallel()
 	r := &manifest.Resource{APIVersion: "v1", Kind: "ConfigMap", Name: "a", Namespace: "shop"}
 	for _, tc := range []struct {
 		in    string
