@@ -15,6 +15,7 @@ import (
 // twice, once with the metadata-only decoder and once with the full parse,
 // annotates both the same way and requires byte-identical output.
 func TestFastDecodeOnHelmCharts(t *testing.T) {
+	t.Parallel()
 	dir := helmModuleDir(t)
 	var charts []string
 	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
