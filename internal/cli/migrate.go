@@ -181,7 +181,7 @@ func runMigrate(ctx context.Context, opts pipeline.Options, strip bool, stderr i
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	if err := copyApp(opts.Path, tmp, m.files); err != nil {
+	if err := copyApp(inDir(opts.Dir, opts.Path), tmp, m.files); err != nil {
 		return nil, err
 	}
 	o := opts
