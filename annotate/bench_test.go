@@ -100,6 +100,7 @@ func BenchmarkApply100k(b *testing.B) { benchApply(b, 100_000, 10_000, 20_000) }
 // TestSynthWaves checks the benchmark input is what it claims: every
 // resource placed, every edge respected.
 func TestSynthWaves(t *testing.T) {
+	t.Parallel()
 	so, stream := synth(t, 2_000, 200, 400)
 	res, err := manifest.Decode("bench.yaml", stream, manifest.Options{})
 	if err != nil {
@@ -206,6 +207,7 @@ func BenchmarkApplyDeps100k(b *testing.B) { benchApplyDeps(b, 100_000, 10_000, 2
 // TestSynthDepsWaves checks the dependency benchmark's input: every
 // depends-on edge is respected.
 func TestSynthDepsWaves(t *testing.T) {
+	t.Parallel()
 	so, stream := synthDeps(t, 4_000, 200, 400)
 	res, err := manifest.Decode("bench.yaml", stream, manifest.Options{})
 	if err != nil {

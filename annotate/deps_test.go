@@ -57,6 +57,7 @@ func obj(apiVersion, kind, ns, name string, ann ...string) string {
 }
 
 func TestDependencyAnnotations(t *testing.T) {
+	t.Parallel()
 	dep := DependsOn
 	for _, tc := range []struct {
 		name   string
@@ -249,6 +250,7 @@ func TestDependencyAnnotations(t *testing.T) {
 			want: `error: ConfigMap sys/a (app.yaml:2): kapp.k14s.io/change-rule: "after core" is not`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			src := tc.source
 			if src == "" {
 				src = "app.yaml"
@@ -294,6 +296,7 @@ func TestDependencyAnnotations(t *testing.T) {
 }
 
 func TestSubchartOrdering(t *testing.T) {
+	t.Parallel()
 	resources := func() []*manifest.Resource {
 		var res []*manifest.Resource
 		for _, f := range []struct{ src, name string }{
@@ -376,6 +379,7 @@ func quoteYAML(s string) string {
 }
 
 func TestParseObjRef(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"/namespaces/shop/Secret/db":              "/namespaces/shop/Secret/db",
 		"apps/namespaces/a/Deployment/b":          "apps/namespaces/a/Deployment/b",

@@ -16,6 +16,7 @@ func pod(ns, name, spec string, ann ...string) string {
 }
 
 func TestInferredReferences(t *testing.T) {
+	t.Parallel()
 	on := "dependencies: {references: true}\n"
 	none, err := order.ParseSyntaxList("none", SyntaxNames())
 	if err != nil {
@@ -69,6 +70,7 @@ func TestInferredReferences(t *testing.T) {
 			want: "error: app.yaml:2: spec.template.spec.serviceAccountName: pinned waves contradict this edge: Deployment shop/api (wave 0) must come after ServiceAccount shop/sa (wave 2)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			res, err := manifest.Decode("app.yaml", []byte(strings.Join(tc.docs, "")), manifest.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -103,6 +105,7 @@ func TestInferredReferences(t *testing.T) {
 }
 
 func TestResultAfter(t *testing.T) {
+	t.Parallel()
 	o := decodeOrder(t, "dependencies: {references: true}\ngroups:\n  - name: sa\n    select: [{kind: ServiceAccount}]\n  - name: late\n    select: [{kind: Job}]\n    after: [sa]\n")
 	res, err := manifest.Decode("app.yaml", []byte(strings.Join([]string{
 		obj("v1", "ServiceAccount", "shop", "sa"),                                             // 0: group sa

@@ -13,6 +13,8 @@ import (
 // TestSyntaxTable: each row owns its own keys and no other row's; a key to
 // strip is one of its keys; every row is on by default.
 func TestSyntaxTable(t *testing.T) {
+	t.Parallel()
+
 	for _, syn := range syntaxes {
 		if syn.Doc == "" || len(syn.Keys) == 0 || syn.owns == nil || syn.read == nil {
 			t.Errorf("%s: incomplete row %+v", syn.Name, syn)
@@ -129,6 +131,7 @@ func TestFourthSyntax(t *testing.T) {
 }
 
 func TestParseKappRule(t *testing.T) {
+	t.Parallel()
 	r := &manifest.Resource{APIVersion: "v1", Kind: "ConfigMap", Name: "a", Namespace: "shop"}
 	for _, tc := range []struct {
 		in    string

@@ -23,6 +23,7 @@ import (
 // separate module of differential tests, which feeds the reference engine
 // its own strings) are outside the rule.
 func TestNoVocabularyOutside(t *testing.T) {
+	t.Parallel()
 	keys := []string{AnnotationHook, AnnotationSyncWave, AnnotationHookDeletePolicy, AnnotationSyncOptions,
 		AnnotationHelmHook, AnnotationHelmHookWeight, AnnotationHelmDeletePolicy}
 	var words []string

@@ -6,6 +6,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]Version{
 		"": Default, "3": Default, "2": V2_14, "2.14": V2_14, "v2.14.21": V2_14,
 		"3.3": V3_3, "v3.5.1": V3_5, "3.6": {3, 6}, " 3.4 ": V3_4, "3.5.0-rc1": V3_5,
@@ -22,6 +23,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestAtLeast(t *testing.T) {
+	t.Parallel()
 	if !(Version{}).AtLeast(V3_5) || (Version{}).String() != "3.5" {
 		t.Error("the zero Version is not Default")
 	}
@@ -37,6 +39,7 @@ func TestAtLeast(t *testing.T) {
 //     item, and controller/state.go:549-565 keeps a delete hook that also has
 //     a sync phase (hasGitOpsEngineSyncPhaseHook) in the sync.
 func TestDeleteHooks(t *testing.T) {
+	t.Parallel()
 	type ann struct {
 		argo, helm       string
 		hasArgo, hasHelm bool

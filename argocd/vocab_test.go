@@ -8,6 +8,7 @@ import (
 )
 
 func TestWave(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		ann  map[string]string
 		want string
@@ -26,6 +27,7 @@ func TestWave(t *testing.T) {
 }
 
 func TestReadHookTypes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		ann  map[string]string
 		want string
@@ -45,6 +47,7 @@ func TestReadHookTypes(t *testing.T) {
 }
 
 func TestReadDeletePolicies(t *testing.T) {
+	t.Parallel()
 	r := Read(map[string]string{AnnotationHook: "PreSync", AnnotationHookDeletePolicy: "HookFailed, bogus", AnnotationHelmDeletePolicy: "hook-succeeded,hook-failed"}, Version{})
 	if got := r.DeletePolicies.String(); got != "HookFailed,HookSucceeded" {
 		t.Errorf("DeletePolicies = %s", got)
@@ -58,6 +61,7 @@ func TestReadDeletePolicies(t *testing.T) {
 }
 
 func TestModelled(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, want string
 		note     bool
@@ -74,6 +78,7 @@ func TestModelled(t *testing.T) {
 }
 
 func TestReadCRD(t *testing.T) {
+	t.Parallel()
 	res, err := manifest.Decode("crd.yaml", []byte("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: widgets.example.com}\nspec:\n  group: example.com\n  scope: Cluster\n  names: {kind: Widget}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"), manifest.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +92,7 @@ func TestReadCRD(t *testing.T) {
 }
 
 func TestCSV(t *testing.T) {
+	t.Parallel()
 	if got := fmt.Sprint(CSV(" a, b,,a ,c")); got != "[a b c]" {
 		t.Errorf("CSV = %s", got)
 	}

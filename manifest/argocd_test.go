@@ -82,8 +82,10 @@ var argoCases = []struct {
 // and what syncwave writes after changing an annotation still means, to
 // Argo CD, the input with that change.
 func TestArgoCDReading(t *testing.T) {
+	t.Parallel()
 	for _, tc := range argoCases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			for _, fast := range []bool{false, true} {
 				opts := Options{Format: OneDocument, Line: 1}
 				if fast {
@@ -123,6 +125,7 @@ func TestArgoCDReading(t *testing.T) {
 // metadata, .json files) keep YAML 1.1 booleans booleans and strings strings
 // for a YAML 1.1 reader.
 func TestReencodeKeepsYAML11(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data: {a: yes, b: on, c: off, d: 'yes', e: y, f: 0777, g: 1:20}\n",
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: yes, b: on, c: off, d: 'on', e: n}\n",

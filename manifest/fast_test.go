@@ -79,6 +79,7 @@ func checkStrict(t *testing.T, name string, d Document) (accepted bool) {
 // TestDecodeFastCorpus: on every manifest in the repository's examples and
 // test data, the fast path gives exactly what the full parse gives.
 func TestDecodeFastCorpus(t *testing.T) {
+	t.Parallel()
 	var docs, accepted, strict int
 	for _, root := range []string{"../examples", "../internal/cli/testdata", "../plan/testdata", "../render/testdata"} {
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -156,6 +157,7 @@ var strictRefused = []string{
 // hand-written manifests, and leaves every document with a fault in the
 // parts it skips to the full reader.
 func TestDecodeFastStrict(t *testing.T) {
+	t.Parallel()
 	for i, c := range strictCases {
 		if !checkStrict(t, "f.yaml", Document{Text: []byte(c), Line: 1}) {
 			t.Errorf("strict case %d: not read by the strict fast path: %q", i, c)
@@ -169,6 +171,7 @@ func TestDecodeFastStrict(t *testing.T) {
 }
 
 func TestDecodeFastFallsBack(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		"apiVersion: v1\nkind: List\nitems: []\n",
 		"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x\nspec: {group: g}\n",
@@ -267,6 +270,7 @@ var simpleMetadataCases = []string{
 // indentation (yaml/v2's style, common in CRDs and RBAC rules) does not
 // send the document to the full parse, and the result agrees with it.
 func TestSequencesAtKeyIndentation(t *testing.T) {
+	t.Parallel()
 	for i, c := range seqCases {
 		d := Document{Text: []byte(c), Line: 1}
 		_, ok := decodeFast("f.yaml", d)
@@ -280,6 +284,7 @@ func TestSequencesAtKeyIndentation(t *testing.T) {
 // TestSimpleMetadata: the parser-free path reads common metadata blocks and
 // agrees with the full parse on them.
 func TestSimpleMetadata(t *testing.T) {
+	t.Parallel()
 	for i, c := range simpleMetadataCases {
 		d := Document{Text: []byte(c), Line: 1}
 		a := strings.Index(c, "metadata:")
@@ -400,6 +405,7 @@ func checkLeanSplice(t *testing.T, name string, d Document) {
 }
 
 func TestLeanSplice(t *testing.T) {
+	t.Parallel()
 	n := 0
 	for _, c := range append(append(append([]string{}, spliceCases...), strictCases...), simpleMetadataCases...) {
 		checkLeanSplice(t, "f.yaml", Document{Text: []byte(c), Line: 1})

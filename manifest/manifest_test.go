@@ -13,6 +13,7 @@ import (
 )
 
 func TestSplitYAML(t *testing.T) {
+	t.Parallel()
 	in := "a: 1\n---\nb: 2\n--- # comment\nc: 3\n---x\nd: 4\n--- \n"
 	docs := SplitYAML([]byte(in))
 	var got []string
@@ -29,6 +30,7 @@ func TestSplitYAML(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, in string
 		want     []string // String() of each resource
@@ -48,6 +50,7 @@ func TestDecode(t *testing.T) {
 		{name: "list item without kind", in: "apiVersion: v1\nkind: List\nitems:\n- {metadata: {name: a}}\n", err: "items[0].object has no kind"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			rs, err := Decode("f.yaml", []byte(tc.in), Options{})
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
@@ -70,6 +73,7 @@ func TestDecode(t *testing.T) {
 }
 
 func TestDecodeJSONOneObject(t *testing.T) {
+	t.Parallel()
 	_, err := Decode("a.json", []byte(`{"apiVersion":"v1","kind":"ConfigMap"} {"apiVersion":"v1","kind":"ConfigMap"}`), Options{Format: OneJSON})
 	if err == nil || !strings.Contains(err.Error(), "expected one object") {
 		t.Fatalf("got %v", err)
@@ -95,6 +99,7 @@ var spliceCases = []string{
 }
 
 func TestSpliceKeepsMeaning(t *testing.T) {
+	t.Parallel()
 	for _, in := range spliceCases {
 		checkAnnotate(t, []byte(in), map[string]*string{
 			"argocd.argoproj.io/sync-wave":    ptr("-1"),
@@ -106,6 +111,7 @@ func TestSpliceKeepsMeaning(t *testing.T) {
 }
 
 func TestSpliceKeepsText(t *testing.T) {
+	t.Parallel()
 	in := "# Source: chart/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a # keep me\n  annotations:\n    a: \"1\"\n    argocd.argoproj.io/sync-wave: \"5\"\ndata:\n  k: |\n    text\n"
 	rs, err := Decode("f.yaml", []byte(in), Options{})
 	if err != nil {
@@ -246,6 +252,7 @@ func normalize(v any) any {
 }
 
 func TestWriteSeparatesDocuments(t *testing.T) {
+	t.Parallel()
 	rs, err := Decode("f.yaml", []byte("apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B"), Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,7 @@ var writerCases = []string{
 }
 
 func TestWriteAttacks(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{attackQuoted, attackFlow} {
 		for name, dec := range decoders {
 			rs, err := dec("f.yaml", []byte(in))
@@ -71,6 +72,7 @@ func TestWriteAttacks(t *testing.T) {
 // TestReadBackRefuses: a text that does not read back as the resource is
 // refused, with the field named.
 func TestReadBackRefuses(t *testing.T) {
+	t.Parallel()
 	rs, err := Decode("f.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"), Options{})
 	if err != nil {
 		t.Fatal(err)

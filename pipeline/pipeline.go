@@ -38,6 +38,10 @@ type Options struct {
 	// exists). Order, when set, is an inline ordering document and wins.
 	OrderFile string
 	Order     []byte
+	// Dir is the working directory a relative Path, RepoRoot or OrderFile
+	// is taken from; "" means the process's. Messages name those paths as
+	// given.
+	Dir string
 	// AllowEmpty, when set, says whether a rendering with no resources is
 	// accepted; nil leaves it to the ordering file's allowEmpty (default
 	// false). A flag or plugin parameter set to false wins over the file.
@@ -158,7 +162,7 @@ func loadOrder(root *render.Root, appRel string, opts Options) (*order.SyncOrder
 	}
 	var rel string
 	if opts.OrderFile != "" {
-		abs, err := filepath.Abs(opts.OrderFile)
+		abs, err := opts.Abs(opts.OrderFile)
 		if err != nil {
 			return nil, "", err
 		}

@@ -45,7 +45,7 @@ func (s Source) Listed() bool { return s.Index >= 0 }
 // Resolve finds the repository root, the application directory, the
 // ordering file and the sources. Every path stays inside the root.
 func Resolve(opts Options) (*App, error) {
-	abs, err := filepath.Abs(opts.Path)
+	abs, err := opts.Abs(opts.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func Resolve(opts Options) (*App, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("application path %s: not a directory", opts.Path)
 	}
-	rootDir := rootDir(opts.RepoRoot, abs)
+	rootDir := rootDir(opts, abs)
 	root, err := render.OpenRoot(rootDir)
 	if err != nil {
 		return nil, err
@@ -70,7 +70,11 @@ func Resolve(opts Options) (*App, error) {
 		if errors.Is(err, render.ErrGitDir) {
 			return nil, fmt.Errorf("application path %s is %s", opts.Path, render.Where(err))
 		}
-		return nil, fmt.Errorf("application path %s is outside the repository root %s", opts.Path, rootDir)
+		shown := rootDir // named as given, whatever opts.Dir
+		if opts.RepoRoot != "" {
+			shown = opts.RepoRoot
+		}
+		return nil, fmt.Errorf("application path %s is outside the repository root %s", opts.Path, shown)
 	}
 	if a.Order, a.OrderRel, err = loadOrder(root, a.Rel, opts); err != nil {
 		return nil, err
@@ -94,18 +98,33 @@ func Resolve(opts Options) (*App, error) {
 // It reads nothing but the file names on the way up (the CLI makes it the
 // one tree a sealed process may read).
 func RootDir(opts Options) (string, error) {
-	abs, err := filepath.Abs(opts.Path)
+	abs, err := opts.Abs(opts.Path)
 	if err != nil {
 		return "", err
 	}
-	return rootDir(opts.RepoRoot, abs), nil
+	return rootDir(opts, abs), nil
 }
 
-func rootDir(repoRoot, absPath string) string {
-	if repoRoot != "" {
-		return repoRoot
+// rootDir is RootDir with the application path already absolute. A
+// relative RepoRoot is taken from opts.Dir when it is set, else returned
+// as given (the process's working directory resolves it).
+func rootDir(opts Options, absPath string) string {
+	switch {
+	case opts.RepoRoot == "":
+		return gitWorkTree(absPath)
+	case opts.Dir == "" || filepath.IsAbs(opts.RepoRoot):
+		return opts.RepoRoot
 	}
-	return gitWorkTree(absPath)
+	return filepath.Join(opts.Dir, opts.RepoRoot)
+}
+
+// Abs returns p as an absolute path: a relative p is taken from o.Dir, or
+// from the process's working directory when o.Dir is "" (filepath.Abs).
+func (o Options) Abs(p string) (string, error) {
+	if o.Dir == "" || filepath.IsAbs(p) {
+		return filepath.Abs(p)
+	}
+	return filepath.Abs(filepath.Join(o.Dir, p))
 }
 
 // Charts returns the Helm sources.

@@ -93,12 +93,8 @@ func corpusHelm(t *testing.T, root *Root, corpus, dir, release, ns string, flags
 		return out
 	}
 	render := func(fast, annotate bool) []byte {
-		old := helmReader
-		helmReader = manifest.Full
-		if fast {
-			helmReader = manifest.Fast
-		}
-		defer func() { helmReader = old }()
+		o := o
+		o.fullParse = !fast
 		rs, err := Helm(context.Background(), root, o, func(w string) { t.Log("warning:", w) })
 		if err != nil {
 			t.Fatal(err)

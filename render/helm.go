@@ -67,6 +67,22 @@ type HelmOptions struct {
 	SkipCRDs bool
 	// HelmVersion is Helm3 or Helm4 (helm4.go); 0 means DefaultHelmVersion.
 	HelmVersion int
+
+	// fullParse reads the rendered documents with manifest.Full instead of
+	// manifest.Fast (see reader); the tests that prove the two equal set it.
+	fullParse bool
+}
+
+// reader is how the rendered documents are read. Rendered charts are
+// mostly specs and CRD schemas that syncwave never reads, so only the
+// top-level keys and the metadata block are parsed (manifest.Fast);
+// TestFastDecodeOnHelmCharts proves the result equal to the full parse on
+// Helm's own test charts.
+func (o HelmOptions) reader() manifest.Reader {
+	if o.fullParse {
+		return manifest.Full
+	}
+	return manifest.Fast
 }
 
 // Helm renders a chart in-process, as `helm template --include-crds` of
@@ -137,7 +153,7 @@ func capabilities3(o HelmOptions) (*chartutil.Capabilities, string, error) {
 // (up to megabytes of CRDs, which Helm does not template) are read while
 // the engine renders the templates on this one, and returns the function
 // that waits for the result.
-func decodeAsync(files []renderedFile) func() ([]*manifest.Resource, error) {
+func decodeAsync(files []renderedFile, reader manifest.Reader) func() ([]*manifest.Resource, error) {
 	if len(files) == 0 {
 		return func() ([]*manifest.Resource, error) { return nil, nil }
 	}
@@ -155,7 +171,7 @@ func decodeAsync(files []renderedFile) func() ([]*manifest.Resource, error) {
 			done <- r
 		}()
 		for _, f := range files {
-			rs, err := decodeStream(f.name, f.data)
+			rs, err := decodeStream(f.name, f.data, reader)
 			if err != nil {
 				r.err = err
 				return
@@ -190,14 +206,15 @@ var helm3Release = releaseMode{split: SplitHelm, order: installOrder}
 // releaseResources turns a rendered chart into the release's resources as
 // helm template prints them: the CRDs of crds/ first, then the templates'
 // objects sorted by kind in install order, then the hooks (unknown hook
-// events left out with a warning, as helm leaves them out).
-func releaseResources(name string, crds func() ([]*manifest.Resource, error), files map[string]string, m releaseMode, warn func(string)) ([]*manifest.Resource, error) {
+// events left out with a warning, as helm leaves them out). reader reads
+// the templates' documents.
+func releaseResources(name string, crds func() ([]*manifest.Resource, error), files map[string]string, m releaseMode, reader manifest.Reader, warn func(string)) ([]*manifest.Resource, error) {
 	out, err := crds()
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", name, err)
 	}
 	docs := templateDocuments(files, m.split)
-	rs, err := decodeParallel(docs)
+	rs, err := decodeParallel(docs, reader)
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", name, err)
 	}
@@ -217,7 +234,7 @@ func releaseResources(name string, crds func() ([]*manifest.Resource, error), fi
 	sortByOrder(generic, m.order)
 	sortByOrder(hooks, m.order)
 	if m.trimFinal {
-		if err := trimLastManifest(generic, docs); err != nil {
+		if err := trimLastManifest(generic, docs, reader); err != nil {
 			return nil, fmt.Errorf("chart %s: %w", name, err)
 		}
 	}
@@ -278,26 +295,21 @@ func templateDocuments(files map[string]string, split func(string) []manifest.Do
 	return docs
 }
 
-// helmReader reads rendered documents. Rendered charts are mostly specs
-// and CRD schemas that syncwave never reads, so only the top-level keys and
-// the metadata block are parsed (manifest.Fast); TestFastDecodeOnHelmCharts
-// proves the result equal to the full parse on Helm's own test charts.
-var helmReader = manifest.Fast
-
-// decodeDocument parses one rendered document with helmReader.
-func decodeDocument(source string, d manifest.Document) ([]*manifest.Resource, error) {
-	return manifest.Decode(source, d.Text, manifest.Options{Format: manifest.OneDocument, Line: d.Line, Reader: helmReader})
+// decodeDocument parses one rendered document with reader
+// (HelmOptions.reader).
+func decodeDocument(source string, d manifest.Document, reader manifest.Reader) ([]*manifest.Resource, error) {
+	return manifest.Decode(source, d.Text, manifest.Options{Format: manifest.OneDocument, Line: d.Line, Reader: reader})
 }
 
 // decodeStream is the same for the chart's crds/ files.
-func decodeStream(source string, data []byte) ([]*manifest.Resource, error) {
-	return manifest.Decode(source, data, manifest.Options{Reader: helmReader})
+func decodeStream(source string, data []byte, reader manifest.Reader) ([]*manifest.Resource, error) {
+	return manifest.Decode(source, data, manifest.Options{Reader: reader})
 }
 
 // decodeParallel decodes documents on all CPUs; the result keeps their order.
-func decodeParallel(docs []sourcedDoc) ([]*manifest.Resource, error) {
+func decodeParallel(docs []sourcedDoc, reader manifest.Reader) ([]*manifest.Resource, error) {
 	return inParallel(len(docs), func(i int) ([]*manifest.Resource, error) {
-		return decodeDocument(docs[i].source, docs[i].doc)
+		return decodeDocument(docs[i].source, docs[i].doc, reader)
 	})
 }
 

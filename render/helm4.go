@@ -197,7 +197,7 @@ func SplitHelm4(s string) []manifest.Document {
 // blank lines SplitHelm4 kept; it is decoded again from the trimmed text.
 // (An object from a List document keeps them: its items are encoded
 // afresh, and such a List at the very end of a chart is not worth a copy.)
-func trimLastManifest(generic []*manifest.Resource, docs []sourcedDoc) error {
+func trimLastManifest(generic []*manifest.Resource, docs []sourcedDoc, reader manifest.Reader) error {
 	if len(generic) == 0 {
 		return nil
 	}
@@ -210,7 +210,7 @@ func trimLastManifest(generic []*manifest.Resource, docs []sourcedDoc) error {
 		if len(text) == len(d.doc.Text) {
 			return nil
 		}
-		rs, err := decodeDocument(d.source, manifest.Document{Text: text, Line: d.doc.Line})
+		rs, err := decodeDocument(d.source, manifest.Document{Text: text, Line: d.doc.Line}, reader)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 // twice, once with the metadata-only decoder and once with the full parse,
 // annotates both the same way and requires byte-identical output.
 func TestFastDecodeOnHelmCharts(t *testing.T) {
+	t.Parallel()
 	dir := helmModuleDir(t)
 	var charts []string
 	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
@@ -24,17 +25,12 @@ func TestFastDecodeOnHelmCharts(t *testing.T) {
 		return nil
 	})
 	render := func(chart string, fast bool) ([]byte, int, error) {
-		old := helmReader
-		helmReader = manifest.Full
-		if fast {
-			helmReader = manifest.Fast
-		}
-		defer func() { helmReader = old }()
 		root, err := OpenRoot(chart)
 		if err != nil {
 			return nil, 0, err
 		}
-		rs, err := Helm(context.Background(), root, HelmOptions{Path: ".", ReleaseName: "fast", Namespace: "ns"}, func(string) {})
+		o := HelmOptions{Path: ".", ReleaseName: "fast", Namespace: "ns", fullParse: !fast}
+		rs, err := Helm(context.Background(), root, o, func(string) {})
 		if err != nil {
 			return nil, 0, err
 		}

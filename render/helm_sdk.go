@@ -166,7 +166,7 @@ func renderChart[C helmChart[C], Caps any](ctx context.Context, sdk *helmSDK[C, 
 		return nil, fmt.Errorf("chart %s: values: %w", name, err)
 	}
 	r := chartRender{
-		name: name, values: values, mode: sdk.release,
+		name: name, values: values, mode: sdk.release, reader: o.reader(),
 		validate: func(m map[string]any) error { return sdk.validateSchema(c, m) },
 		engine:   engine,
 	}

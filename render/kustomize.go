@@ -28,6 +28,12 @@ type KustomizeOptions struct {
 	// Warn receives kustomize's warnings (deprecated fields, vars never
 	// replaced), which kustomize itself prints to stderr.
 	Warn func(string)
+
+	// fullPath prints each resource with kustomize's own AsYAML and reads
+	// it with manifest.Full instead of the fast equivalents (see
+	// kustomizeResources); TestFastDecodeOnKustomizations sets it to prove
+	// the two byte-identical.
+	fullPath bool
 }
 
 // kustomizationFiles are the names kustomize looks for, in its order.
@@ -73,7 +79,7 @@ func Kustomize(ctx context.Context, root *Root, o KustomizeOptions) ([]*manifest
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return kustomizeResources(m.Resources())
+	return kustomizeResources(m.Resources(), o.fullPath)
 }
 
 // kustomizeGCPercent is the garbage collector's target while krusty runs.
@@ -98,26 +104,24 @@ func raiseGC(percent int) (restore func()) {
 	return func() { debug.SetGCPercent(old) }
 }
 
-// kustomizeYAML and kustomizeReader turn one resource of krusty's result
-// into syncwave's resources. The defaults are the fast equivalents of
-// `kustomize build`'s (*resource.Resource).AsYAML and of the full parse
-// (manifest.Full); TestFastDecodeOnKustomizations proves the output
-// byte-identical to those.
-var (
-	kustomizeYAML   = resourceYAML
-	kustomizeReader = manifest.Fast
-)
-
 // kustomizeResources prints each resource as `kustomize build` does and
-// decodes the text, on all CPUs, keeping the order.
-func kustomizeResources(res []*resource.Resource) ([]*manifest.Resource, error) {
+// decodes the text, on all CPUs, keeping the order. It prints with
+// resourceYAML and reads with manifest.Fast, the fast equivalents of
+// `kustomize build`'s (*resource.Resource).AsYAML and of the full parse
+// (manifest.Full), which fullPath selects instead;
+// TestFastDecodeOnKustomizations proves the output byte-identical.
+func kustomizeResources(res []*resource.Resource, fullPath bool) ([]*manifest.Resource, error) {
+	printYAML, reader := resourceYAML, manifest.Fast
+	if fullPath {
+		printYAML, reader = (*resource.Resource).AsYAML, manifest.Full
+	}
 	return inParallel(len(res), func(i int) ([]*manifest.Resource, error) {
 		r := res[i]
-		b, err := kustomizeYAML(r)
+		b, err := printYAML(r)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", r.GetKind(), r.GetName(), err)
 		}
-		return manifest.Decode(".", b, manifest.Options{Format: manifest.OneDocument, Reader: kustomizeReader})
+		return manifest.Decode(".", b, manifest.Options{Format: manifest.OneDocument, Reader: reader})
 	})
 }
 

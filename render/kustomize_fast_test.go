@@ -13,7 +13,6 @@ import (
 
 	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/provider"
-	"sigs.k8s.io/kustomize/api/resource"
 
 	"github.com/syncwave/syncwave/manifest"
 )
@@ -33,17 +32,11 @@ func genKustomize(tb testing.TB) string {
 // (`kustomize build`'s AsYAML, then a full parse) path, annotates every
 // resource and prints the stream.
 func renderKustomize(repo, dir string, fast bool) ([]byte, int, error) {
-	oldYAML, oldReader := kustomizeYAML, kustomizeReader
-	kustomizeYAML, kustomizeReader = (*resource.Resource).AsYAML, manifest.Full
-	if fast {
-		kustomizeYAML, kustomizeReader = resourceYAML, manifest.Fast
-	}
-	defer func() { kustomizeYAML, kustomizeReader = oldYAML, oldReader }()
 	root, err := OpenRoot(repo)
 	if err != nil {
 		return nil, 0, err
 	}
-	rs, err := Kustomize(context.Background(), root, KustomizeOptions{Path: dir})
+	rs, err := Kustomize(context.Background(), root, KustomizeOptions{Path: dir, fullPath: !fast})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -63,6 +56,7 @@ func renderKustomize(repo, dir string, fast bool) ([]byte, int, error) {
 // decoder) and once with kustomize's own AsYAML and the full parse, and
 // requires byte-identical output.
 func TestFastDecodeOnKustomizations(t *testing.T) {
+	t.Parallel()
 	type kcase struct{ repo, dir string }
 	big := genKustomize(t)
 	cases := []kcase{{big, "overlays/prod"}, {big, "bases/svc00"}, {big, "bases/crds"}}
@@ -128,6 +122,7 @@ func firstDiff(a, b []byte) string {
 // reader refuses, non-string keys, timestamps, binary, anchors and merge
 // keys, null and empty values.
 func TestResourceYAMLEdgeCases(t *testing.T) {
+	t.Parallel()
 	rf := provider.NewDefaultDepProvider().GetResourceFactory()
 	docs := []string{
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nspec: {f1: 3.0, f2: 1.5, f3: 1e21, f4: -0.0, f5: 1e-7, f6: 100000000000000000000.0, f7: 0.1}\n",

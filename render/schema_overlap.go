@@ -30,12 +30,13 @@ type chartRender struct {
 	engine   func() (map[string]string, error) // the version's engine
 	crds     []renderedFile                    // crds/, which the engine does not see
 	mode     releaseMode
+	reader   manifest.Reader // how the rendered documents are read (HelmOptions.reader)
 }
 
 // run renders: the engine on this goroutine, the crds/ decoding and the
 // schema validation alongside it.
 func (r chartRender) run(ctx context.Context, warn func(string)) ([]*manifest.Resource, error) {
-	crds := decodeAsync(r.crds)
+	crds := decodeAsync(r.crds, r.reader)
 	return renderValidated(r.name, r.values, r.validate, func(warn func(string)) ([]*manifest.Resource, error) {
 		files, err := r.engine()
 		if err != nil {
@@ -44,7 +45,7 @@ func (r chartRender) run(ctx context.Context, warn func(string)) ([]*manifest.Re
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		return releaseResources(r.name, crds, files, r.mode, warn)
+		return releaseResources(r.name, crds, files, r.mode, r.reader, warn)
 	}, warn)
 }
 

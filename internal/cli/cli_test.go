@@ -13,16 +13,27 @@ import (
 	goldenfile "github.com/syncwave/syncwave/internal/golden"
 )
 
-// run executes a whole command line in dir and returns stdout, stderr and the
-// exit code.
+// run executes a whole command line as if started in dir ("" for the
+// process's working directory) and returns stdout, stderr and the exit
+// code. dir reaches the command through its host (testHostIn), not through
+// the process's working directory, so commands can run in parallel tests.
 func run(t *testing.T, dir string, args ...string) (string, string, int) {
 	t.Helper()
-	if dir != "" {
-		t.Chdir(dir)
-	}
 	var out, errb bytes.Buffer
-	code := mainWith(context.Background(), args, &out, &errb, testHost(nil))
+	code := mainWith(context.Background(), args, &out, &errb, testHostIn(dir))
 	return out.String(), errb.String(), code
+}
+
+// testHostIn is testHost(nil) working in dir: relative paths on the
+// command line and the working directory generate reads are dir ("" for
+// the process's).
+func testHostIn(dir string) host {
+	h := testHost(nil)
+	if dir != "" {
+		h.dir = dir
+		h.getwd = func() (string, error) { return dir, nil }
+	}
+	return h
 }
 
 // golden compares got with the file, or rewrites it with -update. An empty
@@ -36,6 +47,7 @@ func golden(t *testing.T, file, got string) {
 // its "cmd" file (default "render ."), run inside the case directory, must
 // print expected.yaml on stdout and stderr.txt (with the exit code) on stderr.
 func TestCases(t *testing.T) {
+	t.Parallel()
 	dirs, err := filepath.Glob("testdata/*/cmd")
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +58,7 @@ func TestCases(t *testing.T) {
 	for _, c := range dirs {
 		dir, _ := filepath.Abs(filepath.Dir(c))
 		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
 			cmd, err := os.ReadFile(filepath.Join(dir, "cmd"))
 			if err != nil {
 				t.Fatal(err)
@@ -65,6 +78,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // TestExamples renders every example; the output is a golden file.
 func TestExamples(t *testing.T) {
+	t.Parallel()
 	examples, err := filepath.Glob("../../examples/*/syncwave.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +94,7 @@ func TestExamples(t *testing.T) {
 		dir, _ := filepath.Abs(filepath.Dir(e))
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			out, errOut, code := run(t, dir, "render", ".")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
@@ -123,7 +138,8 @@ func testdataDir(t *testing.T) string {
 	return filepath.Join(filepath.Dir(file), "testdata")
 }
 
-// TestDeterministic renders the same input with different GOMAXPROCS.
+// TestDeterministic renders the same input with different GOMAXPROCS. It
+// stays sequential: GOMAXPROCS belongs to the whole process.
 func TestDeterministic(t *testing.T) {
 	dir, _ := filepath.Abs("../../examples/sync-hook-wave")
 	var first string
@@ -145,6 +161,7 @@ func TestDeterministic(t *testing.T) {
 // TestCommandLines is a table of whole command lines: exit codes and the
 // start of what they print.
 func TestCommandLines(t *testing.T) {
+	t.Parallel()
 	ex, _ := filepath.Abs("../../examples/sync-hook-wave")
 	for _, tc := range []struct {
 		args       string
@@ -185,6 +202,7 @@ func TestCommandLines(t *testing.T) {
 		{args: "schema extra", code: 2, stderr: "unknown command \"extra\"", stdoutNone: true},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
+			t.Parallel()
 			out, errOut, code := run(t, "", strings.Fields(tc.args)...)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, errOut)

@@ -30,6 +30,11 @@ import (
 type host struct {
 	environ func() []string
 	getwd   func() (string, error)
+	// dir is the working directory the paths of a command line (PATH,
+	// --repo-root, --order, --argocd-cm, migrate's files) are taken from
+	// when they are relative; "" means the process's. Tests set it (with a
+	// getwd returning it) so that commands can run side by side.
+	dir string
 	// program is the name the binary was run as (argv[0]); "" in tests.
 	program string
 	// secrets are the values no message may print (mainWith registers
@@ -46,6 +51,20 @@ func processHost() host {
 		h.program = os.Args[0]
 	}
 	return h
+}
+
+// path is p taken from h.dir when p is relative and h.dir is set, else p
+// itself (the process's working directory resolves it).
+func (h host) path(p string) string {
+	return inDir(h.dir, p)
+}
+
+// inDir is filepath.Join(dir, p) for a relative p and a dir, else p.
+func inDir(dir, p string) string {
+	if dir == "" || p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
 }
 
 // inputs reads the plugin inputs from the host.

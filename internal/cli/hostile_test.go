@@ -868,6 +868,10 @@ func TestHostileSchemaRefInProcess(t *testing.T) {
 				writeTree(t, repo, chartOf(cm("x"), "values.schema.json", `{"type": "object", "properties": {"a": {"$ref": "`+tc.ref+`"}}}`), strings.NewReplacer())
 				env := []string{"ARGOCD_APP_NAME=app", "ARGOCD_APP_SOURCE_PATH=."}
 				h := host{environ: func() []string { return env }, getwd: func() (string, error) { return repo, nil }, seal: (&fakeSeal{report: bothLayers()}).seal}
+				// The process itself works in the repository, as under the
+				// cmp-server, so that a relative $ref resolved from the
+				// working directory instead of the schema would be caught:
+				// this needs t.Chdir, so these subtests stay sequential.
 				t.Chdir(repo)
 				out, errOut, code := runWith(t, h, strings.Fields(args)...)
 				if code != 1 || out != "" {

@@ -75,6 +75,7 @@ certificate authorities for OCI registries.`,
 				return err
 			}
 			opts := f.options(args)
+			opts.Dir = h.dir
 			return downloading(c.Context(), f.limits, "init "+opts.Path, func(ctx context.Context) error {
 				return fetchDependencies(ctx, stderr, getenv, h.secrets, opts, policy, f.limits)
 			})

@@ -71,7 +71,7 @@ by the cluster when --api-versions lists them.`,
 			if format != "table" && format != "json" && format != "sarif" {
 				return usageError{fmt.Errorf("--output %q: expected table, json or sarif", format)}
 			}
-			cm, err := readArgoCDCM(cmFile)
+			cm, err := readArgoCDCM(h.path(cmFile))
 			if err != nil {
 				return err
 			}

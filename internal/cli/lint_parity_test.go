@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,7 @@ import (
 // written and read back) finds, and the two plans are the same, on every
 // scenario and example that renders.
 func TestLintRenderedParity(t *testing.T) {
+	t.Parallel()
 	type app struct {
 		name, dir string
 		args      []string
@@ -59,119 +61,129 @@ func TestLintRenderedParity(t *testing.T) {
 	if len(apps) < 40 {
 		t.Fatalf("only %d applications", len(apps))
 	}
-	linted, refused, narrowed := 0, 0, 0
-	for _, a := range apps {
-		t.Run(a.name, func(t *testing.T) {
-			t.Chdir(a.dir)
-			var f renderFlags
-			var cmFile string
-			c := &cobra.Command{Use: "parity", RunE: func(*cobra.Command, []string) error { return nil }}
-			c.FParseErrWhitelist.UnknownFlags = true
-			f.register(c)
-			c.Flags().StringP("output", "o", "", "")
-			c.Flags().Bool("strict", false, "")
-			c.Flags().Bool("diff", false, "")
-			c.Flags().StringVar(&cmFile, "argocd-cm", "", "")
-			if err := c.ParseFlags(a.args); err != nil {
-				t.Fatal(err)
-			}
-			opts, err := f.prepare(host{environ: func() []string { return nil }, getwd: os.Getwd}, c.Flags().Args())
-			if err != nil {
-				t.Fatal(err)
-			}
-			cm, err := readArgoCDCM(cmFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out, err := pipeline.Run(context.Background(), opts)
-			refusal, listed := refusedOnPurpose[a.name]
-			switch {
-			case err != nil && !listed:
-				t.Fatalf("does not render (only the applications of refusedOnPurpose may fail): %v", err)
-			case err == nil && listed:
-				t.Fatalf("renders, but refusedOnPurpose lists it as refused (%q): take it off the list", refusal)
-			case err != nil && !strings.Contains(err.Error(), refusal):
-				t.Fatalf("refused with %q, refusedOnPurpose wants %q", err, refusal)
-			case err != nil:
-				refused++
-				return
-			}
-			var before bytes.Buffer
-			if err := out.Write(&before); err != nil {
-				t.Fatal(err)
-			}
-			want, werr := lintOf(out, opts, cm)
-			got, gerr := lintRendered(out, opts, cm)
-			if werr != nil && gerr == nil && strings.Contains(werr.Error(), "has no apiVersion") {
-				// An object without apiVersion, which the directory source
-				// passes on as Argo CD does, cannot be read back: lintOf
-				// fails (generate used to print "lint skipped"), while
-				// lintRendered lints the resources as rendered.
-				return
-			}
-			if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
-				t.Fatalf("lintRendered error %v, lintOf error %v", gerr, werr)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("lintRendered found\n%+v\nlintOf found\n%+v", got, want)
-			}
-			if werr == nil {
-				// the objects lint.ObjectsNeeded leaves out change nothing
-				all, left := lintAllObjects(t, out, opts, cm)
-				if left {
-					narrowed++
-				}
-				if !reflect.DeepEqual(all, want) {
-					t.Errorf("with every object NeedsObject names, lint found\n%+v\nwith lint.ObjectsNeeded's\n%+v", all, want)
-				}
-			}
-			argo, err := argocd.Parse(opts.ArgoCDVersion)
-			if err != nil {
-				t.Fatal(err)
-			}
-			popt := plan.Options{Namespace: opts.Namespace, ArgoCD: argo}
-			wp, err := planOf(out, popt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			origins := make([]plan.Origin, len(out.Resources))
-			for i, p := range out.Placements {
-				origins[i] = plan.Origin{Group: p.Group, Reason: p.Reason}
-			}
-			gp := plan.ComputeWith(out.Resources, origins, popt)
-			for _, p := range []*plan.Plan{wp, gp} {
-				p.ComputeWaits(healthTable(argo), cm)
-			}
-			var wj, gj bytes.Buffer
-			if err := wp.WriteJSON(&wj); err != nil {
-				t.Fatal(err)
-			}
-			if err := gp.WriteJSON(&gj); err != nil {
-				t.Fatal(err)
-			}
-			if wj.String() != gj.String() {
-				t.Errorf("plan of the resources held:\n%s\nplan of the stream read back:\n%s", gj.String(), wj.String())
-			}
-			// linting changes nothing that is printed
-			var after bytes.Buffer
-			if err := out.Write(&after); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(before.Bytes(), after.Bytes()) {
-				t.Error("the stream changed while linting")
-			}
-			linted++
-		})
+	// counted by the parallel subtests, read once the group is done
+	var linted, refused, narrowed atomic.Int64
+	t.Run("apps", func(t *testing.T) {
+		for _, a := range apps {
+			t.Run(a.name, func(t *testing.T) {
+				t.Parallel()
+				parityCase(t, a.dir, a.name, a.args, &linted, &refused, &narrowed)
+			})
+		}
+	})
+	if linted.Load() < 30 {
+		t.Errorf("only %d applications rendered and linted", linted.Load())
 	}
-	if linted < 30 {
-		t.Errorf("only %d applications rendered and linted", linted)
+	if refused.Load() != int64(len(refusedOnPurpose)) {
+		t.Errorf("%d applications refused, refusedOnPurpose lists %d: a listed application no longer exists", refused.Load(), len(refusedOnPurpose))
 	}
-	if refused != len(refusedOnPurpose) {
-		t.Errorf("%d applications refused, refusedOnPurpose lists %d: a listed application no longer exists", refused, len(refusedOnPurpose))
+	if narrowed.Load() < 5 {
+		t.Errorf("lint.ObjectsNeeded left objects out in only %d applications", narrowed.Load())
 	}
-	if narrowed < 5 {
-		t.Errorf("lint.ObjectsNeeded left objects out in only %d applications", narrowed)
+}
+
+// parityCase is one application of TestLintRenderedParity, its command
+// line args run as if started in dir (host.dir).
+func parityCase(t *testing.T, dir, name string, args []string, linted, refused, narrowed *atomic.Int64) {
+	var f renderFlags
+	var cmFile string
+	c := &cobra.Command{Use: "parity", RunE: func(*cobra.Command, []string) error { return nil }}
+	c.FParseErrWhitelist.UnknownFlags = true
+	f.register(c)
+	c.Flags().StringP("output", "o", "", "")
+	c.Flags().Bool("strict", false, "")
+	c.Flags().Bool("diff", false, "")
+	c.Flags().StringVar(&cmFile, "argocd-cm", "", "")
+	if err := c.ParseFlags(args); err != nil {
+		t.Fatal(err)
 	}
+	h := host{environ: func() []string { return nil }, getwd: func() (string, error) { return dir, nil }, dir: dir}
+	opts, err := f.prepare(h, c.Flags().Args())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, err := readArgoCDCM(h.path(cmFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pipeline.Run(context.Background(), opts)
+	refusal, listed := refusedOnPurpose[name]
+	switch {
+	case err != nil && !listed:
+		t.Fatalf("does not render (only the applications of refusedOnPurpose may fail): %v", err)
+	case err == nil && listed:
+		t.Fatalf("renders, but refusedOnPurpose lists it as refused (%q): take it off the list", refusal)
+	case err != nil && !strings.Contains(err.Error(), refusal):
+		t.Fatalf("refused with %q, refusedOnPurpose wants %q", err, refusal)
+	case err != nil:
+		refused.Add(1)
+		return
+	}
+	var before bytes.Buffer
+	if err := out.Write(&before); err != nil {
+		t.Fatal(err)
+	}
+	want, werr := lintOf(out, opts, cm)
+	got, gerr := lintRendered(out, opts, cm)
+	if werr != nil && gerr == nil && strings.Contains(werr.Error(), "has no apiVersion") {
+		// An object without apiVersion, which the directory source
+		// passes on as Argo CD does, cannot be read back: lintOf
+		// fails (generate used to print "lint skipped"), while
+		// lintRendered lints the resources as rendered.
+		return
+	}
+	if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
+		t.Fatalf("lintRendered error %v, lintOf error %v", gerr, werr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lintRendered found\n%+v\nlintOf found\n%+v", got, want)
+	}
+	if werr == nil {
+		// the objects lint.ObjectsNeeded leaves out change nothing
+		all, left := lintAllObjects(t, out, opts, cm)
+		if left {
+			narrowed.Add(1)
+		}
+		if !reflect.DeepEqual(all, want) {
+			t.Errorf("with every object NeedsObject names, lint found\n%+v\nwith lint.ObjectsNeeded's\n%+v", all, want)
+		}
+	}
+	argo, err := argocd.Parse(opts.ArgoCDVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	popt := plan.Options{Namespace: opts.Namespace, ArgoCD: argo}
+	wp, err := planOf(out, popt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origins := make([]plan.Origin, len(out.Resources))
+	for i, p := range out.Placements {
+		origins[i] = plan.Origin{Group: p.Group, Reason: p.Reason}
+	}
+	gp := plan.ComputeWith(out.Resources, origins, popt)
+	for _, p := range []*plan.Plan{wp, gp} {
+		p.ComputeWaits(healthTable(argo), cm)
+	}
+	var wj, gj bytes.Buffer
+	if err := wp.WriteJSON(&wj); err != nil {
+		t.Fatal(err)
+	}
+	if err := gp.WriteJSON(&gj); err != nil {
+		t.Fatal(err)
+	}
+	if wj.String() != gj.String() {
+		t.Errorf("plan of the resources held:\n%s\nplan of the stream read back:\n%s", gj.String(), wj.String())
+	}
+	// linting changes nothing that is printed
+	var after bytes.Buffer
+	if err := out.Write(&after); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before.Bytes(), after.Bytes()) {
+		t.Error("the stream changed while linting")
+	}
+	linted.Add(1)
 }
 
 // lintAllObjects is lintRendered with the objects of every step

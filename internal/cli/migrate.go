@@ -67,7 +67,7 @@ override them.`,
 				outFile = filepath.Join(opts.Path, pipeline.DefaultOrderFile)
 			}
 			if outFile != "-" {
-				if _, err := os.Lstat(outFile); err == nil {
+				if _, err := os.Lstat(h.path(outFile)); err == nil {
 					return fmt.Errorf("%s exists; migrate never overwrites an ordering file (name another with --output)", outFile)
 				}
 			}
@@ -80,7 +80,7 @@ override them.`,
 			if err != nil {
 				return err
 			}
-			return m.write(outFile, stdout, stderr)
+			return m.write(outFile, h.path(outFile), stdout, stderr)
 		},
 	}
 	f.register(c)
@@ -92,6 +92,7 @@ override them.`,
 // migration is a checked migration, ready to be written.
 type migration struct {
 	path   string
+	dir    string // the working directory path is taken from (host.dir)
 	result *migrate.Result
 	yaml   []byte
 	files  map[string][]byte // app-relative file -> new text (--strip)
@@ -139,7 +140,7 @@ func runMigrate(ctx context.Context, opts pipeline.Options, strip bool, stderr i
 	if err != nil {
 		return nil, err
 	}
-	m := &migration{path: opts.Path, result: res, notes: res.Notes}
+	m := &migration{path: opts.Path, dir: opts.Dir, result: res, notes: res.Notes}
 	if m.yaml, err = res.YAML(opts.Path); err != nil {
 		return nil, err
 	}
@@ -181,7 +182,7 @@ func runMigrate(ctx context.Context, opts pipeline.Options, strip bool, stderr i
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	if err := copyApp(opts.Path, tmp, m.files); err != nil {
+	if err := copyApp(inDir(opts.Dir, opts.Path), tmp, m.files); err != nil {
 		return nil, err
 	}
 	o := opts
@@ -212,7 +213,7 @@ func (m *migration) stripFiles() error {
 			m.notes = append(m.notes, fmt.Sprintf("%s: a JSON file is not rewritten; remove its ordering annotations by hand (the groups override them)", s))
 			continue
 		}
-		file := filepath.Join(m.path, filepath.FromSlash(s))
+		file := inDir(m.dir, filepath.Join(m.path, filepath.FromSlash(s)))
 		if fi, err := os.Lstat(file); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 			m.notes = append(m.notes, fmt.Sprintf("%s: a symbolic link is not rewritten (the file it names may belong to other applications); remove its ordering annotations by hand (the groups override them)", s))
 			continue
@@ -272,8 +273,9 @@ func copyApp(src, dst string, replace map[string][]byte) error {
 }
 
 // write writes the ordering file and the stripped manifests, then the
-// summary (to stderr when the ordering file goes to stdout).
-func (m *migration) write(outFile string, stdout, stderr io.Writer) error {
+// summary (to stderr when the ordering file goes to stdout). outFile is the
+// name as given, target the file on disk (host.path).
+func (m *migration) write(outFile, target string, stdout, stderr io.Writer) error {
 	summary := stdout
 	if outFile == "-" {
 		if _, err := stdout.Write(m.yaml); err != nil {
@@ -281,7 +283,7 @@ func (m *migration) write(outFile string, stdout, stderr io.Writer) error {
 		}
 		summary = stderr
 	} else {
-		f, err := os.OpenFile(outFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err != nil {
 			return fmt.Errorf("write the ordering file: %w", err)
 		}
@@ -300,7 +302,7 @@ func (m *migration) write(outFile string, stdout, stderr io.Writer) error {
 	sort.Strings(names)
 	var errs []error
 	for _, s := range names {
-		if err := replaceFile(filepath.Join(m.path, filepath.FromSlash(s)), m.files[s]); err != nil {
+		if err := replaceFile(inDir(m.dir, filepath.Join(m.path, filepath.FromSlash(s))), m.files[s]); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -122,6 +122,36 @@ func TestMigratePublic(t *testing.T) {
 	}
 }
 
+// TestMigrateInDir: migrate run as if started in the application's
+// directory (host.dir, as the parallel tests run commands) reads and writes
+// there, not in the process's working directory.
+func TestMigrateInDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := copyApp(filepath.Join("testdata", "public-argo-cd-sync-waves", "app"), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := run(t, dir, "migrate", "--strip", "."); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "syncwave.yaml")); err != nil {
+		t.Errorf("no ordering file in the directory: %v", err)
+	}
+	if _, err := os.Lstat("syncwave.yaml"); err == nil {
+		t.Error("migrate wrote syncwave.yaml into the process's working directory")
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "cm-1.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "sync-wave") {
+		t.Errorf("--strip left cm-1.yaml's sync-wave:\n%s", b)
+	}
+	if _, errOut, code := run(t, dir, "migrate", "."); code != 1 || !strings.Contains(errOut, "syncwave.yaml exists; migrate never overwrites") {
+		t.Errorf("second run: exit %d, stderr %q", code, errOut)
+	}
+}
+
 // TestMigrateChart: a Helm chart's annotated templates migrate (the plan
 // with the ordering file equals the chart's), --strip refuses to edit
 // templates, and a symlinked manifest is left alone with a note.

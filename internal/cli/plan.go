@@ -108,7 +108,7 @@ Formats: table, json, mermaid.`,
 			default:
 				return usageError{fmt.Errorf("--output %q: expected table, json, mermaid or dot", format)}
 			}
-			cm, err := readArgoCDCM(cmFile)
+			cm, err := readArgoCDCM(h.path(cmFile))
 			if err != nil {
 				return err
 			}

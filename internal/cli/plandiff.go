@@ -68,7 +68,7 @@ func planDiff(ctx context.Context, opts pipeline.Options, rev string, lim treeLi
 // that removes it, and notes on what the tree held but was left out.
 func atRevision(ctx context.Context, opts pipeline.Options, rev string, lim treeLimits) (pipeline.Options, func(), []string, error) {
 	none := func() {}
-	app, err := filepath.Abs(opts.Path)
+	app, err := opts.Abs(opts.Path)
 	if err == nil {
 		app, err = filepath.EvalSymlinks(app)
 	}
@@ -103,7 +103,7 @@ func atRevision(ctx context.Context, opts pipeline.Options, rev string, lim tree
 
 	// move a path of the work tree into the extracted tree
 	move := func(p string) (string, error) {
-		abs, err := filepath.Abs(p)
+		abs, err := opts.Abs(p)
 		if err != nil {
 			return "", err
 		}

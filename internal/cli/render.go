@@ -100,7 +100,9 @@ func (f *renderFlags) prepare(h host, args []string) (pipeline.Options, error) {
 	if err := f.limits.resolve(h.environ()); err != nil {
 		return pipeline.Options{}, err
 	}
-	return f.runOptions(args)
+	o, err := f.runOptions(args)
+	o.Dir = h.dir
+	return o, err
 }
 
 // seal seals the process (sealProcess) with the repository root of opts

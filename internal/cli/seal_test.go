@@ -44,6 +44,7 @@ func testHost(f *fakeSeal) host {
 // repository root (and nothing else of the repository's choosing)
 // readable; plan --diff also with the revision's temporary tree.
 func TestCommandsSeal(t *testing.T) {
+	t.Parallel()
 	repo := gitRepo(t, nil)
 	app := filepath.Join(repo, "app")
 	plugin := []string{"ARGOCD_APP_NAME=shop", "ARGOCD_APP_SOURCE_PATH=app"}
@@ -61,13 +62,13 @@ func TestCommandsSeal(t *testing.T) {
 		{args: "parameters", environ: plugin},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
+			t.Parallel()
 			f := &fakeSeal{report: bothLayers()}
 			wd := repo
 			if tc.environ != nil {
 				wd = app
 			}
-			h := host{environ: func() []string { return tc.environ }, getwd: func() (string, error) { return wd, nil }, seal: f.seal}
-			t.Chdir(repo)
+			h := host{environ: func() []string { return tc.environ }, getwd: func() (string, error) { return wd, nil }, dir: repo, seal: f.seal}
 			out, errOut, code := runWith(t, h, strings.Fields(tc.args)...)
 			if code != 0 || errOut != "" {
 				t.Fatalf("exit %d: %s", code, errOut)
@@ -111,6 +112,7 @@ func runWith(t *testing.T, h host, args ...string) (string, string, int) {
 // renders, require refuses naming the layer (nothing on stdout), off does
 // not seal; version reports the layers.
 func TestSandboxModes(t *testing.T) {
+	t.Parallel()
 	repo := gitRepo(t, nil)
 	noSeccomp := seal.Report{LandlockABI: 7, SeccompErr: errors.New("seccomp(2) refused (by the runtime's seccomp profile?): operation not permitted")}
 	for _, tc := range []struct {
@@ -135,13 +137,13 @@ func TestSandboxModes(t *testing.T) {
 		{name: "version, off", mode: "off", args: "version", code: 0, stdout: "syncwave "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			f := &fakeSeal{report: tc.report}
 			var env []string
 			if tc.mode != "" {
 				env = append(env, "SYNCWAVE_SANDBOX="+tc.mode)
 			}
-			h := host{environ: func() []string { return env }, getwd: os.Getwd, seal: f.seal}
-			t.Chdir(repo)
+			h := host{environ: func() []string { return env }, getwd: func() (string, error) { return repo, nil }, dir: repo, seal: f.seal}
 			out, errOut, code := runWith(t, h, strings.Fields(tc.args)...)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d: %s", code, tc.code, errOut)
