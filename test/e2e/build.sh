@@ -7,7 +7,7 @@
 #   etcd                                                     test/e2e/etcd (go.etcd.io/etcd/server/v3 v3.6.x)
 #   kwok (+ kwok-stages.yaml: fast node and pod stages)      go install sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION
 #   argocd (+ argocd-crds/)                                  test/ module  (github.com/argoproj/argo-cd/v2)
-#                                                            or E2E_ARGOCD_BIN + E2E_ARGOCD_CRDS: any prebuilt build
+#   prebuilt/argocd (+ prebuilt/argocd-crds/)                E2E_ARGOCD_BIN + E2E_ARGOCD_CRDS: any prebuilt build
 #   syncwave, e2e.test                                       always rebuilt (they are what is tested)
 set -euo pipefail
 
@@ -89,19 +89,22 @@ TEST_DIR=$ROOT/test
 if [[ -n ${E2E_ARGOCD_BIN:-} ]]; then
 	# A prebuilt argocd (e.g. 3.x built from a source checkout: the 3.x module
 	# cannot be built from the module proxy) and the CRD directory of the same
-	# tree (manifests/crds).
+	# tree (manifests/crds), copied into $E2E_CACHE/prebuilt/, where stack.sh
+	# takes them from when E2E_ARGOCD_BIN is set. The cache's own build
+	# ($BIN/argocd, its stamp, argocd-crds/) is left alone, so the next run
+	# without E2E_ARGOCD_BIN does not rebuild it.
 	[[ -x $E2E_ARGOCD_BIN ]] || die "E2E_ARGOCD_BIN=$E2E_ARGOCD_BIN is not an executable"
 	: "${E2E_ARGOCD_CRDS:?E2E_ARGOCD_BIN needs E2E_ARGOCD_CRDS, the manifests/crds directory of the same Argo CD tree}"
-	rm -f "$BIN/argocd" "$BIN/.argocd.stamp"
-	cp "$E2E_ARGOCD_BIN" "$BIN/argocd"
-	rm -rf "$E2E_CACHE/argocd-crds"
-	mkdir -p "$E2E_CACHE/argocd-crds"
+	PRE=$E2E_CACHE/prebuilt
+	rm -rf "$PRE"
+	mkdir -p "$PRE/argocd-crds"
+	cp "$E2E_ARGOCD_BIN" "$PRE/argocd"
 	for f in application-crd.yaml appproject-crd.yaml applicationset-crd.yaml; do
 		[[ -s $E2E_ARGOCD_CRDS/$f ]] || die "E2E_ARGOCD_CRDS=$E2E_ARGOCD_CRDS has no $f"
-		cp "$E2E_ARGOCD_CRDS/$f" "$E2E_CACHE/argocd-crds/$f"
+		cp "$E2E_ARGOCD_CRDS/$f" "$PRE/argocd-crds/$f"
 	done
-	chmod -R u+w "$E2E_CACHE/argocd-crds"
-	aver=$("$BIN/argocd" version --client --short 2>/dev/null | head -1)
+	chmod -R u+w "$PRE"
+	aver=$("$PRE/argocd" version --client --short 2>/dev/null | head -1)
 	say "argocd: prebuilt $E2E_ARGOCD_BIN ($aver)"
 	# 3.5+ repo-servers run git-verify-wrapper.sh on every generation; without
 	# it on their PATH every Application fails after the 180 s timeout with

@@ -135,9 +135,19 @@ trap 'log "interrupted"; exit 130' INT TERM
 # Unix socket paths are limited to 108 bytes: keep the socket dir short.
 SOCK=$(mktemp -d /tmp/swe2e.XXXXXX)
 
-for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok argocd syncwave e2e.test; do
+for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok syncwave e2e.test; do
 	[[ -x $BIN/$b ]] || fail "$BIN/$b is missing; run test/e2e/build.sh"
 done
+# Argo CD: the cache's own build, or with E2E_ARGOCD_BIN the copy build.sh
+# made of that prebuilt binary and its CRDs.
+ARGOCD=$BIN/argocd
+CRDS=$E2E_CACHE/argocd-crds
+if [[ -n ${E2E_ARGOCD_BIN:-} ]]; then
+	ARGOCD=$E2E_CACHE/prebuilt/argocd
+	CRDS=$E2E_CACHE/prebuilt/argocd-crds
+fi
+[[ -x $ARGOCD ]] || fail "$ARGOCD is missing; run test/e2e/build.sh"
+[[ -s $CRDS/application-crd.yaml ]] || fail "$CRDS has no application-crd.yaml; run test/e2e/build.sh"
 
 ip link set lo up
 start memory -- bash -c "$(declare -f sample_memory); RUN='$RUN' sample_memory"
@@ -218,7 +228,7 @@ wait_for kube-scheduler 60 "kube-scheduler healthy" http_ok https://127.0.0.1:10
 wait_for kwok 60 "kwok healthy" http_ok http://127.0.0.1:10247/healthz
 
 # --- Argo CD's CRDs and configuration (what the install manifests would create) ------------
-for f in "$E2E_CACHE"/argocd-crds/*.yaml; do
+for f in "$CRDS"/*.yaml; do
 	api_create /apis/apiextensions.k8s.io/v1/customresourcedefinitions "$f"
 done
 api_create /api/v1/namespaces "$HERE/manifests/argocd-namespace.yaml"
@@ -248,7 +258,7 @@ PLUGIN=$(sed -n '/^metadata:/,/^[a-z]/s/^  name: *//p' "$RUN/cmp-config/plugin.y
 # component from the name it was started as. Run it that way (no
 # ARGOCD_BINARY_NAME), so the suite fails if the symlink layout stops working.
 mkdir -p "$RUN/var-run-argocd"
-ln -sfn "$BIN/argocd" "$RUN/var-run-argocd/argocd-cmp-server"
+ln -sfn "$ARGOCD" "$RUN/var-run-argocd/argocd-cmp-server"
 # SYNCWAVE_ALLOW_HOSTS: TestDependencyFetch serves its chart repository
 # over plain http on 127.0.0.1, which the sidecar's connect policy refuses
 # unless the operator allows the host (as a company allows an in-cluster
@@ -267,12 +277,12 @@ wait_for argocd-cmp-server 30 "argocd-cmp-server listening on $SOCK/$PLUGIN.sock
 # must be on its PATH: E2E_ARGOCD_PATH names the directory holding it (the
 # image has /usr/local/bin; a source tree has hack/).
 REPO_TLS=(--disable-tls)
-if ARGOCD_BINARY_NAME=argocd-repo-server "$BIN/argocd" --help 2>&1 | grep -q -- '--client-ca-path'; then
+if ARGOCD_BINARY_NAME=argocd-repo-server "$ARGOCD" --help 2>&1 | grep -q -- '--client-ca-path'; then
 	REPO_TLS+=(--client-ca-path=)
 fi
 start argocd-repo-server ARGOCD_BINARY_NAME=argocd-repo-server ARGOCD_PLUGINSOCKFILEPATH="$SOCK" \
 	ARGOCD_GPG_ENABLED=false TMPDIR="$RUN/repo-tmp" PATH="${E2E_ARGOCD_PATH:+$E2E_ARGOCD_PATH:}$PATH" -- \
-	"$BIN/argocd" --address 127.0.0.1 --port 8081 --metrics-address 127.0.0.1 --metrics-port 8084 \
+	"$ARGOCD" --address 127.0.0.1 --port 8081 --metrics-address 127.0.0.1 --metrics-port 8084 \
 	--redis 127.0.0.1:6379 "${REPO_TLS[@]}" --loglevel info
 wait_for argocd-repo-server 60 "argocd-repo-server healthy" http_ok http://127.0.0.1:8084/healthz
 
@@ -281,7 +291,7 @@ wait_for argocd-repo-server 60 "argocd-repo-server healthy" http_ok http://127.0
 # order does not depend on it (each wave still waits for health).
 start argocd-application-controller ARGOCD_BINARY_NAME=argocd-application-controller ARGOCD_FAKE_IN_CLUSTER=true \
 	ARGOCD_SYNC_WAVE_DELAY="${E2E_SYNC_WAVE_DELAY:-0}" -- \
-	"$BIN/argocd" --kubeconfig "$KUBECONFIG" --namespace argocd --redis 127.0.0.1:6379 \
+	"$ARGOCD" --kubeconfig "$KUBECONFIG" --namespace argocd --redis 127.0.0.1:6379 \
 	--repo-server 127.0.0.1:8081 --repo-server-plaintext --metrics-port 8082 \
 	--status-processors 2 --operation-processors 2 --app-resync 30 --loglevel info
 wait_for argocd-application-controller 60 "argocd-application-controller healthy" http_ok http://127.0.0.1:8082/healthz
@@ -303,18 +313,28 @@ cp "$BUNDLE" "$RUN/extensions/resources/extension-syncwave.js"
 [[ -d /tmp/extensions ]] || mkdir -p /tmp/extensions || fail "cannot create the mount point /tmp/extensions"
 start argocd-server ARGOCD_BINARY_NAME=argocd-server ARGOCD_FAKE_IN_CLUSTER=true -- \
 	unshare --mount --propagation private bash -c 'mount --bind "$1" /tmp/extensions && shift && exec "$@"' \
-	_ "$RUN/extensions" "$BIN/argocd" --kubeconfig "$KUBECONFIG" --namespace argocd --insecure \
+	_ "$RUN/extensions" "$ARGOCD" --kubeconfig "$KUBECONFIG" --namespace argocd --insecure \
 	--address 127.0.0.1 --port 8080 --metrics-port 8083 --redis 127.0.0.1:6379 \
 	--repo-server 127.0.0.1:8081 --repo-server-plaintext --loglevel info
 wait_for argocd-server 60 "argocd-server healthy" http_ok http://127.0.0.1:8080/healthz
 # /extensions.js is every extension file under /tmp/extensions, each after a
-# "// source: PATH/NAME" line.
+# "// source: PATH/NAME " line; since 3.5.0 (argo-cd#27513) each file is also
+# wrapped in try { ... } catch, so that one failing extension does not stop
+# the others. The answer must be the bundle in one of these two framings.
 curl -sS --max-time 10 -o "$RUN/extensions.js" http://127.0.0.1:8080/extensions.js ||
 	fail "GET /extensions.js from argocd-server failed"
-[[ $(head -1 "$RUN/extensions.js") == "// source: /tmp/extensions/resources/extension-syncwave.js/"* &&
-	$(tail -n +2 "$RUN/extensions.js" | sha256sum) == "$(sha256sum <"$BUNDLE")" ]] ||
-	fail "argocd-server does not serve $BUNDLE as /extensions.js from its /tmp/extensions (got $RUN/extensions.js)"
-log "argocd-server serves the extension from its own /tmp/extensions"
+SRC='// source: /tmp/extensions/resources/extension-syncwave.js/extension-syncwave.js '
+{ printf '%s\n' "$SRC"; cat "$BUNDLE"; } >"$RUN/extensions.want-2.14.js"
+{ printf '%s\ntry {\n' "$SRC"; cat "$BUNDLE"
+	printf "\n} catch(e) { console.error('Extension extension-syncwave.js failed to load:', e); }\n"; } >"$RUN/extensions.want-3.5.js"
+if cmp -s "$RUN/extensions.js" "$RUN/extensions.want-2.14.js"; then
+	EXT_FRAMING="as is"
+elif cmp -s "$RUN/extensions.js" "$RUN/extensions.want-3.5.js"; then
+	EXT_FRAMING="in try/catch (3.5+)"
+else
+	fail "argocd-server does not serve $BUNDLE as /extensions.js from its /tmp/extensions (got $RUN/extensions.js; expected $RUN/extensions.want-2.14.js or $RUN/extensions.want-3.5.js)"
+fi
+log "argocd-server serves the extension from its own /tmp/extensions, $EXT_FRAMING"
 
 # --- the scenarios ------------------------------------------------------------------------------
 log "stack up; running the scenarios"
