@@ -133,9 +133,16 @@ func TestExamples(t *testing.T) {
 	}
 }
 
+// testdataAbs is this package's testdata directory: go test starts in the
+// package's directory (read at start-up, before any test changes it; and
+// not from runtime.Caller, whose paths make test builds with -trimpath).
+var testdataAbs, testdataErr = filepath.Abs("testdata")
+
 func testdataDir(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "testdata")
+	if testdataErr != nil {
+		t.Fatal(testdataErr)
+	}
+	return testdataAbs
 }
 
 // TestDeterministic renders the same input with different GOMAXPROCS. It
