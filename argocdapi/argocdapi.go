@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -116,7 +117,20 @@ func (s Server) client() *http.Client {
 	if s.Client != nil {
 		return s.Client
 	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	// A transport and resolver of its own, with net/http's defaults: never
+	// http.DefaultTransport or net.DefaultResolver, process globals that a
+	// rendering's containment replaces (sandbox.DenyNetwork) for as long as
+	// it runs; a command reading them during another's rendering (tests run
+	// commands in one process) found a refusing transport and panicked.
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Resolver: &net.Resolver{}}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
 	if s.Insecure {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // --insecure, as the argocd CLI
 	}

@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/syncwave/syncwave/internal/sandbox"
 )
 
 const token = "s3cr3t-token-value"
@@ -136,5 +138,26 @@ func TestParseApp(t *testing.T) {
 		if _, _, err := ParseApp(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// TestManifestsDuringARendering: the client is its own, not the process's
+// http.DefaultTransport and net.DefaultResolver, which a rendering's
+// containment replaces while it runs (sandbox.DenyNetwork); reading the
+// default transport then panicked when commands shared a process (tests).
+// Sequential: it holds the containment for its whole run.
+func TestManifestsDuringARendering(t *testing.T) {
+	var seen http.Request
+	srv := httptest.NewServer(fakeArgoCD(t, &seen))
+	defer srv.Close()
+	restore := sandbox.DenyNetwork()
+	defer restore()
+	s := Server{Addr: "localhost:" + srv.URL[strings.LastIndex(srv.URL, ":")+1:], Token: token, PlainText: true}
+	m, err := s.Manifests(context.Background(), "guestbook", "apps", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Resources) != 3 {
+		t.Errorf("%d resources, want 3", len(m.Resources))
 	}
 }
