@@ -309,25 +309,8 @@ func TestHostileInputs(t *testing.T) {
 				if d, err := time.ParseDuration(os.Getenv("SYNCWAVE_HOSTILE_KILL")); err == nil {
 					kill = d
 				}
-				ctx, cancel := context.WithTimeout(context.Background(), kill)
-				defer cancel()
-				cmd := exec.CommandContext(ctx, bin, strings.Fields(subst.Replace(args))...)
-				cmd.Dir, cmd.Env = repo, env
-				var stdout, stderr bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &stdout, &stderr
-				start := time.Now()
-				err := cmd.Run()
-				took := time.Since(start)
-				if ctx.Err() != nil {
-					t.Fatalf("killed after %s: it hangs", kill)
-				}
-				code := 0
-				if ee, ok := err.(*exec.ExitError); ok {
-					code = ee.ExitCode()
-				} else if err != nil {
-					t.Fatal(err)
-				}
-				rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
+				r := runBounded(t, bin, repo, env, kill, strings.Fields(subst.Replace(args))...)
+				stdout, stderr, code, took, rss := r.stdout, r.stderr, r.code, r.took, r.rss
 				worst.Lock()
 				if rss > worst.rss {
 					worst.name, worst.rss = tc.name, rss
@@ -516,23 +499,11 @@ func TestHostileDownloads(t *testing.T) {
 			env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + repo, "SYNCWAVE_MAX_MEMORY=" + hostileBudget, "SYNCWAVE_TIMEOUT=20s",
 				"ARGOCD_APP_NAME=app", "ARGOCD_APP_NAMESPACE=ns", "ARGOCD_APP_SOURCE_PATH=.",
 				"SYNCWAVE_REPOSITORY_CONFIG=" + reposYAML, "SYNCWAVE_REGISTRY_CA_FILE=" + caFile}, tc.env...)
-			ctx, cancel := context.WithTimeout(context.Background(), hostileKill)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, bin, "generate")
-			cmd.Dir, cmd.Env = repo, env
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			start := time.Now()
-			err := cmd.Run()
-			took := time.Since(start)
-			if ctx.Err() != nil {
-				t.Fatalf("killed after %s: it hangs", hostileKill)
+			r := runBounded(t, bin, repo, env, hostileKill, "generate")
+			stdout, stderr, took, rss := r.stdout, r.stderr, r.took, r.rss
+			if r.code != 1 || stdout.Len() > 0 {
+				t.Errorf("exit %d, %d bytes on stdout; stderr:\n%.2000s", r.code, stdout.Len(), stderr.String())
 			}
-			ee, ok := err.(*exec.ExitError)
-			if !ok || ee.ExitCode() != 1 || stdout.Len() > 0 {
-				t.Errorf("%v, %d bytes on stdout; stderr:\n%.2000s", err, stdout.Len(), stderr.String())
-			}
-			rss := int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
 			t.Logf("in %s, peak RSS %d MiB", took.Round(time.Millisecond), rss>>20)
 			if rss > 256<<20 {
 				t.Errorf("peak RSS %d MiB, over the budget of %s", rss>>20, hostileBudget)
@@ -890,4 +861,37 @@ func TestHostileSchemaRefInProcess(t *testing.T) {
 	if n := hits.Load(); n != 0 {
 		t.Errorf("the local HTTP server received %d requests", n)
 	}
+}
+
+// boundedRun is what one run of a syncwave binary gave.
+type boundedRun struct {
+	stdout, stderr *bytes.Buffer
+	code           int
+	took           time.Duration
+	rss            int64 // peak resident set size, bytes
+}
+
+// runBounded runs bin with args in dir with exactly env, killed after kill
+// (a test failure: the command hangs).
+func runBounded(t *testing.T, bin, dir string, env []string, kill time.Duration, args ...string) boundedRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), kill)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir, cmd.Env = dir, env
+	r := boundedRun{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	cmd.Stdout, cmd.Stderr = r.stdout, r.stderr
+	start := time.Now()
+	err := cmd.Run()
+	r.took = time.Since(start)
+	if ctx.Err() != nil {
+		t.Fatalf("killed after %s: it hangs", kill)
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	r.rss = int64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) << 10
+	return r
 }

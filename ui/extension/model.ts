@@ -67,7 +67,8 @@ export interface Managed {
 export const recordLabel = 'syncwave.io/plan-record';
 export const recordKey = 'plan.json';
 
-// kinds is gitops-engine's kind order (the same table as plan.kinds in Go).
+// kinds is gitops-engine's kind order, the same table as argocd.kinds in Go
+// (ui/bundle_test.go fails when they differ).
 export const kinds = [
   'Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodSecurityPolicy',
   'PodDisruptionBudget', 'ServiceAccount', 'Secret', 'SecretList', 'ConfigMap',
